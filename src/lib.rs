@@ -7,5 +7,6 @@ pub mod bank;
 pub mod console;
 pub mod lang;
 pub mod learn;
+pub mod log;
 pub mod store;
 pub mod telegram;

@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use tutor::bank::{Bank, BankError, Severity};
 
 #[derive(Parser)]
-#[command(name = "tutor", version, about = "客户服务管理师 tutor: a Telegram bot and a terminal practice mode")]
+#[command(
+    name = "tutor",
+    version,
+    about = "客户服务管理师 tutor: a Telegram bot and a terminal practice mode"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,11 +36,117 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         content: Option<PathBuf>,
     },
+    /// Run the Telegram bot (long polling, or a webhook with --webhook-url).
+    Run(RunArgs),
+    /// Practise in the terminal, with the same bank, grading and saved progress.
+    Play {
+        /// Practise one chapter.
+        #[arg(long)]
+        chapter: Option<u8>,
+        /// Only questions that are due, or were answered wrong.
+        #[arg(long, conflicts_with = "chapter")]
+        review: bool,
+        /// The database directory (default: your data directory).
+        #[arg(long, env = "TUTOR_PLAY_DB")]
+        db: Option<PathBuf>,
+        /// Load this bank instead of the embedded one.
+        #[arg(long, value_name = "DIR")]
+        content: Option<PathBuf>,
+        /// Whose progress this is (default: your OS user name).
+        #[arg(long)]
+        learner: Option<String>,
+    },
+    /// Write a consistent snapshot of the database to OUT.
+    Backup {
+        /// The database directory.
+        #[arg(long, env = "TUTOR_DB", default_value = "./tutor-data")]
+        db: PathBuf,
+        /// Where to write the snapshot (must not exist, or be empty).
+        out: PathBuf,
+    },
+    /// Restore a snapshot made by `tutor backup` into an empty or missing --db.
+    Restore {
+        /// The snapshot directory.
+        from: PathBuf,
+        /// The database directory to create.
+        #[arg(long, env = "TUTOR_DB", default_value = "./tutor-data")]
+        db: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The database directory (created with mode 0700).
+    #[arg(long, env = "TUTOR_DB", default_value = "./tutor-data")]
+    db: PathBuf,
+    /// Load this bank instead of the embedded one.
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
+    /// The time zone of new chats (IANA name).
+    #[arg(long, env = "TUTOR_TZ", default_value = "Asia/Shanghai")]
+    tz: String,
+    /// Serve a webhook at this public HTTPS URL instead of long polling.
+    #[arg(long, env = "TUTOR_WEBHOOK_URL", requires = "listen")]
+    webhook_url: Option<String>,
+    /// The address the webhook server listens on, e.g. 127.0.0.1:8443.
+    #[arg(long, env = "TUTOR_LISTEN", requires = "webhook_url")]
+    listen: Option<std::net::SocketAddr>,
+    /// The webhook's secret token (default: random per start).
+    #[arg(long, env = "TUTOR_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// sled's cache size in MiB.
+    #[arg(long, env = "TUTOR_CACHE_MB", default_value_t = 64)]
+    cache_mb: u64,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => run(args),
+        Command::Play {
+            chapter,
+            review,
+            db,
+            content,
+            learner,
+        } => {
+            let bank = match load_bank(content.as_deref()) {
+                Ok(b) => b,
+                Err(code) => return code,
+            };
+            if let Some(n) = chapter.filter(|n| bank.chapter(*n).is_none()) {
+                eprintln!("tutor: there is no chapter {n} in this bank");
+                return ExitCode::from(2);
+            }
+            let opts = tutor::console::PlayOptions {
+                chapter,
+                review,
+                db,
+                learner,
+            };
+            match tutor::console::play(bank, opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&format!("{e:#}")),
+            }
+        }
+        Command::Backup { db, out } => {
+            let result = tutor::store::Store::open(&db, Default::default())
+                .and_then(|store| store.backup(&out));
+            match result {
+                Ok(()) => {
+                    println!("backup written to {}", out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string()),
+            }
+        }
+        Command::Restore { from, db } => match tutor::store::Store::restore(&from, &db) {
+            Ok(()) => {
+                println!("restored {} into {}", from.display(), db.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        },
         Command::Check { dir, strict } => check(dir.as_deref(), strict),
         Command::Bank { json, content } => match load_bank(content.as_deref()) {
             Ok(bank) => {
@@ -82,11 +192,10 @@ fn report(e: &BankError) {
 
 fn check(dir: Option<&Path>, strict: bool) -> ExitCode {
     let loaded = match dir {
-        Some(dir) if strict => Bank::load_dir_strict(dir)
-            .map_err(|e| {
-                report(&e);
-                ExitCode::from(1)
-            }),
+        Some(dir) if strict => Bank::load_dir_strict(dir).map_err(|e| {
+            report(&e);
+            ExitCode::from(1)
+        }),
         _ => load_bank(dir),
     };
     match loaded {
@@ -99,4 +208,82 @@ fn check(dir: Option<&Path>, strict: bool) -> ExitCode {
         }
         Err(code) => code,
     }
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("tutor: {msg}");
+    ExitCode::from(1)
+}
+
+/// `tutor run`: validates everything before any work, then hands over to the library.
+fn run(args: RunArgs) -> ExitCode {
+    let usage = |msg: &str| {
+        eprintln!("tutor: {msg}");
+        ExitCode::from(2)
+    };
+    let token = match std::env::var("TELOXIDE_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => t.trim().to_string(),
+        _ => return usage("TELOXIDE_TOKEN is not set: get a token from @BotFather and export it"),
+    };
+    if !tutor::telegram::token_is_well_formed(&token) {
+        return usage(
+            "TELOXIDE_TOKEN is malformed: expected <digits>:<secret> as given by @BotFather",
+        );
+    }
+    let api_url = match std::env::var("TELOXIDE_API_URL") {
+        Ok(u) if !u.trim().is_empty() => match url::Url::parse(u.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+            _ => return usage("TELOXIDE_API_URL is not an http(s) URL"),
+        },
+        _ => None,
+    };
+    let Ok(default_tz) = args.tz.parse::<chrono_tz::Tz>() else {
+        return usage(&format!(
+            "--tz {:?} is not an IANA time zone (e.g. Asia/Shanghai)",
+            args.tz
+        ));
+    };
+    let webhook = match (args.webhook_url, args.listen) {
+        (Some(u), Some(listen)) => match url::Url::parse(&u) {
+            Ok(url) => Some(tutor::telegram::Webhook {
+                url,
+                listen,
+                secret: args.webhook_secret.unwrap_or_else(random_secret),
+            }),
+            Err(e) => return usage(&format!("--webhook-url: {e}")),
+        },
+        _ => None,
+    };
+    let bank = match load_bank(args.content.as_deref()) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    tutor::log::init(Some(token.clone()));
+    let cfg = tutor::telegram::RunConfig {
+        token,
+        api_url,
+        db: args.db,
+        bank,
+        default_tz,
+        webhook,
+        cache_bytes: args.cache_mb.max(1) * 1024 * 1024,
+        limits: Default::default(),
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    match runtime.block_on(tutor::telegram::run(cfg)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("{e:#}")),
+    }
+}
+
+fn random_secret() -> String {
+    use rand::Rng;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect()
 }

@@ -35,14 +35,22 @@ fn check_fails(name: &str, extra: &[&str]) -> String {
 fn embedded_bank_passes() {
     let out = tutor(&["check"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("8 chapters"), "{stdout}");
 }
 
 #[test]
 fn valid_fixture_passes() {
     let out = tutor(&["check", &fixture("valid")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -51,17 +59,57 @@ fn each_error_class_is_reported_with_its_place() {
     let cases: &[(&str, &str, &str)] = &[
         ("toml_syntax", "ch01.toml:3:", "string"),
         ("missing_field", "ch01.toml:", "missing field `explanation`"),
-        ("duplicate_id", "ch01.toml:27:6", "duplicate id `t1-q01` (first defined at"),
-        ("duplicate_id_across_files", "ch02.toml:16:6", "duplicate id `t1-q01`"),
-        ("answer_not_option", "ch01.toml:18:10", "answer key `C` is not among the options (A–B)"),
-        ("single_two_answers", "ch01.toml:18:10", "a single question has exactly 1 answer, not 2"),
-        ("multi_one_answer", "ch01.toml:18:10", "a multi question has at least 2 answers, not 1"),
-        ("judge_with_options", "ch01.toml:31:11", "a judge question has no options"),
-        ("judge_bad_answer", "ch01.toml:31:10", "judge answer must be 对 or 错, not `是`"),
-        ("unknown_section", "ch01.toml:20:13", "unknown section `t1-s99`"),
+        (
+            "duplicate_id",
+            "ch01.toml:27:6",
+            "duplicate id `t1-q01` (first defined at",
+        ),
+        (
+            "duplicate_id_across_files",
+            "ch02.toml:16:6",
+            "duplicate id `t1-q01`",
+        ),
+        (
+            "answer_not_option",
+            "ch01.toml:18:10",
+            "answer key `C` is not among the options (A–B)",
+        ),
+        (
+            "single_two_answers",
+            "ch01.toml:18:10",
+            "a single question has exactly 1 answer, not 2",
+        ),
+        (
+            "multi_one_answer",
+            "ch01.toml:18:10",
+            "a multi question has at least 2 answers, not 1",
+        ),
+        (
+            "judge_with_options",
+            "ch01.toml:31:11",
+            "a judge question has no options",
+        ),
+        (
+            "judge_bad_answer",
+            "ch01.toml:31:10",
+            "judge answer must be 对 or 错, not `是`",
+        ),
+        (
+            "unknown_section",
+            "ch01.toml:20:13",
+            "unknown section `t1-s99`",
+        ),
         ("empty_text", "ch01.toml:8:8", "section text is empty"),
-        ("card_too_long", "ch01.toml:13:1", "a Telegram message holds 4096"),
-        ("too_many_options", "ch01.toml:17:11", "at most 8 (A–H) fit the button row"),
+        (
+            "card_too_long",
+            "ch01.toml:13:1",
+            "a Telegram message holds 4096",
+        ),
+        (
+            "too_many_options",
+            "ch01.toml:17:11",
+            "at most 8 (A–H) fit the button row",
+        ),
         ("unknown_kind", "ch01.toml:15:8", "unknown kind `choice`"),
     ];
     for (name, place, msg) in cases {
@@ -70,7 +118,10 @@ fn each_error_class_is_reported_with_its_place() {
             .lines()
             .find(|l| l.contains(msg))
             .unwrap_or_else(|| panic!("{name}: no `{msg}` in:\n{stderr}"));
-        assert!(line.contains(place), "{name}: expected `{place}` in `{line}`");
+        assert!(
+            line.contains(place),
+            "{name}: expected `{place}` in `{line}`"
+        );
         assert!(line.contains("error:"), "{name}: {line}");
     }
 }

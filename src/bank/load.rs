@@ -82,7 +82,8 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, BankError> {
             message: msg,
         }])
     };
-    let entries = std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read directory: {e}")))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read directory: {e}")))?;
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -197,6 +198,9 @@ fn non_empty(r: &mut Reporter, what: &str, s: &Spanned<String>) -> String {
     v.to_string()
 }
 
+/// A section id used by a question: (file, line and column, id).
+type SectionRef = (String, Option<(usize, usize)>, String);
+
 /// Parses all files and validates the whole bank.
 pub fn parse_and_validate(
     files: &[(String, String)],
@@ -209,7 +213,7 @@ pub fn parse_and_validate(
     let mut seen_ids: HashMap<String, String> = HashMap::new();
     let mut chapter_numbers: HashMap<u8, String> = HashMap::new();
     // Section references are checked once every file is read.
-    let mut refs: Vec<(String, Option<(usize, usize)>, String)> = Vec::new();
+    let mut refs: Vec<SectionRef> = Vec::new();
     let mut section_ids: HashSet<String> = HashSet::new();
 
     for (file, text) in files {
@@ -274,12 +278,18 @@ pub fn parse_and_validate(
                 return false;
             }
             if v.len() > 24 {
-                r.error(id.span(), format!("{what} id `{v}` is longer than 24 bytes"));
+                r.error(
+                    id.span(),
+                    format!("{what} id `{v}` is longer than 24 bytes"),
+                );
                 return false;
             }
             let place = format!("{}:{}", r.file, line_col(r.text, id.span().start).0);
             if let Some(first) = seen_ids.get(v) {
-                r.error(id.span(), format!("duplicate id `{v}` (first defined at {first})"));
+                r.error(
+                    id.span(),
+                    format!("duplicate id `{v}` (first defined at {first})"),
+                );
                 return false;
             }
             seen_ids.insert(v.to_string(), place);
@@ -367,7 +377,10 @@ pub fn parse_and_validate(
                 }
                 Kind::Single | Kind::Multi => {
                     let Some(opts) = &q.options else {
-                        r.error(qspan.clone(), format!("{} question `{id}` has no options", q.kind.get_ref()));
+                        r.error(
+                            qspan.clone(),
+                            format!("{} question `{id}` has no options", q.kind.get_ref()),
+                        );
                         continue;
                     };
                     if options.len() < 2 {
@@ -428,7 +441,11 @@ pub fn parse_and_validate(
             }
             for s in q.sections.get_ref() {
                 let sid = s.get_ref().trim().to_string();
-                refs.push((file.clone(), Some(line_col(text, s.span().start)), sid.clone()));
+                refs.push((
+                    file.clone(),
+                    Some(line_col(text, s.span().start)),
+                    sid.clone(),
+                ));
                 linked.push(sid);
             }
             let card_len = stem.chars().count()

@@ -1,0 +1,349 @@
+//! Sessions driven with scripted input against a temporary store.
+
+use chrono_tz::Asia;
+
+use super::input::Input;
+use super::session::{Ended, Session, Setup};
+use super::*;
+
+const CH1: &str = r#"
+[chapter]
+number = 1
+title = "测试章"
+
+[[sections]]
+id = "x1-s01"
+title = "一、测试节"
+text = """
+第一句。第二句 <重要> & 要点。
+"""
+
+[[questions]]
+id = "x1-q01"
+kind = "single"
+stem = "单选题干"
+options = ["甲", "乙", "丙"]
+answer = "B"
+explanation = "因为乙。"
+sections = ["x1-s01"]
+source = "authored"
+shuffle = false
+
+[[questions]]
+id = "x1-q02"
+kind = "multi"
+stem = "多选题干"
+options = ["子", "丑", "寅", "卯"]
+answer = "AC"
+explanation = "子和寅。"
+sections = ["x1-s01"]
+source = "authored"
+shuffle = false
+
+[[questions]]
+id = "x1-q03"
+kind = "judge"
+stem = "判断题干"
+answer = "对"
+explanation = "正确。"
+sections = ["x1-s01"]
+source = "authored"
+"#;
+
+const CH2: &str = r#"
+[chapter]
+number = 2
+title = "第二测试章"
+
+[[sections]]
+id = "x2-s01"
+title = "一、另一节"
+text = """
+另一节的内容。
+"""
+
+[[questions]]
+id = "x2-q01"
+kind = "single"
+stem = "第二章题干"
+options = ["天", "地"]
+answer = "A"
+explanation = "天。"
+sections = ["x2-s01"]
+source = "authored"
+shuffle = false
+"#;
+
+fn bank() -> Bank {
+    let files = vec![
+        ("ch01.toml".to_string(), CH1.to_string()),
+        ("ch02.toml".to_string(), CH2.to_string()),
+    ];
+    match Bank::from_sources(&files, false) {
+        Ok((bank, _)) => bank,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    store: Store,
+    bank: Bank,
+}
+
+fn env() -> Env {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("db"), store::Options::default()).expect("open");
+    Env {
+        _dir: dir,
+        store,
+        bank: bank(),
+    }
+}
+
+/// Runs a session over `lines` (then end of input) and returns how it ended and
+/// what it printed.
+fn run_with(env: &Env, scope: Scope, inputs: Vec<Input>, ansi: bool) -> (Ended, String) {
+    let id = learner_id("t");
+    let setup = Setup {
+        bank: &env.bank,
+        store: &env.store,
+        learner: id,
+        name: "t".into(),
+        tz: Asia::Shanghai,
+        scope,
+        prompt: false,
+        ansi,
+    };
+    let mut out = Vec::new();
+    let mut queue = inputs.into_iter();
+    let ended = {
+        let mut session = Session::new(setup, &mut out);
+        match session.run(&mut || queue.next().unwrap_or(Input::End)) {
+            Ok(e) => e,
+            Err(e) => panic!("session failed: {e:#}"),
+        }
+    };
+    (ended, String::from_utf8_lossy(&out).into_owned())
+}
+
+fn lines(ls: &[&str]) -> Vec<Input> {
+    ls.iter().map(|l| Input::Line(l.to_string())).collect()
+}
+
+fn run(env: &Env, scope: Scope, ls: &[&str]) -> (Ended, String) {
+    run_with(env, scope, lines(ls), false)
+}
+
+#[test]
+fn answers_are_graded_recorded_and_counted() {
+    let env = env();
+    // Bank order: x1-q01 (single, B), x1-q02 (multi, AC), x1-q03 (judge 对).
+    let (ended, out) = run(&env, Scope::All, &["B", "", "ＡＣ", "", "×", "", "s", "q"]);
+    assert_eq!(ended, Ended::Quit);
+    // The card, as on Telegram.
+    assert!(
+        out.contains("第一章 · 单选\n\n单选题干\n\nA. 甲\nB. 乙\nC. 丙\n"),
+        "{out}"
+    );
+    assert!(out.contains("第一章 · 多选"), "{out}");
+    assert!(out.contains("第一章 · 判断\n\n判断题干\n"), "{out}");
+    assert!(
+        !out.contains("点按钮"),
+        "Telegram's button hint is not shown: {out}"
+    );
+    // Verdicts begin with ✅ / ❌ on their own line.
+    let heads: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with('✅') || l.starts_with('❌'))
+        .collect();
+    assert_eq!(
+        heads,
+        ["✅ 回答正确！", "✅ 回答正确！", "❌ 回答错误"],
+        "{out}"
+    );
+    assert!(out.contains("你的答案：错\n正确答案：对"), "{out}");
+    assert!(out.contains("解析\n因为乙。"), "{out}");
+    // The excerpt, unescaped and quoted.
+    assert!(out.contains("│ 第一句。第二句 <重要> & 要点。"), "{out}");
+    // Statistics with the same numbers as /stats.
+    assert!(out.contains("已答：3 题\n答对：2 题\n正确率：67%"), "{out}");
+    assert!(out.contains("第一章 测试章：答 3 · 对 2"), "{out}");
+    assert!(
+        out.ends_with("本次练习：作答 3 题，答对 2 题，正确率 67%。再见！\n"),
+        "{out}"
+    );
+    assert!(!out.contains('\x1b'), "no colour without a terminal");
+
+    // In the store: progress, log, streak, and the cards (closed, answered).
+    let id = learner_id("t");
+    let progress = env.store.progress(id).unwrap_or_default();
+    assert_eq!(progress.len(), 3);
+    assert!(progress["x1-q02"].last_right);
+    assert!(!progress["x1-q03"].last_right);
+    let learner = env.store.learner(id).ok().flatten().expect("learner");
+    assert_eq!(learner.name, "t");
+    assert_eq!(learner.streak.current, 1);
+    assert!(env.store.latest_open_card(id).ok().flatten().is_none());
+
+    // A second session continues from there.
+    let (_, out) = run(&env, Scope::All, &["s"]);
+    assert!(out.contains("已答：3 题\n答对：2 题"), "{out}");
+    assert!(out.ends_with("本次没有作答。再见！\n"), "{out}");
+}
+
+#[test]
+fn multi_answers_name_missed_and_extra() {
+    let env = env();
+    let (_, out) = run(&env, Scope::All, &["B", "", "a", "", "n", "c 1", "ab d"]);
+    assert!(
+        out.contains("❌ 答案不完整\n你的答案：A\n正确答案：A C\n漏选：C\n"),
+        "{out}"
+    );
+    // `n` after a verdict is "next", on a judge card it is 错.
+    assert!(out.contains("你的答案：错"), "{out}");
+    assert!(out.contains("已切换到第1章 测试章。"), "{out}");
+}
+
+#[test]
+fn garbage_gets_a_hint_and_the_card_stays() {
+    let env = env();
+    let long = "x".repeat(4096);
+    let ls = [
+        "",
+        "hello",
+        long.as_str(),
+        "\u{FFFD}\u{FFFD}abc",
+        "E",
+        "BC",
+        "对",
+        "\x1b[A",
+        "c 99",
+        "c 300",
+        "r",
+        "B",
+        "hello",
+        "B",
+    ];
+    let (ended, out) = run(&env, Scope::All, &ls);
+    assert_eq!(ended, Ended::End);
+    let hint = "输入选项字母作答（如 B 或 BD），? 查看帮助";
+    assert_eq!(out.matches(hint).count(), 5, "{out}");
+    assert!(out.contains("没有选项 E。"), "{out}");
+    assert!(out.contains("这是单选题，请只回复一个字母"), "{out}");
+    assert!(out.contains("这是选择题，请回复选项字母"), "{out}");
+    assert!(
+        out.contains("没有第 99 章（可选：1–2；c 0 练全部章节）。"),
+        "{out}"
+    );
+    assert!(out.contains("没有第 300 章"), "{out}");
+    assert!(out.contains("先作答"), "{out}");
+    // One card only until the answer, then a hint after the verdict.
+    assert_eq!(out.matches("单选题干").count(), 1, "{out}");
+    assert_eq!(out.matches("✅").count(), 1, "{out}");
+    assert_eq!(
+        out.matches(super::text::AFTER_VERDICT_HINT).count(),
+        2,
+        "{out}"
+    );
+}
+
+#[test]
+fn help_read_and_chapter_switch() {
+    let env = env();
+    let (_, out) = run(&env, Scope::Chapter(2), &["?", "A", "r", "c 1", "c 0", "q"]);
+    assert!(out.contains("学习者：t · 第2章 第二测试章"), "{out}");
+    assert!(out.contains("c N         只练第 N 章"), "{out}");
+    assert!(out.contains("第二章 · 单选\n\n第二章题干"), "{out}");
+    // `r` shows the whole section as /read does.
+    assert!(
+        out.contains("第二章 第二测试章\n一、另一节  (1/1)\n\n另一节的内容。"),
+        "{out}"
+    );
+    assert!(out.contains("已切换到第1章 测试章。"), "{out}");
+    assert!(out.contains("单选题干"), "{out}");
+    assert!(out.contains("已切换到全部章节。"), "{out}");
+}
+
+#[test]
+fn review_with_nothing_due_says_so() {
+    let env = env();
+    let (ended, out) = run(&env, Scope::Review, &["B"]);
+    assert_eq!(ended, Ended::NothingToDo);
+    assert!(out.contains("🎉 没有需要复习的题了。"), "{out}");
+    assert!(!out.contains("单选题干"), "{out}");
+    // A wrong answer is up for review at once.
+    run(&env, Scope::All, &["A", ""]);
+    let (_, out) = run(&env, Scope::Review, &["B", ""]);
+    assert!(out.contains("✅"), "{out}");
+    assert!(out.contains("下一题到期："), "{out}");
+    assert!(out.contains("接下来练习全部章节"), "{out}");
+    assert!(out.contains("多选题干"), "{out}");
+}
+
+#[test]
+fn interrupt_and_colour() {
+    let env = env();
+    let mut inputs = lines(&["B"]);
+    inputs.push(Input::Interrupt);
+    let (ended, out) = run_with(&env, Scope::All, inputs, true);
+    assert_eq!(ended, Ended::Interrupted);
+    assert!(
+        out.contains("\x1b[32m\x1b[1m✅ 回答正确！\x1b[22m\x1b[39m\n"),
+        "{out:?}"
+    );
+    assert!(
+        out.contains("已中断。本次练习：作答 1 题，答对 1 题"),
+        "{out}"
+    );
+    assert_eq!(
+        env.store
+            .progress(learner_id("t"))
+            .unwrap_or_default()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn learner_ids_are_stable_negative_and_distinct() {
+    let names = ["t", "小明", "小红", "", "a very long name indeed", "T"];
+    let ids: Vec<i64> = names.iter().map(|n| learner_id(n)).collect();
+    for (&id, name) in ids.iter().zip(names) {
+        assert!(id < -(1i64 << 62) + 1 && id > i64::MIN, "{name}: {id}");
+        assert_eq!(learner_id(name), id);
+    }
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len());
+    // Pinned: ids must never change, or learners lose their progress.
+    assert_eq!(learner_id("t"), -6_088_539_329_827_167_499);
+}
+
+#[test]
+fn options_are_checked() {
+    let bank = bank();
+    let opts = |chapter, review| PlayOptions {
+        chapter,
+        review,
+        ..PlayOptions::default()
+    };
+    assert_eq!(scope_of(&bank, &opts(None, false)).ok(), Some(Scope::All));
+    assert_eq!(scope_of(&bank, &opts(None, true)).ok(), Some(Scope::Review));
+    assert_eq!(
+        scope_of(&bank, &opts(Some(2), false)).ok(),
+        Some(Scope::Chapter(2))
+    );
+    let err = |o| scope_of(&bank, &o).err().map(|e| e.to_string());
+    assert_eq!(
+        err(opts(Some(9), false)).as_deref(),
+        Some("题库中没有第 9 章（可选：1–2）")
+    );
+    assert!(err(opts(Some(1), true)).is_some());
+    assert_eq!(learner_name(Some("  小明 ")).ok().as_deref(), Some("小明"));
+    assert!(learner_name(Some("  ")).is_err());
+    assert!(learner_name(Some("a\u{7}b")).is_err());
+    assert!(learner_name(Some(&"长".repeat(65))).is_err());
+    assert!(learner_name(None).is_ok_and(|n| !n.is_empty()));
+}

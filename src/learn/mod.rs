@@ -1,0 +1,45 @@
+//! The pure core of the tutor: every rule, and nothing else.
+//!
+//! No Telegram, no storage, no files and no clocks: the current instant (`now`), the
+//! learner's or chat's time zone and a random-number generator are always arguments,
+//! so every rule is a plain function with table-driven tests beside it.
+//!
+//! - [`present`]: the shuffled order in which a card shows a question's options.
+//! - [`parse`]: a typed reply → an answer, chatter, or an invalid attempt with a hint.
+//! - [`grade`]: an answer → a verdict (right, wrong, incomplete; missed and extra letters).
+//! - [`srs`]: spaced repetition (FSRS via `rs-fsrs`) and per-question progress.
+//! - [`pick`]: the next question for a learner, and the group shuffle bag.
+//! - [`streak`]: daily study streaks on the learner's local calendar, with repair.
+//! - [`stats`]: a learner's statistics.
+//! - [`score`]: group quiz points, weekly totals and leaderboards.
+//! - [`daily`]: when a chat's daily question is due, right across DST changes.
+//!
+//! Everything public is re-exported here, so `learn::grade`, `learn::Presentation` etc.
+
+#![warn(missing_docs)]
+
+pub mod daily;
+pub mod grade;
+pub mod parse;
+pub mod pick;
+pub mod present;
+pub mod score;
+pub mod srs;
+pub mod stats;
+pub mod streak;
+
+#[cfg(test)]
+mod test_bank;
+
+pub use daily::{DailyAction, daily_action, parse_hhmm, send_instant};
+pub use grade::{Outcome, Verdict, grade};
+pub use parse::{Invalid, Parsed, Response, parse_answer};
+pub use pick::{Bag, Pick, Scope, draw, next_question};
+pub use present::Presentation;
+pub use score::{
+    MemberScore, RevealLine, Standing, apply, leaderboard, points, reveal_order, week_points,
+    week_start,
+};
+pub use srs::{Memory, Phase, Progress, Rating, retrievability, schedule, update_progress};
+pub use stats::{ChapterStats, LogEntry, Stats, compute};
+pub use streak::{Streak, StreakChange, local_day, record_day, shown_streak};

@@ -1,0 +1,130 @@
+//! Consistent backups (a copy of every tree into a fresh sled database) and restore.
+
+use std::fs;
+use std::path::Path;
+
+use super::schema::{SCHEMA_KEY, SCHEMA_VERSION};
+use super::{Store, StoreError, create_private_dir, has_sled_files, open_sled};
+
+/// The page cache of a database opened only to copy it.
+const COPY_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+const META: &[u8] = b"meta";
+
+/// Fails unless `path` is missing or an empty directory.
+fn ensure_empty_or_missing(path: &Path) -> Result<(), StoreError> {
+    match fs::read_dir(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+        Ok(mut entries) => match entries.next() {
+            None => Ok(()),
+            Some(_) => Err(StoreError::NotEmpty(path.to_path_buf())),
+        },
+    }
+}
+
+/// Copies every tree of `src` into `dst`, `meta` (the schema version) last: a copy
+/// cut short has no schema version and is refused as damaged when opened.
+fn copy_db(src: &sled::Db, dst: &sled::Db) -> Result<(), StoreError> {
+    let mut names = src.tree_names();
+    names.sort_by_key(|n| n.as_ref() == META);
+    for name in names {
+        let from = src.open_tree(&name)?;
+        let to = dst.open_tree(&name)?;
+        let mut batch = sled::Batch::default();
+        let mut pending = 0usize;
+        for kv in from.iter() {
+            let (k, v) = kv?;
+            batch.insert(k, v);
+            pending += 1;
+            if pending == 4096 {
+                to.apply_batch(std::mem::take(&mut batch))?;
+                pending = 0;
+            }
+        }
+        to.apply_batch(batch)?;
+    }
+    dst.flush()?;
+    Ok(())
+}
+
+/// Runs `f` to fill the directory `dir` (missing or empty before); on failure
+/// removes what it wrote, so no half copy remains.
+fn fill_fresh_dir(
+    dir: &Path,
+    f: impl FnOnce() -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let existed = dir.exists();
+    let result = create_private_dir(dir).and_then(|()| f());
+    if result.is_err() {
+        if existed {
+            if let Ok(entries) = fs::read_dir(dir) {
+                for e in entries.flatten() {
+                    let p = e.path();
+                    let _ = if p.is_dir() {
+                        fs::remove_dir_all(&p)
+                    } else {
+                        fs::remove_file(&p)
+                    };
+                }
+            }
+        } else {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
+    result
+}
+
+impl Store {
+    /// Writes a consistent snapshot of the database to `out`, a new sled database
+    /// directory (which must be missing or empty). Writers wait while it runs.
+    pub fn backup(&self, out: &Path) -> Result<(), StoreError> {
+        ensure_empty_or_missing(out)?;
+        if out == self.path() {
+            return Err(StoreError::NotEmpty(out.to_path_buf()));
+        }
+        let _x = self.exclusive();
+        fill_fresh_dir(out, || {
+            let dst = open_sled(out, COPY_CACHE_BYTES)?;
+            copy_db(&self.inner.db, &dst)
+        })
+    }
+
+    /// Restores the backup at `from` into `db`, which must be missing or empty.
+    /// The backup is checked first (a tutor database, not from a newer tutor); an
+    /// older one is migrated the next time it is opened.
+    pub fn restore(from: &Path, db: &Path) -> Result<(), StoreError> {
+        ensure_empty_or_missing(db)?;
+        if !from.is_dir() || !has_sled_files(from) {
+            return Err(StoreError::Corrupt(format!(
+                "{} is not a tutor database backup",
+                from.display()
+            )));
+        }
+        let src = open_sled(from, COPY_CACHE_BYTES)?;
+        let not_tutor = || {
+            StoreError::Corrupt(format!(
+                "{} has no tutor schema version: not a tutor backup, or damaged",
+                from.display()
+            ))
+        };
+        if !src.tree_names().iter().any(|n| n.as_ref() == META) {
+            return Err(not_tutor());
+        }
+        let version = src
+            .open_tree(META)?
+            .get(SCHEMA_KEY)?
+            .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
+            .map(u32::from_be_bytes)
+            .ok_or_else(not_tutor)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        fill_fresh_dir(db, || {
+            let dst = open_sled(db, COPY_CACHE_BYTES)?;
+            copy_db(&src, &dst)
+        })
+    }
+}

@@ -1,0 +1,320 @@
+//! Cards (presented questions) and answers.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sled::Transactional;
+use sled::transaction::TransactionalTree;
+
+use crate::bank::{Bank, OptionSet};
+use crate::learn::{self, Presentation, Progress};
+
+use super::model::{self, AnswerOutcome, AnswerRequest, Card, CardAnswer, DEFAULT_TIME_LIMIT_SECS};
+use super::records::{Codec, LogValue, ScoreValue};
+use super::{Store, StoreError, Trees, TxError, decode, keys, tx_get};
+
+/// Writes a card and keeps the open-card index in step with it.
+pub(crate) fn tx_put_card(
+    cards: &TransactionalTree,
+    open: &TransactionalTree,
+    card: &Card,
+) -> Result<(), TxError> {
+    let key = keys::card(card.chat, card.message).build();
+    if card.open {
+        open.insert(key.clone(), &[][..])?;
+    } else {
+        open.remove(key.clone())?;
+    }
+    cards.insert(key, card.encode())?;
+    Ok(())
+}
+
+impl Store {
+    /// Stores a card (new or replaced), indexing it while it is open.
+    pub fn put_card(&self, card: &Card) -> Result<(), StoreError> {
+        let t = self.trees();
+        let _gate = self.write_gate();
+        (&t.cards, &t.open_cards).transaction(|(cards, open)| tx_put_card(cards, open, card))?;
+        self.wrote();
+        Ok(())
+    }
+
+    pub fn card(&self, chat: i64, message: i32) -> Result<Option<Card>, StoreError> {
+        self.get(
+            &self.trees().cards,
+            "cards",
+            &keys::card(chat, message).build(),
+        )
+    }
+
+    /// The open card of a chat with the highest message id.
+    pub fn latest_open_card(&self, chat: i64) -> Result<Option<Card>, StoreError> {
+        let t = self.trees();
+        for kv in t.open_cards.scan_prefix(keys::chat(chat)).rev() {
+            let (k, _) = kv?;
+            if let Some(bytes) = t.cards.get(&k)? {
+                let card: Card = decode("cards", &k, &bytes)?;
+                if card.open {
+                    return Ok(Some(card));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every open card with a deadline (to re-arm the timers after a restart).
+    pub fn open_group_cards(&self) -> Result<Vec<Card>, StoreError> {
+        let t = self.trees();
+        let mut out = Vec::new();
+        for kv in t.open_cards.iter() {
+            let (k, _) = kv?;
+            if let Some(bytes) = t.cards.get(&k)? {
+                let card: Card = decode("cards", &k, &bytes)?;
+                if card.open && card.deadline.is_some() {
+                    out.push(card);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Toggles option `option` (a shown letter index) in `user`'s pending
+    /// multiple-choice selection. Returns the card and the user's new selection, or
+    /// `None` when there is no such card or it is closed. An index beyond the card's
+    /// options, or a user who already answered, leaves the selection unchanged.
+    pub fn toggle_selection(
+        &self,
+        chat: i64,
+        message: i32,
+        user: i64,
+        option: usize,
+    ) -> Result<Option<(Card, OptionSet)>, StoreError> {
+        let key = keys::card(chat, message).build();
+        let t = self.trees();
+        let _gate = self.write_gate();
+        let (out, changed) = t.cards.transaction(|cards| {
+            let Some(mut card) = tx_get::<Card>(cards, "cards", &key)? else {
+                return Ok((None, false));
+            };
+            if !card.open {
+                return Ok((None, false));
+            }
+            let mut sel = card.selection_of(user);
+            if option >= card.order.len() || card.answer_of(user).is_some() {
+                return Ok((Some((card, sel)), false));
+            }
+            sel.toggle(option);
+            card.selections.retain(|(u, _)| *u != user);
+            if !sel.is_empty() {
+                card.selections.push((user, sel));
+            }
+            cards.insert(key.as_slice(), card.encode())?;
+            Ok((Some((card, sel)), true))
+        })?;
+        if changed {
+            self.wrote();
+        }
+        Ok(out)
+    }
+
+    /// Closes an open card. `Some(card)` (closed) only for the one caller that closed
+    /// it, so the reveal happens once; `None` if it was already closed or is unknown.
+    pub fn close_card(&self, chat: i64, message: i32) -> Result<Option<Card>, StoreError> {
+        let key = keys::card(chat, message).build();
+        let t = self.trees();
+        let _gate = self.write_gate();
+        let out = (&t.cards, &t.open_cards).transaction(|(cards, open)| {
+            let Some(mut card) = tx_get::<Card>(cards, "cards", &key)? else {
+                return Ok(None);
+            };
+            if !card.open {
+                return Ok(None);
+            }
+            card.open = false;
+            tx_put_card(cards, open, &card)?;
+            Ok(Some(card))
+        })?;
+        if out.is_some() {
+            self.wrote();
+        }
+        Ok(out)
+    }
+
+    /// Removes closed cards posted before `before` (housekeeping: cards are
+    /// otherwise kept forever). Returns how many were removed. A button on a pruned
+    /// card's message then gets [`AnswerOutcome::NoSuchCard`].
+    pub fn prune_cards(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let t = self.trees();
+        let mut old = Vec::new();
+        for kv in t.cards.iter() {
+            let (k, v) = kv?;
+            let card: Card = decode("cards", &k, &v)?;
+            if !card.open && card.posted < before {
+                old.push(k);
+            }
+        }
+        let mut removed = 0;
+        for chunk in old.chunks(512) {
+            let _gate = self.write_gate();
+            removed += t.cards.transaction(|cards| {
+                let mut n = 0;
+                for k in chunk {
+                    // Re-checked inside the transaction: it may have changed since.
+                    match tx_get::<Card>(cards, "cards", k)? {
+                        Some(card) if !card.open && card.posted < before => {
+                            cards.remove(k.clone())?;
+                            n += 1;
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(n)
+            })?;
+            self.wrote();
+        }
+        Ok(removed)
+    }
+
+    /// Records one answer, all of it in one transaction: grades it against the
+    /// card's presentation, updates the learner's progress, log, streak and (in a
+    /// group) score, and adds it to the card (closing a private card).
+    ///
+    /// A redelivered answer or a second tap is recorded zero times
+    /// ([`AnswerOutcome::AlreadyAnswered`]). Await [`Store::flush`] before telling
+    /// the learner the result.
+    pub fn record_answer(
+        &self,
+        bank: &Bank,
+        req: &AnswerRequest,
+    ) -> Result<AnswerOutcome, StoreError> {
+        let t: &Trees = self.trees();
+        let _gate = self.write_gate();
+        let outcome = (
+            &t.cards,
+            &t.open_cards,
+            &t.progress,
+            &t.log,
+            &t.learners,
+            &t.scores,
+        )
+            .transaction(|(cards, open, progress, log, learners, scores)| {
+                answer_tx(bank, req, cards, open, progress, log, learners, scores)
+            })?;
+        if matches!(outcome, AnswerOutcome::Recorded { .. }) {
+            self.wrote();
+        }
+        Ok(outcome)
+    }
+}
+
+/// The body of [`Store::record_answer`]: pure apart from the transactional trees.
+#[allow(clippy::too_many_arguments)]
+fn answer_tx(
+    bank: &Bank,
+    req: &AnswerRequest,
+    cards: &TransactionalTree,
+    open: &TransactionalTree,
+    progress: &TransactionalTree,
+    log: &TransactionalTree,
+    learners: &TransactionalTree,
+    scores: &TransactionalTree,
+) -> Result<AnswerOutcome, TxError> {
+    let card_key = keys::card(req.chat, req.message).build();
+    let Some(mut card) = tx_get::<Card>(cards, "cards", &card_key)? else {
+        return Ok(AnswerOutcome::NoSuchCard);
+    };
+    if card.answer_of(req.user).is_some() {
+        return Ok(AnswerOutcome::AlreadyAnswered { card });
+    }
+    if !card.open {
+        return Ok(AnswerOutcome::Closed);
+    }
+    let Some(question) = bank.question(&card.question) else {
+        return Ok(AnswerOutcome::UnknownQuestion);
+    };
+    // A card whose question changed shape since it was posted cannot be graded: its
+    // shown letters name options the question no longer has.
+    let Some(presentation) =
+        Presentation::from_order(card.order.clone()).filter(|p| p.fits(question))
+    else {
+        return Ok(AnswerOutcome::UnknownQuestion);
+    };
+    let verdict = learn::grade(question, &presentation, req.response);
+    let right = verdict.is_right();
+
+    // Progress.
+    let progress_key = keys::progress(req.user, &card.question).build();
+    let prev: Option<Progress> = tx_get(progress, "progress", &progress_key)?;
+    let next = learn::update_progress(prev.as_ref(), right, &req.answer_text, req.now);
+    progress.insert(progress_key, next.encode())?;
+
+    // Log (a deterministic key: a retried transaction writes the same entry).
+    let log_key = keys::log(req.user, req.now, req.chat, req.message).build();
+    let entry = LogValue {
+        question: card.question.clone(),
+        right,
+        answer: req.answer_text.clone(),
+    };
+    log.insert(log_key, entry.encode())?;
+
+    // Learner and streak.
+    let learner_key = keys::learner(req.user).build();
+    let mut learner = tx_get(learners, "learners", &learner_key)?
+        .unwrap_or_else(|| model::Learner::new(req.user, req.name.clone(), req.now));
+    if !req.name.is_empty() {
+        learner.name = req.name.clone();
+    }
+    learner.active = true;
+    let (streak, change) =
+        learn::record_day(&learner.streak, learn::local_day(req.now, req.learner_tz));
+    learner.streak = streak;
+    learners.insert(learner_key, learner.encode())?;
+
+    // Group score.
+    let mut points = 0;
+    if card.group {
+        let score_key = keys::score(req.chat, req.user).build();
+        let (prev, prev_name) = match tx_get::<ScoreValue>(scores, "scores", &score_key)? {
+            Some(s) => (s.score, s.name),
+            None => (model::empty_score(), String::new()),
+        };
+        let elapsed = (req.now - card.posted).to_std().unwrap_or(Duration::ZERO);
+        let limit = Duration::from_secs(u64::from(
+            card.limit_secs.unwrap_or(DEFAULT_TIME_LIMIT_SECS),
+        ));
+        let (score, earned) =
+            learn::score::apply(&prev, right, elapsed, limit, req.now, req.chat_tz);
+        points = earned;
+        let value = ScoreValue {
+            name: if req.name.is_empty() {
+                prev_name
+            } else {
+                req.name.clone()
+            },
+            score,
+        };
+        scores.insert(score_key, value.encode())?;
+    }
+
+    // The card.
+    card.selections.retain(|(u, _)| *u != req.user);
+    card.answers.push(CardAnswer {
+        user: req.user,
+        name: req.name.clone(),
+        response: req.response,
+        right,
+        at: req.now,
+        points,
+    });
+    if !card.group {
+        card.open = false;
+    }
+    tx_put_card(cards, open, &card)?;
+
+    Ok(AnswerOutcome::Recorded {
+        verdict,
+        points,
+        streak: change,
+        card,
+    })
+}

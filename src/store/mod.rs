@@ -1,0 +1,590 @@
+//! Persistence: the only module that knows sled, the key layouts and the encodings.
+//!
+//! Everything else calls the typed methods of [`Store`]. Methods are synchronous
+//! (sled is fast) except [`Store::flush`], which batches concurrent callers into one
+//! fsync. An answer must be flushed before the bot acknowledges it.
+//!
+//! Invariants:
+//! - every multi-record change (an answer, closing a card, moving a chat, forgetting
+//!   a user) is one sled transaction, so a crash or a retry never leaves half of it;
+//! - the transaction closures are pure (they may be retried); no Telegram call ever
+//!   happens inside one;
+//! - the derived indexes (`open_cards`, `schedule_by_chat`) change in the same
+//!   transaction as the records they index;
+//! - values are versioned records (see `records.rs`), keys are built in `keys.rs`.
+
+mod backup;
+mod cards;
+mod keys;
+mod model;
+mod privacy;
+mod records;
+mod schedule;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::fs;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+
+use crate::bank::Bank;
+use crate::learn::{self, LogEntry, MemberScore, Progress};
+
+pub use model::{
+    AnswerOutcome, AnswerRequest, Card, CardAnswer, Chat, ChatKind, DEFAULT_TIME_LIMIT_SECS, Daily,
+    Job, JobKind, Learner, Round,
+};
+pub use schema::SCHEMA_VERSION;
+
+use records::{Codec, LogValue, ScoreValue};
+
+/// How the store is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The most memory sled's page cache may use.
+    pub cache_bytes: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "database {} is in use by another tutor process (stop it first, or use another --db)",
+        .0.display()
+    )]
+    Locked(PathBuf),
+    #[error(
+        "the database has schema version {found}, newer than this tutor supports ({supported}); \
+         run a newer tutor or restore a backup"
+    )]
+    NewerSchema { found: u32, supported: u32 },
+    #[error("the database is damaged: {0}")]
+    Corrupt(String),
+    #[error("{} exists and is not empty; refusing to overwrite it", .0.display())]
+    NotEmpty(PathBuf),
+    #[error("database I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("database error: {0}")]
+    Sled(sled::Error),
+    #[error("cannot decode a {tree} record (key {key_hex}): {msg}")]
+    Decode {
+        tree: &'static str,
+        key_hex: String,
+        msg: String,
+    },
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> StoreError {
+        match e {
+            sled::Error::Io(io) => StoreError::Io(io),
+            sled::Error::Corruption { at, .. } => StoreError::Corrupt(match at {
+                Some(at) => format!("sled found corruption at {at:?}"),
+                None => "sled found corruption".to_string(),
+            }),
+            other => StoreError::Sled(other),
+        }
+    }
+}
+
+impl From<TransactionError<StoreError>> for StoreError {
+    fn from(e: TransactionError<StoreError>) -> StoreError {
+        match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => e.into(),
+        }
+    }
+}
+
+/// The error type inside transaction closures.
+type TxError = ConflictableTransactionError<StoreError>;
+
+/// The sled trees.
+#[derive(Clone)]
+pub(crate) struct Trees {
+    pub meta: sled::Tree,
+    pub learners: sled::Tree,
+    pub chats: sled::Tree,
+    pub progress: sled::Tree,
+    pub log: sled::Tree,
+    pub cards: sled::Tree,
+    pub open_cards: sled::Tree,
+    pub scores: sled::Tree,
+    pub schedule: sled::Tree,
+    pub schedule_by_chat: sled::Tree,
+}
+
+impl Trees {
+    fn open(db: &sled::Db) -> Result<Trees, StoreError> {
+        Ok(Trees {
+            meta: db.open_tree("meta")?,
+            learners: db.open_tree("learners")?,
+            chats: db.open_tree("chats")?,
+            progress: db.open_tree("progress")?,
+            log: db.open_tree("log")?,
+            cards: db.open_tree("cards")?,
+            open_cards: db.open_tree("open_cards")?,
+            scores: db.open_tree("scores")?,
+            schedule: db.open_tree("schedule")?,
+            schedule_by_chat: db.open_tree("schedule_by_chat")?,
+        })
+    }
+
+    /// Every tree with its name, in `TREE_NAMES` order.
+    pub fn all(&self) -> [(&'static str, &sled::Tree); 10] {
+        [
+            ("meta", &self.meta),
+            ("learners", &self.learners),
+            ("chats", &self.chats),
+            ("progress", &self.progress),
+            ("log", &self.log),
+            ("cards", &self.cards),
+            ("open_cards", &self.open_cards),
+            ("scores", &self.scores),
+            ("schedule", &self.schedule),
+            ("schedule_by_chat", &self.schedule_by_chat),
+        ]
+    }
+}
+
+/// The tutor database. Cheap to clone (an `Arc` inside).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    db: sled::Db,
+    t: Trees,
+    /// Writers hold it shared; whole-database operations (backup, forget,
+    /// migrate_chat) hold it exclusively, so their scan-then-write is consistent.
+    gate: RwLock<()>,
+    /// Bumped after every committed write.
+    written: AtomicU64,
+    /// The `written` value covered by the last completed flush.
+    flushed: AtomicU64,
+    flush_lock: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Creates `path` (and its parents) with the leaf directory private to the owner.
+fn create_private_dir(path: &Path) -> Result<(), StoreError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)?;
+    }
+    match fs::DirBuilder::new().mode(0o700).create(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => {
+            let mode = fs::metadata(path)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    "database directory {} was readable by others (mode {:o}); making it private",
+                    path.display(),
+                    mode & 0o777
+                );
+                fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
+/// Opens sled at `path`, turning a lock conflict into `Locked` and a panic inside
+/// sled (it panics on some damaged files) into `Corrupt`.
+fn open_sled(path: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
+    let config = sled::Config::new().path(path).cache_capacity(cache_bytes);
+    match catch_unwind(AssertUnwindSafe(|| config.open())) {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(e)) if is_lock_error(&e) => Err(StoreError::Locked(path.to_path_buf())),
+        Ok(Err(sled::Error::Unsupported(msg))) => Err(StoreError::Corrupt(format!(
+            "sled cannot open {}: {msg}",
+            path.display()
+        ))),
+        Ok(Err(e)) => Err(e.into()),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(StoreError::Corrupt(format!(
+                "sled failed while opening {}: {msg}",
+                path.display()
+            )))
+        }
+    }
+}
+
+/// Whether `path` already holds (the remains of) a sled database.
+fn has_sled_files(path: &Path) -> bool {
+    ["conf", "db", "snap"].iter().any(|f| path.join(f).exists())
+        || fs::read_dir(path).is_ok_and(|mut d| {
+            d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("snap.")))
+        })
+}
+
+fn decode<T: Codec>(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
+    T::decode(bytes).map_err(|msg| StoreError::Decode {
+        tree,
+        key_hex: keys::hex(key),
+        msg,
+    })
+}
+
+/// A typed read inside a transaction; a decode failure aborts it.
+fn tx_get<T: Codec>(
+    t: &TransactionalTree,
+    tree: &'static str,
+    key: &[u8],
+) -> Result<Option<T>, TxError> {
+    match t.get(key)? {
+        None => Ok(None),
+        Some(bytes) => decode(tree, key, &bytes)
+            .map(Some)
+            .map_err(ConflictableTransactionError::Abort),
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`.
+    ///
+    /// The directory is created with mode 0700. A database held by another process
+    /// gives [`StoreError::Locked`]; one from a newer tutor gives
+    /// [`StoreError::NewerSchema`]; an older one is migrated; a damaged one gives
+    /// [`StoreError::Corrupt`] and is left untouched.
+    pub fn open(path: &Path, opts: Options) -> Result<Store, StoreError> {
+        create_private_dir(path)?;
+        let existed = has_sled_files(path);
+        let db = open_sled(path, opts.cache_bytes)?;
+        let t = Trees::open(&db)?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                db,
+                t,
+                gate: RwLock::new(()),
+                written: AtomicU64::new(0),
+                flushed: AtomicU64::new(0),
+                flush_lock: tokio::sync::Mutex::new(()),
+            }),
+        };
+        schema::check_and_migrate(&store, existed)?;
+        Ok(store)
+    }
+
+    /// The database directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    pub(crate) fn trees(&self) -> &Trees {
+        &self.inner.t
+    }
+
+    /// Shared access for an ordinary write.
+    fn write_gate(&self) -> RwLockReadGuard<'_, ()> {
+        self.inner.gate.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Exclusive access for a whole-database operation.
+    fn exclusive(&self) -> RwLockWriteGuard<'_, ()> {
+        self.inner.gate.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Notes a committed write (for flush batching).
+    fn wrote(&self) {
+        self.inner.written.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Makes every write committed before this call durable. Concurrent callers
+    /// share one fsync: a caller whose writes a completed flush already covers
+    /// returns at once, and callers queued behind a running flush are covered by the
+    /// next one.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let inner = &self.inner;
+        let target = inner.written.load(Ordering::SeqCst);
+        if inner.flushed.load(Ordering::SeqCst) >= target {
+            return Ok(());
+        }
+        let _turn = inner.flush_lock.lock().await;
+        if inner.flushed.load(Ordering::SeqCst) >= target {
+            return Ok(());
+        }
+        let upto = inner.written.load(Ordering::SeqCst);
+        inner.db.flush_async().await?;
+        inner.flushed.fetch_max(upto, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// [`Store::flush`] for synchronous callers (the console, shutdown).
+    pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        let inner = &self.inner;
+        let upto = inner.written.load(Ordering::SeqCst);
+        inner.db.flush()?;
+        inner.flushed.fetch_max(upto, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Reads and decodes one value.
+    fn get<T: Codec>(
+        &self,
+        tree: &sled::Tree,
+        name: &'static str,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match tree.get(key)? {
+            None => Ok(None),
+            Some(bytes) => decode(name, key, &bytes).map(Some),
+        }
+    }
+
+    /// A compare-and-swap loop on one record. `f` sees the current value and returns
+    /// the new one (`None`: leave it as it is) and a result.
+    fn cas<T: Codec, Out>(
+        &self,
+        tree: &sled::Tree,
+        name: &'static str,
+        key: &[u8],
+        mut f: impl FnMut(Option<T>) -> (Option<T>, Out),
+    ) -> Result<Out, StoreError> {
+        loop {
+            let old = tree.get(key)?;
+            let current = match &old {
+                None => None,
+                Some(bytes) => Some(decode(name, key, bytes)?),
+            };
+            let (new, out) = f(current);
+            let Some(new) = new else {
+                return Ok(out);
+            };
+            // The gate covers only the swap: `f` may call back into the store.
+            let swapped = {
+                let _gate = self.write_gate();
+                tree.compare_and_swap(key, old, Some(new.encode()))?
+            };
+            if swapped.is_ok() {
+                self.wrote();
+                return Ok(out);
+            }
+        }
+    }
+
+    pub fn learner(&self, id: i64) -> Result<Option<Learner>, StoreError> {
+        self.get(
+            &self.trees().learners,
+            "learners",
+            &keys::learner(id).build(),
+        )
+    }
+
+    /// Read-modify-write of a learner, atomically (retried on a concurrent change,
+    /// so `f` may run more than once). The stored id is always `id`.
+    pub fn update_learner(
+        &self,
+        id: i64,
+        mut f: impl FnMut(Option<Learner>) -> Learner,
+    ) -> Result<Learner, StoreError> {
+        let key = keys::learner(id).build();
+        self.cas(&self.trees().learners, "learners", &key, |cur| {
+            let mut next = f(cur);
+            next.id = id;
+            (Some(next.clone()), next)
+        })
+    }
+
+    pub fn chat(&self, id: i64) -> Result<Option<Chat>, StoreError> {
+        self.get(&self.trees().chats, "chats", &keys::chat(id).build())
+    }
+
+    /// Read-modify-write of a chat, atomically (retried on a concurrent change, so
+    /// `f` may run more than once). The stored id is always `id`.
+    pub fn update_chat(
+        &self,
+        id: i64,
+        mut f: impl FnMut(Option<Chat>) -> Chat,
+    ) -> Result<Chat, StoreError> {
+        let key = keys::chat(id).build();
+        self.cas(&self.trees().chats, "chats", &key, |cur| {
+            let mut next = f(cur);
+            next.id = id;
+            (Some(next.clone()), next)
+        })
+    }
+
+    /// Every chat (the console's overview; not for hot paths).
+    pub fn chats(&self) -> Result<Vec<Chat>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.trees().chats.iter() {
+            let (k, v) = kv?;
+            out.push(decode("chats", &k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Sets `daily.last_sent = day` unless it already is; true if this call did it,
+    /// so the daily question goes out exactly once a day. False for a chat without a
+    /// daily question.
+    pub fn claim_daily(&self, chat: i64, day: NaiveDate) -> Result<bool, StoreError> {
+        let key = keys::chat(chat).build();
+        self.cas(
+            &self.trees().chats,
+            "chats",
+            &key,
+            |cur: Option<Chat>| match cur {
+                Some(mut c) => match c.daily.as_mut() {
+                    Some(d) if d.last_sent != Some(day) => {
+                        d.last_sent = Some(day);
+                        (Some(c), true)
+                    }
+                    _ => (None, false),
+                },
+                None => (None, false),
+            },
+        )
+    }
+
+    /// Like [`Store::claim_daily`] for the daily reminder (`daily.last_reminded`).
+    pub fn claim_reminder(&self, chat: i64, day: NaiveDate) -> Result<bool, StoreError> {
+        let key = keys::chat(chat).build();
+        self.cas(
+            &self.trees().chats,
+            "chats",
+            &key,
+            |cur: Option<Chat>| match cur {
+                Some(mut c) => match c.daily.as_mut() {
+                    Some(d) if d.last_reminded != Some(day) => {
+                        d.last_reminded = Some(day);
+                        (Some(c), true)
+                    }
+                    _ => (None, false),
+                },
+                None => (None, false),
+            },
+        )
+    }
+
+    /// A learner's progress on every question they have answered, including
+    /// questions that have since left the bank (callers go through the bank).
+    pub fn progress(&self, user: i64) -> Result<HashMap<String, Progress>, StoreError> {
+        let mut out = HashMap::new();
+        for kv in self.trees().progress.scan_prefix(keys::learner(user)) {
+            let (k, v) = kv?;
+            let mut r = keys::Reader::new(&k);
+            r.i64();
+            let Some(qid) = r.str() else {
+                return Err(StoreError::Decode {
+                    tree: "progress",
+                    key_hex: keys::hex(&k),
+                    msg: "question id is not UTF-8".into(),
+                });
+            };
+            out.insert(qid.to_string(), decode("progress", &k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// A learner's answers since `since` (inclusive), oldest first.
+    pub fn log(&self, user: i64, since: DateTime<Utc>) -> Result<Vec<LogEntry>, StoreError> {
+        let prefix = keys::learner(user).build();
+        let start = Key::new().i64(user).time(since).build();
+        let mut out = Vec::new();
+        for kv in self.trees().log.range(start..) {
+            let (k, v) = kv?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            let (at, value) = decode_log(&k, &v)?;
+            out.push(LogEntry {
+                at,
+                question: value.question,
+                right: value.right,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A learner's statistics, computed from the bank (progress on questions no
+    /// longer in it is ignored there).
+    pub fn stats(
+        &self,
+        bank: &Bank,
+        user: i64,
+        now: DateTime<Utc>,
+        tz: Tz,
+    ) -> Result<learn::Stats, StoreError> {
+        let progress = self.progress(user)?;
+        let log = self.log(user, DateTime::<Utc>::MIN_UTC)?;
+        let streak = self
+            .learner(user)?
+            .map_or_else(model::empty_streak, |l| l.streak);
+        Ok(learn::compute(bank, &progress, &log, &streak, now, tz))
+    }
+
+    /// The members' scores in a chat: (user, display name, score), highest total
+    /// first.
+    pub fn scores(&self, chat: i64) -> Result<Vec<(i64, String, MemberScore)>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.trees().scores.scan_prefix(keys::chat(chat)) {
+            let (k, v) = kv?;
+            let mut r = keys::Reader::new(&k);
+            r.i64();
+            let user = r.i64().ok_or_else(|| bad_key("scores", &k))?;
+            let value: ScoreValue = decode("scores", &k, &v)?;
+            out.push((user, value.name, value.score));
+        }
+        out.sort_by(|a, b| b.2.total.cmp(&a.2.total).then_with(|| a.1.cmp(&b.1)));
+        Ok(out)
+    }
+
+    /// The size of the database files.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.inner.db.size_on_disk()?)
+    }
+}
+
+use keys::Key;
+
+fn bad_key(tree: &'static str, key: &[u8]) -> StoreError {
+    StoreError::Decode {
+        tree,
+        key_hex: keys::hex(key),
+        msg: "malformed key".into(),
+    }
+}
+
+/// A log entry's time (from its key) and value.
+fn decode_log(k: &[u8], v: &[u8]) -> Result<(DateTime<Utc>, LogValue), StoreError> {
+    let mut r = keys::Reader::new(k);
+    r.i64();
+    let at = r.time().ok_or_else(|| bad_key("log", k))?;
+    Ok((at, decode("log", k, v)?))
+}

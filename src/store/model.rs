@@ -1,0 +1,257 @@
+//! The store's public record types. They carry no serde: the on-disk forms are the
+//! versioned mirrors in `records.rs`.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+
+use crate::bank::OptionSet;
+use crate::lang::Lang;
+use crate::learn::{Bag, MemberScore, Response, StreakChange, Verdict};
+
+pub use crate::learn::Streak;
+
+/// The default time limit of a group question, in seconds.
+pub const DEFAULT_TIME_LIMIT_SECS: u32 = 60;
+
+/// A person who talks to the bot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Learner {
+    pub id: i64,
+    pub name: String,
+    /// `None`: follow Telegram's `language_code`.
+    pub lang: Option<Lang>,
+    /// IANA zone name; `None`: the chat's zone.
+    pub tz: Option<String>,
+    /// False once they blocked the bot.
+    pub active: bool,
+    pub streak: Streak,
+    pub remind: bool,
+    pub created: DateTime<Utc>,
+}
+
+impl Learner {
+    /// A fresh learner: following Telegram's language, active, reminders on, no streak.
+    pub fn new(id: i64, name: impl Into<String>, now: DateTime<Utc>) -> Learner {
+        Learner {
+            id,
+            name: name.into(),
+            lang: None,
+            tz: None,
+            active: true,
+            streak: empty_streak(),
+            remind: true,
+            created: now,
+        }
+    }
+}
+
+pub(crate) fn empty_streak() -> Streak {
+    Streak {
+        current: 0,
+        best: 0,
+        last_day: None,
+        last_repair: None,
+    }
+}
+
+pub(crate) fn empty_score() -> MemberScore {
+    MemberScore {
+        total: 0,
+        week: 0,
+        week_of: None,
+        correct: 0,
+        answered: 0,
+        streak: 0,
+        best_streak: 0,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChatKind {
+    Private,
+    Group,
+}
+
+/// The daily question of a chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Daily {
+    /// Local time (in the chat's zone) the question is posted.
+    pub time: NaiveTime,
+    /// Groups: local time the answer is revealed.
+    pub reveal: Option<NaiveTime>,
+    pub last_sent: Option<NaiveDate>,
+    pub remind: bool,
+    pub last_reminded: Option<NaiveDate>,
+}
+
+/// A group quiz round in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Round {
+    pub total: u8,
+    pub asked: u8,
+    pub started_by: i64,
+    /// (user, display name, points this round).
+    pub scores: Vec<(i64, String, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chat {
+    pub id: i64,
+    pub kind: ChatKind,
+    pub title: String,
+    /// IANA zone name.
+    pub tz: String,
+    pub lang: Option<Lang>,
+    pub daily: Option<Daily>,
+    pub active: bool,
+    pub time_limit_secs: u32,
+    pub bag: Bag,
+    pub round: Option<Round>,
+    /// Groups: message id of the one open question.
+    pub open_card: Option<i32>,
+}
+
+impl Chat {
+    /// A fresh chat with the defaults: no daily question, 60 s limit, an empty bag.
+    pub fn new(id: i64, kind: ChatKind, title: impl Into<String>, tz: impl Into<String>) -> Chat {
+        Chat {
+            id,
+            kind,
+            title: title.into(),
+            tz: tz.into(),
+            lang: None,
+            daily: None,
+            active: true,
+            time_limit_secs: DEFAULT_TIME_LIMIT_SECS,
+            bag: Bag {
+                remaining: Vec::new(),
+                last: None,
+            },
+            round: None,
+            open_card: None,
+        }
+    }
+}
+
+/// One answer on a card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardAnswer {
+    pub user: i64,
+    pub name: String,
+    pub response: Response,
+    pub right: bool,
+    pub at: DateTime<Utc>,
+    pub points: u32,
+}
+
+/// A question as presented in a chat (one Telegram message).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
+    pub chat: i64,
+    pub message: i32,
+    pub question: String,
+    /// The shown permutation: `order[shown] = original option index`.
+    pub order: Vec<u8>,
+    pub asked_by: i64,
+    pub posted: DateTime<Utc>,
+    /// Group time limit.
+    pub limit_secs: Option<u32>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub open: bool,
+    pub group: bool,
+    pub daily: bool,
+    pub answers: Vec<CardAnswer>,
+    /// Multiple-choice toggles before 提交, per user, in shown letters.
+    pub selections: Vec<(i64, OptionSet)>,
+}
+
+impl Card {
+    pub fn answer_of(&self, user: i64) -> Option<&CardAnswer> {
+        self.answers.iter().find(|a| a.user == user)
+    }
+
+    pub fn selection_of(&self, user: i64) -> OptionSet {
+        self.selections
+            .iter()
+            .find(|(u, _)| *u == user)
+            .map_or(OptionSet::EMPTY, |(_, s)| *s)
+    }
+}
+
+/// A kind of timed job in the schedule index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum JobKind {
+    Daily,
+    Reminder,
+    /// Group daily: reveal the answer.
+    Reveal,
+    /// Group card: the deadline passed.
+    Close,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Daily,
+        JobKind::Reminder,
+        JobKind::Reveal,
+        JobKind::Close,
+    ];
+
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            JobKind::Daily => 0,
+            JobKind::Reminder => 1,
+            JobKind::Reveal => 2,
+            JobKind::Close => 3,
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> Option<JobKind> {
+        JobKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// A due job from the schedule index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Job {
+    pub at: DateTime<Utc>,
+    pub chat: i64,
+    pub kind: JobKind,
+}
+
+/// One answer to record (see [`super::Store::record_answer`]).
+#[derive(Debug, Clone)]
+pub struct AnswerRequest {
+    pub chat: i64,
+    pub message: i32,
+    pub user: i64,
+    pub name: String,
+    /// In shown letters.
+    pub response: Response,
+    /// The answer as the learner saw it (e.g. "BD", "对"), kept in progress.
+    pub answer_text: String,
+    pub now: DateTime<Utc>,
+    pub learner_tz: Tz,
+    pub chat_tz: Tz,
+}
+
+#[derive(Debug, Clone)]
+pub enum AnswerOutcome {
+    Recorded {
+        verdict: Verdict,
+        /// Group points earned (0 in private chats).
+        points: u32,
+        streak: StreakChange,
+        /// The card after the update.
+        card: Card,
+    },
+    /// This user already answered this card: recorded zero times.
+    AlreadyAnswered {
+        card: Card,
+    },
+    /// The card is closed (answered in private, revealed in a group).
+    Closed,
+    NoSuchCard,
+    /// The card's question left the bank (or changed shape).
+    UnknownQuestion,
+}

@@ -1,0 +1,1205 @@
+use std::collections::HashSet;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::records::{Codec, LogValue, ScoreValue};
+use super::*;
+use crate::bank::{Bank, OptionSet};
+use crate::lang::Lang;
+use crate::learn::{Bag, Memory, Outcome, Phase, Progress, Response};
+
+const TZ: Tz = chrono_tz::Asia::Shanghai;
+const GROUP: i64 = -1_001_234_567_890;
+
+const BANK: &str = r#"
+[chapter]
+number = 1
+title = "测试章"
+
+[[sections]]
+id = "c1-s01"
+title = "一、测试"
+text = """
+测试用的小节。
+"""
+
+[[questions]]
+id = "c1-q01"
+kind = "single"
+stem = "单选题（　）。"
+options = ["甲", "乙", "丙", "丁"]
+answer = "B"
+explanation = "因为乙。"
+sections = ["c1-s01"]
+source = "authored"
+
+[[questions]]
+id = "c1-q02"
+kind = "multi"
+stem = "多选题（　）。"
+options = ["一", "二", "三", "四", "五"]
+answer = "BDE"
+explanation = "二四五。"
+sections = ["c1-s01"]
+source = "authored"
+
+[[questions]]
+id = "c1-q03"
+kind = "judge"
+stem = "判断题。"
+answer = "对"
+explanation = "是对的。"
+sections = ["c1-s01"]
+source = "authored"
+"#;
+
+fn bank() -> Bank {
+    Bank::from_sources(&[("ch01.toml".to_string(), BANK.to_string())], false)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0
+}
+
+fn t(s: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_750_000_000 + s, 0).unwrap()
+}
+
+fn open(dir: &Path) -> Store {
+    Store::open(dir, Options::default()).unwrap()
+}
+
+/// Reopens a database just closed in this process: sled's worker threads may hold
+/// the file lock a moment longer.
+fn reopen(dir: &Path) -> Result<Store, StoreError> {
+    for _ in 0..100 {
+        match Store::open(dir, Options::default()) {
+            Err(StoreError::Locked(_)) => std::thread::sleep(Duration::from_millis(50)),
+            other => return other,
+        }
+    }
+    Store::open(dir, Options::default())
+}
+
+fn tmp() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("db"));
+    (dir, store)
+}
+
+fn order_for(bank: &Bank, qid: &str) -> Vec<u8> {
+    (0..bank.question(qid).unwrap().options.len() as u8).collect()
+}
+
+fn card(bank: &Bank, chat: i64, message: i32, qid: &str, group: bool) -> Card {
+    Card {
+        chat,
+        message,
+        question: qid.to_string(),
+        order: order_for(bank, qid),
+        asked_by: 0,
+        posted: t(0),
+        limit_secs: group.then_some(60),
+        deadline: group.then(|| t(60)),
+        open: true,
+        group,
+        daily: false,
+        answers: Vec::new(),
+        selections: Vec::new(),
+    }
+}
+
+fn req(chat: i64, message: i32, user: i64, response: Response, at: i64) -> AnswerRequest {
+    AnswerRequest {
+        chat,
+        message,
+        user,
+        name: format!("学员{}", user % 1000),
+        response,
+        answer_text: match response {
+            Response::Choice(s) => s.letters(),
+            Response::Judge(b) => if b { "对" } else { "错" }.to_string(),
+        },
+        now: t(at),
+        learner_tz: TZ,
+        chat_tz: TZ,
+    }
+}
+
+fn choice(letters: &str) -> Response {
+    let mut s = OptionSet::EMPTY;
+    for c in letters.chars() {
+        s.insert((c as u8 - b'A') as usize);
+    }
+    Response::Choice(s)
+}
+
+fn recorded(outcome: AnswerOutcome) -> (crate::learn::Verdict, u32, Card) {
+    match outcome {
+        AnswerOutcome::Recorded {
+            verdict,
+            points,
+            card,
+            ..
+        } => (verdict, points, card),
+        other => panic!("expected Recorded, got {other:?}"),
+    }
+}
+
+fn sample_progress() -> Progress {
+    Progress {
+        memory: Memory {
+            due: t(86_400),
+            stability: 2.5,
+            difficulty: 5.25,
+            elapsed_days: 1,
+            scheduled_days: 3,
+            reps: 4,
+            lapses: 1,
+            phase: Phase::Review,
+            last_review: t(10),
+        },
+        seen: 4,
+        right: 3,
+        last_seen: t(10),
+        last_right: true,
+        last_answer: "BDE".into(),
+    }
+}
+
+fn sample_chat() -> Chat {
+    let mut chat = Chat::new(GROUP, ChatKind::Group, "学习群", "Asia/Shanghai");
+    chat.lang = Some(Lang::En);
+    chat.daily = Some(Daily {
+        time: NaiveTime::from_hms_opt(8, 30, 0).unwrap(),
+        reveal: Some(NaiveTime::from_hms_opt(20, 0, 0).unwrap()),
+        last_sent: NaiveDate::from_ymd_opt(2025, 6, 1),
+        remind: true,
+        last_reminded: None,
+    });
+    chat.time_limit_secs = 45;
+    chat.bag = Bag {
+        remaining: vec!["c1-q01".into(), "c1-q02".into()],
+        last: Some("c1-q03".into()),
+    };
+    chat.round = Some(Round {
+        total: 10,
+        asked: 3,
+        started_by: 42,
+        scores: vec![(42, "甲".into(), 30), (-7, "乙".into(), 10)],
+    });
+    chat.open_card = Some(77);
+    chat
+}
+
+#[test]
+fn every_record_round_trips() {
+    let mut learner = Learner::new(-5, "小明", t(0));
+    learner.lang = Some(Lang::Zh);
+    learner.tz = Some("Europe/Berlin".into());
+    learner.active = false;
+    learner.remind = false;
+    learner.streak.current = 3;
+    learner.streak.best = 9;
+    learner.streak.last_day = NaiveDate::from_ymd_opt(2025, 6, 2);
+    learner.streak.last_repair = NaiveDate::from_ymd_opt(2025, 5, 20);
+    assert_eq!(Learner::decode(&learner.encode()).unwrap(), learner);
+
+    let chat = sample_chat();
+    assert_eq!(Chat::decode(&chat.encode()).unwrap(), chat);
+
+    let p = sample_progress();
+    assert_eq!(Progress::decode(&p.encode()).unwrap(), p);
+
+    let log = LogValue {
+        question: "c1-q02".into(),
+        right: false,
+        answer: "BD".into(),
+    };
+    assert_eq!(LogValue::decode(&log.encode()).unwrap(), log);
+
+    let bank = bank();
+    let mut c = card(&bank, GROUP, 9, "c1-q02", true);
+    c.answers.push(CardAnswer {
+        user: 3,
+        name: "三".into(),
+        response: choice("BD"),
+        right: false,
+        at: t(5),
+        points: 0,
+    });
+    c.answers.push(CardAnswer {
+        user: 4,
+        name: "四".into(),
+        response: Response::Judge(true),
+        right: true,
+        at: t(6),
+        points: 17,
+    });
+    c.selections.push((5, OptionSet(0b10110)));
+    assert_eq!(Card::decode(&c.encode()).unwrap(), c);
+
+    let mut score = model::empty_score();
+    score.total = 120;
+    score.week = 40;
+    score.week_of = NaiveDate::from_ymd_opt(2025, 6, 2);
+    score.correct = 7;
+    score.answered = 9;
+    score.streak = 2;
+    score.best_streak = 5;
+    let sv = ScoreValue {
+        name: "成员".into(),
+        score,
+    };
+    assert_eq!(ScoreValue::decode(&sv.encode()).unwrap(), sv);
+
+    // The first byte is the record version (variant index 0 = V1).
+    assert_eq!(learner.encode()[0], 0);
+    // Garbage is a decode error, not a panic.
+    assert!(Card::decode(&[7, 1, 2]).is_err());
+    assert!(Learner::decode(&[]).is_err());
+
+    // Through the store.
+    let (_dir, store) = tmp();
+    store.update_learner(-5, |_| learner.clone()).unwrap();
+    assert_eq!(store.learner(-5).unwrap(), Some(learner.clone()));
+    store.update_chat(GROUP, |_| chat.clone()).unwrap();
+    assert_eq!(store.chat(GROUP).unwrap(), Some(chat.clone()));
+    store.put_card(&c).unwrap();
+    assert_eq!(store.card(GROUP, 9).unwrap(), Some(c));
+    assert_eq!(store.learner(1).unwrap(), None);
+    assert_eq!(store.card(GROUP, 10).unwrap(), None);
+}
+
+#[test]
+fn update_forces_the_id_and_sees_the_current_value() {
+    let (_dir, store) = tmp();
+    let l = store
+        .update_learner(8, |cur| {
+            assert!(cur.is_none());
+            Learner::new(999, "x", t(0))
+        })
+        .unwrap();
+    assert_eq!(l.id, 8);
+    let l = store
+        .update_learner(8, |cur| {
+            let mut l = cur.unwrap();
+            l.name = "y".into();
+            l
+        })
+        .unwrap();
+    assert_eq!(store.learner(8).unwrap(), Some(l));
+}
+
+#[test]
+fn record_answer_grades_right_wrong_incomplete() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    let user = 1001;
+    for (msg, qid) in [(1, "c1-q01"), (2, "c1-q02"), (3, "c1-q02"), (4, "c1-q03")] {
+        store.put_card(&card(&bank, user, msg, qid, false)).unwrap();
+    }
+    let (v, points, c) = recorded(
+        store
+            .record_answer(&bank, &req(user, 1, user, choice("B"), 1))
+            .unwrap(),
+    );
+    assert_eq!(v.outcome, Outcome::Right);
+    assert_eq!(points, 0);
+    assert!(!c.open, "a private card closes once answered");
+
+    let (v, _, _) = recorded(
+        store
+            .record_answer(&bank, &req(user, 2, user, choice("BD"), 2))
+            .unwrap(),
+    );
+    assert_eq!(v.outcome, Outcome::Incomplete);
+    let (v, _, _) = recorded(
+        store
+            .record_answer(&bank, &req(user, 3, user, choice("AB"), 3))
+            .unwrap(),
+    );
+    assert_eq!(v.outcome, Outcome::Wrong);
+    let (v, _, _) = recorded(
+        store
+            .record_answer(&bank, &req(user, 4, user, Response::Judge(true), 4))
+            .unwrap(),
+    );
+    assert_eq!(v.outcome, Outcome::Right);
+
+    let progress = store.progress(user).unwrap();
+    assert_eq!(progress.len(), 3);
+    let q2 = &progress["c1-q02"];
+    assert_eq!((q2.seen, q2.right), (2, 0));
+    assert_eq!(q2.last_answer, "AB");
+    assert_eq!(progress["c1-q01"].right, 1);
+
+    let log = store.log(user, t(0)).unwrap();
+    assert_eq!(
+        log.iter()
+            .map(|e| (e.question.as_str(), e.right))
+            .collect::<Vec<_>>(),
+        vec![
+            ("c1-q01", true),
+            ("c1-q02", false),
+            ("c1-q02", false),
+            ("c1-q03", true)
+        ]
+    );
+    assert_eq!(store.log(user, t(3)).unwrap().len(), 2);
+    assert!(store.log(user + 1, t(0)).unwrap().is_empty());
+
+    // A learner record was created, with a streak.
+    let l = store.learner(user).unwrap().unwrap();
+    assert_eq!(l.name, "学员1");
+    assert_eq!(l.streak.current, 1);
+    assert!(
+        store.scores(user).unwrap().is_empty(),
+        "no scores in private"
+    );
+}
+
+#[test]
+fn presentation_maps_shown_letters() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    // Shown A is option B and shown B is option A (a swap reads the same both ways).
+    let mut c = card(&bank, 5, 1, "c1-q01", false);
+    c.order = vec![1, 0, 2, 3];
+    store.put_card(&c).unwrap();
+    let (v, _, _) = recorded(
+        store
+            .record_answer(&bank, &req(5, 1, 5, choice("A"), 1))
+            .unwrap(),
+    );
+    assert_eq!(v.outcome, Outcome::Right);
+}
+
+#[test]
+fn unusual_cards() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    assert!(matches!(
+        store
+            .record_answer(&bank, &req(5, 1, 5, choice("A"), 1))
+            .unwrap(),
+        AnswerOutcome::NoSuchCard
+    ));
+    let mut gone = card(&bank, 5, 2, "c1-q01", false);
+    gone.question = "c9-q99".into();
+    store.put_card(&gone).unwrap();
+    assert!(matches!(
+        store
+            .record_answer(&bank, &req(5, 2, 5, choice("A"), 1))
+            .unwrap(),
+        AnswerOutcome::UnknownQuestion
+    ));
+    let mut closed = card(&bank, 5, 3, "c1-q01", false);
+    closed.open = false;
+    store.put_card(&closed).unwrap();
+    assert!(matches!(
+        store
+            .record_answer(&bank, &req(5, 3, 5, choice("B"), 1))
+            .unwrap(),
+        AnswerOutcome::Closed
+    ));
+    assert!(store.progress(5).unwrap().is_empty());
+    assert!(store.log(5, t(0)).unwrap().is_empty());
+    assert_eq!(store.learner(5).unwrap(), None);
+}
+
+#[test]
+fn redelivery_is_recorded_once() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    store.put_card(&card(&bank, 7, 1, "c1-q01", false)).unwrap();
+    let r = req(7, 1, 7, choice("B"), 1);
+    recorded(store.record_answer(&bank, &r).unwrap());
+    match store.record_answer(&bank, &r).unwrap() {
+        AnswerOutcome::AlreadyAnswered { card } => assert_eq!(card.answers.len(), 1),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.log(7, t(0)).unwrap().len(), 1);
+    assert_eq!(store.progress(7).unwrap()["c1-q01"].seen, 1);
+}
+
+#[test]
+fn group_card_stays_open_and_a_double_tap_counts_once() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    store
+        .put_card(&card(&bank, GROUP, 10, "c1-q03", true))
+        .unwrap();
+    let (_, points, c) = recorded(
+        store
+            .record_answer(&bank, &req(GROUP, 10, 1, Response::Judge(true), 5))
+            .unwrap(),
+    );
+    assert!(c.open, "a group card stays open");
+    assert_eq!(c.answers[0].points, points);
+    // The same member taps the other button.
+    assert!(matches!(
+        store
+            .record_answer(&bank, &req(GROUP, 10, 1, Response::Judge(false), 6))
+            .unwrap(),
+        AnswerOutcome::AlreadyAnswered { .. }
+    ));
+    let c = store.card(GROUP, 10).unwrap().unwrap();
+    assert_eq!(c.answers.len(), 1);
+    assert!(c.answers[0].right);
+    let scores = store.scores(GROUP).unwrap();
+    assert_eq!(scores.len(), 1);
+    assert_eq!(scores[0].0, 1);
+    assert_eq!(scores[0].2.answered, 1);
+    assert_eq!(scores[0].2.total, u64::from(points));
+    assert_eq!(store.progress(1).unwrap()["c1-q03"].seen, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_members_answer_one_card_at_once() {
+    let bank = Arc::new(bank());
+    let (_dir, store) = tmp();
+    store
+        .put_card(&card(&bank, GROUP, 20, "c1-q03", true))
+        .unwrap();
+    let mut tasks = Vec::new();
+    for user in 1..=50i64 {
+        let (store, bank) = (store.clone(), bank.clone());
+        tasks.push(tokio::spawn(async move {
+            // Odd members are right; everybody taps twice.
+            let r = req(GROUP, 20, user, Response::Judge(user % 2 == 1), 3);
+            let first = store.record_answer(&bank, &r).unwrap();
+            let second = store.record_answer(&bank, &r).unwrap();
+            store.flush().await.unwrap();
+            (first, second)
+        }));
+    }
+    let mut total_points = 0u64;
+    for task in tasks {
+        let (first, second) = task.await.unwrap();
+        let (_, points, _) = recorded(first);
+        total_points += u64::from(points);
+        assert!(matches!(second, AnswerOutcome::AlreadyAnswered { .. }));
+    }
+    let c = store.card(GROUP, 20).unwrap().unwrap();
+    assert_eq!(c.answers.len(), 50);
+    let users: HashSet<i64> = c.answers.iter().map(|a| a.user).collect();
+    assert_eq!(users.len(), 50);
+    assert_eq!(c.answers.iter().filter(|a| a.right).count(), 25);
+
+    let scores = store.scores(GROUP).unwrap();
+    assert_eq!(scores.len(), 50);
+    for (user, _, s) in &scores {
+        assert_eq!(s.answered, 1);
+        assert_eq!(s.correct, u32::from(user % 2 == 1));
+    }
+    assert_eq!(scores.iter().map(|s| s.2.total).sum::<u64>(), total_points);
+    assert!(total_points > 0);
+    for user in 1..=50 {
+        assert_eq!(store.log(user, t(0)).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn close_card_succeeds_exactly_once() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    store
+        .put_card(&card(&bank, GROUP, 30, "c1-q01", true))
+        .unwrap();
+    assert_eq!(store.latest_open_card(GROUP).unwrap().unwrap().message, 30);
+    let winners: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| store.close_card(GROUP, 30).unwrap().is_some()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| usize::from(h.join().unwrap()))
+            .sum()
+    });
+    assert_eq!(winners, 1);
+    assert!(!store.card(GROUP, 30).unwrap().unwrap().open);
+    assert_eq!(store.close_card(GROUP, 30).unwrap(), None);
+    assert_eq!(store.close_card(GROUP, 31).unwrap(), None);
+    assert_eq!(store.latest_open_card(GROUP).unwrap(), None);
+    assert!(matches!(
+        store
+            .record_answer(&bank, &req(GROUP, 30, 1, choice("B"), 5))
+            .unwrap(),
+        AnswerOutcome::Closed
+    ));
+}
+
+#[test]
+fn open_card_lookups() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    store
+        .put_card(&card(&bank, GROUP, 1, "c1-q01", true))
+        .unwrap();
+    store
+        .put_card(&card(&bank, GROUP, 2, "c1-q02", true))
+        .unwrap();
+    let mut closed = card(&bank, GROUP, 3, "c1-q03", true);
+    closed.open = false;
+    store.put_card(&closed).unwrap();
+    store
+        .put_card(&card(&bank, GROUP + 1, 9, "c1-q01", true))
+        .unwrap();
+    store
+        .put_card(&card(&bank, 77, 4, "c1-q01", false))
+        .unwrap();
+
+    assert_eq!(store.latest_open_card(GROUP).unwrap().unwrap().message, 2);
+    assert_eq!(store.latest_open_card(77).unwrap().unwrap().message, 4);
+    assert_eq!(store.latest_open_card(78).unwrap(), None);
+    let mut open: Vec<(i64, i32)> = store
+        .open_group_cards()
+        .unwrap()
+        .iter()
+        .map(|c| (c.chat, c.message))
+        .collect();
+    open.sort();
+    assert_eq!(open, vec![(GROUP, 1), (GROUP, 2), (GROUP + 1, 9)]);
+
+    // Re-putting a card as closed drops it from the index.
+    let mut c = store.card(GROUP, 2).unwrap().unwrap();
+    c.open = false;
+    store.put_card(&c).unwrap();
+    assert_eq!(store.latest_open_card(GROUP).unwrap().unwrap().message, 1);
+}
+
+#[test]
+fn selections_toggle_and_are_consumed_by_the_answer() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    store
+        .put_card(&card(&bank, GROUP, 5, "c1-q02", true))
+        .unwrap();
+    assert_eq!(store.toggle_selection(GROUP, 6, 1, 0).unwrap(), None);
+    for option in [1, 3, 4, 0, 0] {
+        store
+            .toggle_selection(GROUP, 5, 1, option)
+            .unwrap()
+            .unwrap();
+    }
+    let (c, sel) = store.toggle_selection(GROUP, 5, 2, 2).unwrap().unwrap();
+    assert_eq!(sel.letters(), "C");
+    assert_eq!(c.selection_of(1).letters(), "BDE");
+    // Beyond the options: unchanged.
+    let (_, sel) = store.toggle_selection(GROUP, 5, 1, 7).unwrap().unwrap();
+    assert_eq!(sel.letters(), "BDE");
+
+    let (v, _, c) = recorded(
+        store
+            .record_answer(&bank, &req(GROUP, 5, 1, choice("BDE"), 4))
+            .unwrap(),
+    );
+    assert!(v.is_right());
+    assert_eq!(c.selection_of(1), OptionSet::EMPTY);
+    assert_eq!(c.selection_of(2).letters(), "C");
+
+    store.close_card(GROUP, 5).unwrap().unwrap();
+    assert_eq!(store.toggle_selection(GROUP, 5, 2, 1).unwrap(), None);
+}
+
+#[test]
+fn schedule_index_is_a_range_scan() {
+    let (_dir, store) = tmp();
+    assert_eq!(store.next_job_time().unwrap(), None);
+    store.schedule(GROUP, JobKind::Daily, Some(t(100))).unwrap();
+    store.schedule(5, JobKind::Daily, Some(t(50))).unwrap();
+    store.schedule(-3, JobKind::Reminder, Some(t(50))).unwrap();
+    store.schedule(5, JobKind::Reveal, Some(t(300))).unwrap();
+    store.schedule(6, JobKind::Close, Some(t(200))).unwrap();
+
+    let due = store.due_jobs(t(100), 10).unwrap();
+    assert_eq!(
+        due.iter()
+            .map(|j| (j.at, j.chat, j.kind))
+            .collect::<Vec<_>>(),
+        vec![
+            (t(50), -3, JobKind::Reminder),
+            (t(50), 5, JobKind::Daily),
+            (t(100), GROUP, JobKind::Daily),
+        ]
+    );
+    assert_eq!(store.due_jobs(t(100), 1).unwrap().len(), 1);
+    assert!(store.due_jobs(t(49), 10).unwrap().is_empty());
+    assert_eq!(store.next_job_time().unwrap(), Some(t(50)));
+
+    // Re-scheduling moves the job; None removes it.
+    store.schedule(5, JobKind::Daily, Some(t(86_450))).unwrap();
+    store.schedule(-3, JobKind::Reminder, None).unwrap();
+    store.schedule(-3, JobKind::Reminder, None).unwrap();
+    let due = store.due_jobs(t(1_000), 10).unwrap();
+    assert_eq!(
+        due.iter().map(|j| (j.chat, j.kind)).collect::<Vec<_>>(),
+        vec![
+            (GROUP, JobKind::Daily),
+            (6, JobKind::Close),
+            (5, JobKind::Reveal)
+        ]
+    );
+    assert_eq!(store.scheduled(5, JobKind::Daily).unwrap(), Some(t(86_450)));
+    assert_eq!(store.scheduled(-3, JobKind::Reminder).unwrap(), None);
+    assert_eq!(store.trees().schedule.len(), 4);
+    assert_eq!(store.trees().schedule_by_chat.len(), 4);
+}
+
+#[test]
+fn claim_daily_once_a_day() {
+    let (_dir, store) = tmp();
+    let day = NaiveDate::from_ymd_opt(2025, 6, 3).unwrap();
+    assert!(!store.claim_daily(GROUP, day).unwrap(), "no such chat");
+    store.update_chat(GROUP, |_| sample_chat()).unwrap();
+    let claims: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| store.claim_daily(GROUP, day).unwrap()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| usize::from(h.join().unwrap()))
+            .sum()
+    });
+    assert_eq!(claims, 1);
+    assert!(!store.claim_daily(GROUP, day).unwrap());
+    assert!(store.claim_daily(GROUP, day.succ_opt().unwrap()).unwrap());
+
+    assert!(store.claim_reminder(GROUP, day).unwrap());
+    assert!(!store.claim_reminder(GROUP, day).unwrap());
+    let daily = store.chat(GROUP).unwrap().unwrap().daily.unwrap();
+    assert_eq!(daily.last_sent, day.succ_opt());
+    assert_eq!(daily.last_reminded, Some(day));
+
+    store
+        .update_chat(GROUP, |c| Chat {
+            daily: None,
+            ..c.unwrap()
+        })
+        .unwrap();
+    assert!(!store.claim_daily(GROUP, day).unwrap(), "no daily question");
+}
+
+#[test]
+fn migrate_chat_moves_everything() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    let new = -1_009_999_999_999;
+    store.update_chat(GROUP, |_| sample_chat()).unwrap();
+    store
+        .put_card(&card(&bank, GROUP, 1, "c1-q03", true))
+        .unwrap();
+    let mut closed = card(&bank, GROUP, 2, "c1-q01", true);
+    closed.open = false;
+    store.put_card(&closed).unwrap();
+    recorded(
+        store
+            .record_answer(&bank, &req(GROUP, 1, 11, Response::Judge(true), 2))
+            .unwrap(),
+    );
+    store.schedule(GROUP, JobKind::Daily, Some(t(500))).unwrap();
+    store.schedule(GROUP, JobKind::Close, Some(t(60))).unwrap();
+
+    store.migrate_chat(GROUP, new).unwrap();
+
+    assert_eq!(store.chat(GROUP).unwrap(), None);
+    let moved = store.chat(new).unwrap().unwrap();
+    assert_eq!(moved.id, new);
+    assert_eq!(moved.title, "学习群");
+    assert_eq!(store.card(GROUP, 1).unwrap(), None);
+    let c = store.card(new, 1).unwrap().unwrap();
+    assert_eq!(c.chat, new);
+    assert_eq!(c.answers.len(), 1);
+    assert!(store.card(new, 2).unwrap().is_some());
+    assert_eq!(store.latest_open_card(new).unwrap().unwrap().message, 1);
+    assert_eq!(store.latest_open_card(GROUP).unwrap(), None);
+    assert!(store.scores(GROUP).unwrap().is_empty());
+    assert_eq!(store.scores(new).unwrap()[0].0, 11);
+    assert_eq!(store.scheduled(GROUP, JobKind::Daily).unwrap(), None);
+    assert_eq!(store.scheduled(new, JobKind::Daily).unwrap(), Some(t(500)));
+    let due: Vec<i64> = store
+        .due_jobs(t(1_000), 10)
+        .unwrap()
+        .iter()
+        .map(|j| j.chat)
+        .collect();
+    assert_eq!(due, vec![new, new]);
+
+    // Answers keep working under the new id; moving again does nothing.
+    recorded(
+        store
+            .record_answer(&bank, &req(new, 1, 12, Response::Judge(false), 3))
+            .unwrap(),
+    );
+    store.migrate_chat(GROUP, new).unwrap();
+    assert_eq!(store.scores(new).unwrap().len(), 2);
+}
+
+#[test]
+fn export_contains_the_learners_data() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    let user = 4242;
+    store
+        .put_card(&card(&bank, user, 1, "c1-q01", false))
+        .unwrap();
+    store
+        .put_card(&card(&bank, GROUP, 2, "c1-q03", true))
+        .unwrap();
+    store
+        .update_chat(user, |_| {
+            Chat::new(user, ChatKind::Private, "", "Asia/Shanghai")
+        })
+        .unwrap();
+    recorded(
+        store
+            .record_answer(&bank, &req(user, 1, user, choice("C"), 1))
+            .unwrap(),
+    );
+    recorded(
+        store
+            .record_answer(&bank, &req(GROUP, 2, user, Response::Judge(true), 2))
+            .unwrap(),
+    );
+    let doc = store.export(user).unwrap();
+    assert_eq!(doc["user"], user);
+    assert_eq!(doc["learner"]["name"], "学员242");
+    assert_eq!(doc["private_chat"]["id"], user);
+    assert_eq!(doc["progress"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["log"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["log"][0]["answer"], "C");
+    assert_eq!(doc["log"][0]["right"], false);
+    assert_eq!(doc["scores"][0]["chat"], GROUP);
+    assert_eq!(doc["card_answers"].as_array().unwrap().len(), 2);
+    let other = store.export(1).unwrap();
+    assert!(other["learner"].is_null());
+    assert!(other["log"].as_array().unwrap().is_empty());
+}
+
+/// Every key and value of every tree, for the privacy checks.
+fn everything(store: &Store) -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    let db = &store.inner.db;
+    let mut out = Vec::new();
+    for name in db.tree_names() {
+        let tree = db.open_tree(&name).unwrap();
+        for kv in tree.iter() {
+            let (k, v) = kv.unwrap();
+            out.push((
+                String::from_utf8_lossy(&name).into_owned(),
+                k.to_vec(),
+                v.to_vec(),
+            ));
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn forget_leaves_no_trace() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    let user: i64 = 7_123_456_789;
+    let other: i64 = 5_550_001;
+    // Their private chat, with cards and jobs.
+    store
+        .update_chat(user, |_| {
+            Chat::new(user, ChatKind::Private, "", "Asia/Shanghai")
+        })
+        .unwrap();
+    store
+        .put_card(&card(&bank, user, 1, "c1-q01", false))
+        .unwrap();
+    store
+        .put_card(&card(&bank, user, 2, "c1-q02", false))
+        .unwrap();
+    recorded(
+        store
+            .record_answer(&bank, &req(user, 1, user, choice("B"), 1))
+            .unwrap(),
+    );
+    store.toggle_selection(user, 2, user, 1).unwrap().unwrap();
+    store.schedule(user, JobKind::Daily, Some(t(100))).unwrap();
+    store
+        .schedule(user, JobKind::Reminder, Some(t(200)))
+        .unwrap();
+    // A group they play in, with a round they started and a card they asked.
+    let mut chat = sample_chat();
+    chat.round = Some(Round {
+        total: 5,
+        asked: 1,
+        started_by: user,
+        scores: vec![(user, "Z".into(), 10), (other, "O".into(), 5)],
+    });
+    store.update_chat(GROUP, |_| chat.clone()).unwrap();
+    let mut gc = card(&bank, GROUP, 3, "c1-q03", true);
+    gc.asked_by = user;
+    store.put_card(&gc).unwrap();
+    store
+        .put_card(&card(&bank, GROUP, 4, "c1-q02", true))
+        .unwrap();
+    for u in [user, other] {
+        let mut r = req(GROUP, 3, u, Response::Judge(true), 5);
+        r.name = if u == user { "Zed" } else { "Olga" }.into();
+        recorded(store.record_answer(&bank, &r).unwrap());
+    }
+    store.toggle_selection(GROUP, 4, user, 0).unwrap().unwrap();
+    store.toggle_selection(GROUP, 4, other, 1).unwrap().unwrap();
+    store
+        .update_learner(user, |l| {
+            let mut l = l.unwrap();
+            l.tz = Some("Asia/Tokyo".into());
+            l
+        })
+        .unwrap();
+    store.schedule(GROUP, JobKind::Daily, Some(t(300))).unwrap();
+
+    let be = user.to_be_bytes();
+    let ordered = keys::enc_i64(user);
+    let decimal = user.to_string();
+    let varint = postcard::to_stdvec(&user).unwrap();
+    assert!(
+        everything(&store)
+            .iter()
+            .any(|(_, k, _)| contains(k, &ordered))
+    );
+
+    store.forget(user).unwrap();
+
+    for (tree, k, v) in everything(&store) {
+        for needle in [&be[..], &ordered[..], decimal.as_bytes()] {
+            assert!(
+                !contains(&k, needle),
+                "{tree} key {} mentions the user",
+                keys::hex(&k)
+            );
+        }
+        for needle in [&varint[..], decimal.as_bytes(), b"Zed"] {
+            assert!(
+                !contains(&v, needle),
+                "{tree} value at {} mentions the user",
+                keys::hex(&k)
+            );
+        }
+    }
+    // Everybody else is intact.
+    assert!(store.learner(other).unwrap().is_some());
+    assert_eq!(store.scores(GROUP).unwrap().len(), 1);
+    let gc = store.card(GROUP, 3).unwrap().unwrap();
+    assert_eq!(gc.answers.len(), 1);
+    assert_eq!(gc.asked_by, 0);
+    assert_eq!(
+        store
+            .card(GROUP, 4)
+            .unwrap()
+            .unwrap()
+            .selection_of(other)
+            .letters(),
+        "B"
+    );
+    let round = store.chat(GROUP).unwrap().unwrap().round.unwrap();
+    assert_eq!(round.scores.len(), 1);
+    assert_eq!(
+        store.scheduled(GROUP, JobKind::Daily).unwrap(),
+        Some(t(300))
+    );
+    assert_eq!(store.due_jobs(t(1_000), 10).unwrap().len(), 1);
+    assert!(store.export(user).unwrap()["learner"].is_null());
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let store = open(&path);
+        schema::write_version(store.trees(), SCHEMA_VERSION + 1).unwrap();
+        store.flush_blocking().unwrap();
+    }
+    match reopen(&path) {
+        Err(e @ StoreError::NewerSchema { found, supported }) => {
+            assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
+            assert!(e.to_string().contains("newer"), "{e}");
+        }
+        other => panic!("expected NewerSchema, got {other:?}"),
+    }
+}
+
+#[test]
+fn older_schema_is_migrated() {
+    let bank = bank();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let store = open(&path);
+        store
+            .put_card(&card(&bank, GROUP, 1, "c1-q01", true))
+            .unwrap();
+        let mut closed = card(&bank, GROUP, 2, "c1-q01", true);
+        closed.open = false;
+        store.put_card(&closed).unwrap();
+        store.schedule(GROUP, JobKind::Daily, Some(t(100))).unwrap();
+        store
+            .update_learner(3, |_| Learner::new(3, "x", t(0)))
+            .unwrap();
+        // Fake the version-0 layout: no derived indexes, and a job scheduled twice.
+        let tr = store.trees();
+        tr.open_cards.clear().unwrap();
+        tr.schedule_by_chat.clear().unwrap();
+        tr.schedule
+            .insert(
+                keys::job(t(50), GROUP, JobKind::Daily.code()).build(),
+                &[][..],
+            )
+            .unwrap();
+        schema::write_version(tr, 0).unwrap();
+        store.flush_blocking().unwrap();
+    }
+    let store = reopen(&path).unwrap();
+    assert_eq!(
+        schema::stored_version(store.trees()).unwrap(),
+        Some(SCHEMA_VERSION)
+    );
+    assert_eq!(store.latest_open_card(GROUP).unwrap().unwrap().message, 1);
+    assert_eq!(
+        store.scheduled(GROUP, JobKind::Daily).unwrap(),
+        Some(t(100))
+    );
+    store.schedule(GROUP, JobKind::Daily, Some(t(900))).unwrap();
+    let due = store.due_jobs(t(1_000), 10).unwrap();
+    assert_eq!(due.len(), 1, "the old keys are gone: {due:?}");
+    assert_eq!(store.learner(3).unwrap().unwrap().name, "x");
+}
+
+#[test]
+fn a_locked_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let _first = open(&path);
+    match Store::open(&path, Options::default()) {
+        Err(e @ StoreError::Locked(_)) => {
+            assert!(
+                e.to_string().contains("in use by another tutor process"),
+                "{e}"
+            );
+        }
+        other => panic!("expected Locked, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_directory_is_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("db");
+    let store = open(&path);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    drop(store);
+
+    // An existing directory open to others is tightened.
+    let loose = dir.path().join("loose");
+    std::fs::create_dir(&loose).unwrap();
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _s = open(&loose);
+    let mode = std::fs::metadata(&loose).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+}
+
+/// A small database at `path`, closed again.
+fn make_db(path: &Path) {
+    let bank = bank();
+    let store = open(path);
+    for m in 0..50 {
+        store
+            .put_card(&card(&bank, GROUP, m, "c1-q01", true))
+            .unwrap();
+    }
+    store.flush_blocking().unwrap();
+    drop(store);
+    // Wait until sled's threads have let go of the lock.
+    drop(reopen(path).unwrap());
+}
+
+#[test]
+fn damaged_databases_are_refused_not_wiped() {
+    use std::os::unix::fs::FileExt;
+    let dir = tempfile::tempdir().unwrap();
+
+    // The data file truncated to nothing: sled alone would start afresh.
+    let path = dir.path().join("truncated");
+    make_db(&path);
+    let data = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path.join("db"))
+        .unwrap();
+    data.set_len(0).unwrap();
+    match reopen(&path) {
+        Err(StoreError::Corrupt(msg)) => assert!(!msg.is_empty()),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    // Still refused the second time: the failed open initialised nothing.
+    assert!(matches!(reopen(&path), Err(StoreError::Corrupt(_))));
+
+    // Its first segment overwritten.
+    let path = dir.path().join("garbled");
+    make_db(&path);
+    let data = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path.join("db"))
+        .unwrap();
+    data.write_all_at(&[0x5a; 64], 0).unwrap();
+    assert!(matches!(reopen(&path), Err(StoreError::Corrupt(_))));
+
+    // A damaged config file.
+    let path = dir.path().join("conf");
+    make_db(&path);
+    std::fs::write(path.join("conf"), b"garbage garbage garbage").unwrap();
+    assert!(matches!(reopen(&path), Err(StoreError::Corrupt(_))));
+
+    // A directory of junk: an error, never a panic.
+    let junk = dir.path().join("junk");
+    std::fs::create_dir(&junk).unwrap();
+    std::fs::write(junk.join("conf"), b"not a sled config at all").unwrap();
+    std::fs::write(junk.join("db"), vec![0xAB; 4096]).unwrap();
+    assert!(reopen(&junk).is_err());
+}
+
+#[test]
+fn backup_and_restore_round_trip() {
+    let bank = bank();
+    let dir = tempfile::tempdir().unwrap();
+    let (path, snap, back) = (
+        dir.path().join("db"),
+        dir.path().join("snap"),
+        dir.path().join("restored"),
+    );
+    let store = open(&path);
+    store.update_chat(GROUP, |_| sample_chat()).unwrap();
+    store
+        .put_card(&card(&bank, GROUP, 1, "c1-q03", true))
+        .unwrap();
+    recorded(
+        store
+            .record_answer(&bank, &req(GROUP, 1, 9, Response::Judge(true), 2))
+            .unwrap(),
+    );
+    store.schedule(GROUP, JobKind::Daily, Some(t(100))).unwrap();
+    store.backup(&snap).unwrap();
+    assert!(matches!(store.backup(&snap), Err(StoreError::NotEmpty(_))));
+    // Changes after the backup are not in it.
+    store
+        .update_learner(10, |_| Learner::new(10, "later", t(0)))
+        .unwrap();
+
+    assert!(matches!(
+        Store::restore(&snap, &path),
+        Err(StoreError::NotEmpty(_))
+    ));
+    Store::restore(&snap, &back).unwrap();
+    let mode = std::fs::metadata(&back).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    let restored = reopen(&back).unwrap();
+    assert_eq!(restored.chat(GROUP).unwrap(), store.chat(GROUP).unwrap());
+    assert_eq!(
+        restored.card(GROUP, 1).unwrap(),
+        store.card(GROUP, 1).unwrap()
+    );
+    assert_eq!(restored.progress(9).unwrap(), store.progress(9).unwrap());
+    assert_eq!(restored.log(9, t(0)).unwrap(), store.log(9, t(0)).unwrap());
+    assert_eq!(
+        restored.scores(GROUP).unwrap(),
+        store.scores(GROUP).unwrap()
+    );
+    assert_eq!(
+        restored.due_jobs(t(200), 5).unwrap(),
+        store.due_jobs(t(200), 5).unwrap()
+    );
+    assert_eq!(
+        restored.latest_open_card(GROUP).unwrap().unwrap().message,
+        1
+    );
+    assert_eq!(restored.learner(10).unwrap(), None);
+    assert!(restored.size_on_disk().unwrap() > 0);
+
+    // Not a backup.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(matches!(
+        Store::restore(&empty, &dir.path().join("x")),
+        Err(StoreError::Corrupt(_))
+    ));
+}
+
+#[test]
+fn progress_on_a_question_that_left_the_bank_is_kept() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    store.put_card(&card(&bank, 5, 1, "c1-q01", false)).unwrap();
+    recorded(
+        store
+            .record_answer(&bank, &req(5, 1, 5, choice("B"), 1))
+            .unwrap(),
+    );
+    // A later bank without c1-q01.
+    let smaller = BANK.replace("id = \"c1-q01\"", "id = \"c1-q09\"");
+    let smaller = Bank::from_sources(&[("ch01.toml".into(), smaller)], false)
+        .unwrap()
+        .0;
+    assert!(store.progress(5).unwrap().contains_key("c1-q01"));
+    let _ = store.stats(&smaller, 5, t(100), TZ).unwrap();
+    let _ = store.stats(&bank, 5, t(100), TZ).unwrap();
+    let _ = store.stats(&bank, 6, t(100), TZ).unwrap();
+    assert!(store.progress(5).unwrap().contains_key("c1-q01"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn flushes_are_shared() {
+    let (_dir, store) = tmp();
+    // Nothing written since the open-time flush: returns at once.
+    store.flush().await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..32i64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .update_learner(i, |_| Learner::new(i, "n", t(0)))
+                .unwrap();
+            store.flush().await.unwrap();
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let inner = &store.inner;
+    assert_eq!(
+        inner.flushed.load(std::sync::atomic::Ordering::SeqCst),
+        inner.written.load(std::sync::atomic::Ordering::SeqCst)
+    );
+    store.flush_blocking().unwrap();
+}
+
+#[test]
+fn prune_removes_only_old_closed_cards() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    let mut old_closed = card(&bank, 5, 1, "c1-q01", false);
+    old_closed.open = false;
+    store.put_card(&old_closed).unwrap();
+    store.put_card(&card(&bank, 5, 2, "c1-q01", false)).unwrap(); // old but open
+    let mut new_closed = card(&bank, 5, 3, "c1-q01", false);
+    new_closed.open = false;
+    new_closed.posted = t(1_000);
+    store.put_card(&new_closed).unwrap();
+    assert_eq!(store.prune_cards(t(500)).unwrap(), 1);
+    assert_eq!(store.card(5, 1).unwrap(), None);
+    assert!(store.card(5, 2).unwrap().is_some());
+    assert!(store.card(5, 3).unwrap().is_some());
+    assert_eq!(store.prune_cards(t(500)).unwrap(), 0);
+}

@@ -1,0 +1,30 @@
+//! Helpers of the `e2e` test binary: a fake Telegram Bot API ([`fake_api`]),
+//! the Bot API JSON shapes it speaks ([`tg`]), and a harness that runs the real
+//! `tutor` binary against it ([`app`]).
+
+// Not every scenario uses every helper.
+#![allow(dead_code)]
+
+pub mod app;
+pub mod fake_api;
+pub mod tg;
+
+// Shortcuts for scenario tests (`use crate::support::*`).
+#[allow(unused_imports)]
+pub use app::{TestApp, run_tutor};
+#[allow(unused_imports)]
+pub use fake_api::{FakeApi, Fault, Request, Sent, TEST_TOKEN};
+
+use std::time::Duration;
+
+/// A teloxide `Bot` talking to `fake` (no system proxy), for in-process checks.
+pub fn bot_for(fake: &FakeApi) -> teloxide::Bot {
+    let client = teloxide::net::default_reqwest_settings()
+        .no_proxy()
+        .build()
+        .expect("reqwest client");
+    teloxide::Bot::with_client(fake.token(), client).set_api_url(fake.api_url())
+}
+
+/// Default patience for "the bot should have answered by now".
+pub const WAIT: Duration = Duration::from_secs(10);
