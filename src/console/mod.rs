@@ -12,7 +12,7 @@
 //! Telegram id; the console's "chat" for cards is the same id.
 //!
 //! Ctrl-C: `play` installs handlers for SIGINT, SIGTERM and SIGHUP (`signal-hook`)
-//! and reads stdin on a background thread (see [`input`]). An interruption is
+//! and reads stdin on a background thread (see `input.rs`). An interruption is
 //! handled between inputs like `q`: the session summary is printed and `play`
 //! returns `Ok`. Nothing can be lost: every answer is already flushed before its
 //! verdict appears, and the store is flushed once more on the way out. The console
@@ -155,11 +155,16 @@ fn default_db() -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "tutor")
         .ok_or_else(|| anyhow!("找不到用户数据目录（HOME 未设置？），请用 --db 指定数据库目录"))?;
     let data = dirs.data_dir();
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(data)
-        .map_err(|e| anyhow!("无法创建数据目录 {}：{e}", data.display()))?;
+    let cannot = |e: io::Error| anyhow!("无法创建数据目录 {}：{e}", data.display());
+    if let Some(parent) = data.parent() {
+        fs::create_dir_all(parent).map_err(cannot)?;
+    }
+    match fs::DirBuilder::new().mode(0o700).create(data) {
+        Err(e) if !(e.kind() == io::ErrorKind::AlreadyExists && data.is_dir()) => {
+            return Err(cannot(e));
+        }
+        _ => {}
+    }
     Ok(data.join("db"))
 }
 

@@ -218,9 +218,25 @@ fn is_lock_error(e: &sled::Error) -> bool {
     matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
 }
 
-/// Opens sled at `path`, turning a lock conflict into `Locked` and a panic inside
-/// sled (it panics on some damaged files) into `Corrupt`.
+/// How long opening waits for a lock that may be about to go: sled's worker threads
+/// can hold a just-closed database's file lock for a moment.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Opens sled at `path`, turning a lock conflict that lasts into `Locked` and a
+/// panic inside sled (it panics on some damaged files) into `Corrupt`.
 fn open_sled(path: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
+    let start = std::time::Instant::now();
+    loop {
+        match open_sled_once(path, cache_bytes) {
+            Err(StoreError::Locked(_)) if start.elapsed() < LOCK_PATIENCE => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn open_sled_once(path: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
     let config = sled::Config::new().path(path).cache_capacity(cache_bytes);
     match catch_unwind(AssertUnwindSafe(|| config.open())) {
         Ok(Ok(db)) => Ok(db),
@@ -285,6 +301,10 @@ impl Store {
         create_private_dir(path)?;
         let existed = has_sled_files(path);
         let db = open_sled(path, opts.cache_bytes)?;
+        // Files without our trees: refuse before creating any (see `schema`).
+        if existed && !db.tree_names().iter().any(|n| n.as_ref() == b"meta") {
+            return Err(schema::no_schema(path));
+        }
         let t = Trees::open(&db)?;
         let store = Store {
             inner: Arc::new(Inner {
@@ -533,7 +553,7 @@ impl Store {
     }
 
     /// A learner's statistics, computed from the bank (progress on questions no
-    /// longer in it is ignored there).
+    /// longer in it is ignored there) and the last month of their log.
     pub fn stats(
         &self,
         bank: &Bank,
@@ -542,7 +562,8 @@ impl Store {
         tz: Tz,
     ) -> Result<learn::Stats, StoreError> {
         let progress = self.progress(user)?;
-        let log = self.log(user, DateTime::<Utc>::MIN_UTC)?;
+        // Stats read the log only for the last 30 local days; a margin covers any zone.
+        let log = self.log(user, now - chrono::TimeDelta::days(32))?;
         let streak = self
             .learner(user)?
             .map_or_else(model::empty_streak, |l| l.streak);

@@ -8,6 +8,8 @@
 //! A migration step must be idempotent: the version is written only after all steps
 //! succeed, so a crash mid-way reruns them.
 
+use std::path::Path;
+
 use super::model::{Card, Chat, Learner};
 use super::records::{Codec, LogValue, ScoreValue};
 use super::schedule::decode_job;
@@ -34,6 +36,18 @@ pub(crate) fn write_version(t: &Trees, version: u32) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The error for database files without a schema version: sled recovers a
+/// truncated or garbled log as far as it can, possibly to nothing, and starting
+/// afresh there would silently wipe the learners' data.
+pub(crate) fn no_schema(path: &Path) -> StoreError {
+    StoreError::Corrupt(format!(
+        "{} holds database files but no tutor schema version: it is truncated, damaged \
+         or not a tutor database. Nothing was initialised in it; restore a backup or move \
+         it away",
+        path.display()
+    ))
+}
+
 /// Checks a freshly opened database: initialises a new one, refuses a newer or a
 /// damaged one, migrates an older one.
 pub(crate) fn check_and_migrate(store: &Store, existed: bool) -> Result<(), StoreError> {
@@ -42,12 +56,7 @@ pub(crate) fn check_and_migrate(store: &Store, existed: bool) -> Result<(), Stor
         None => {
             let has_data = t.all().iter().any(|(_, tree)| !tree.is_empty());
             if existed || has_data {
-                return Err(StoreError::Corrupt(format!(
-                    "{} holds database files but no tutor schema version: it is truncated, \
-                     damaged or not a tutor database. It was left untouched; restore a backup \
-                     or move it away",
-                    store.path().display()
-                )));
+                return Err(no_schema(store.path()));
             }
             write_version(t, SCHEMA_VERSION)?;
             store.flush_blocking()

@@ -1153,9 +1153,18 @@ fn progress_on_a_question_that_left_the_bank_is_kept() {
         .unwrap()
         .0;
     assert!(store.progress(5).unwrap().contains_key("c1-q01"));
-    let _ = store.stats(&smaller, 5, t(100), TZ).unwrap();
-    let _ = store.stats(&bank, 5, t(100), TZ).unwrap();
-    let _ = store.stats(&bank, 6, t(100), TZ).unwrap();
+    let stats = store.stats(&smaller, 5, t(100), TZ).unwrap();
+    assert_eq!(
+        (stats.answered, stats.right),
+        (0, 0),
+        "ignored by the stats"
+    );
+    let stats = store.stats(&bank, 5, t(100), TZ).unwrap();
+    assert_eq!((stats.answered, stats.right), (1, 1));
+    assert_eq!(stats.streak, 1);
+    assert_eq!(stats.last_30_days.iter().map(|d| d.1).sum::<u32>(), 1);
+    assert_eq!(store.stats(&bank, 6, t(100), TZ).unwrap().answered, 0);
+    // ... and kept: the question may come back.
     assert!(store.progress(5).unwrap().contains_key("c1-q01"));
 }
 

@@ -635,11 +635,19 @@ pub async fn submit(
         learner_tz,
         chat_tz,
     };
-    let outcome = app.store.record_answer(&app.bank, &req)?;
-    if matches!(outcome, AnswerOutcome::Recorded { .. }) {
-        // The answer is on disk before the learner hears about it.
-        app.store.flush().await?;
+    if card.group
+        && card
+            .deadline
+            .is_some_and(|d| req.now > d + chrono::Duration::seconds(1))
+    {
+        // Time is up: the reveal is due (or running); a late answer scores nothing.
+        let _ = group::reveal(app, card.chat, card.message).await;
+        return group::after_answer(app, card, AnswerOutcome::Closed, lang, callback).await;
     }
+    let outcome = app.store.record_answer(&app.bank, &req)?;
+    // The answer (or the first delivery of a redelivered one) is on disk before the
+    // learner hears about it.
+    app.store.flush().await?;
     if card.group {
         return group::after_answer(app, card, outcome, lang, callback).await;
     }

@@ -190,14 +190,16 @@ pub fn verdict_text(
     lang: Lang,
 ) -> String {
     let head = match (v.outcome, lang) {
-        (Outcome::Right, Lang::Zh) => "✅ 回答正确！",
-        (Outcome::Right, Lang::En) => "✅ Correct!",
-        (Outcome::Incomplete, Lang::Zh) => "❌ 答案不完整",
-        (Outcome::Incomplete, Lang::En) => "❌ Incomplete",
-        (Outcome::Wrong, Lang::Zh) => "❌ 回答错误",
-        (Outcome::Wrong, Lang::En) => "❌ Wrong",
+        (Outcome::Right, Lang::Zh) => "回答正确！",
+        (Outcome::Right, Lang::En) => "Correct!",
+        (Outcome::Incomplete, Lang::Zh) => "答案不完整",
+        (Outcome::Incomplete, Lang::En) => "Incomplete",
+        (Outcome::Wrong, Lang::Zh) => "回答错误",
+        (Outcome::Wrong, Lang::En) => "Wrong",
     };
-    let mut out = format!("<b>{head}</b>\n");
+    // The raw text, not only the rendered one, begins with the mark.
+    let mark = if v.is_right() { "✅" } else { "❌" };
+    let mut out = format!("{mark} <b>{head}</b>\n");
     out.push_str(&match lang {
         Lang::Zh => format!(
             "你的答案：{}\n正确答案：<b>{}</b>\n",
@@ -210,14 +212,14 @@ pub fn verdict_text(
             response_text(&v.correct, lang)
         ),
     });
-    if !v.missed.is_empty() {
+    if q.kind == Kind::Multi && !v.missed.is_empty() {
         out.push_str(&format!(
             "{}{}\n",
             lang.pick("漏选：", "Missed: "),
             spaced(v.missed)
         ));
     }
-    if !v.extra.is_empty() {
+    if q.kind == Kind::Multi && !v.extra.is_empty() {
         out.push_str(&format!(
             "{}{}\n",
             lang.pick("错选：", "Wrongly chosen: "),

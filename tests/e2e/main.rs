@@ -3,6 +3,6 @@
 //! `support` holds the fake server (`FakeApi`), the Bot API JSON shapes (`tg`)
 //! and the process harness (`TestApp`, `run_tutor`); `harness` tests them.
 
+mod bot;
 mod harness;
 mod support;
-mod smoke_tmp;
