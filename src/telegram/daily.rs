@@ -174,9 +174,7 @@ async fn send_private_daily(app: &Arc<App>, chat: i64) -> Result<(), RequestErro
     let Some(q) = pick.question().and_then(|id| app.bank.question(id)) else {
         return Ok(());
     };
-    app.bot
-        .send_message(ChatId(chat), lang.pick("☀️ 每日一题", "☀️ Daily question"))
-        .await?;
+    // One message per chat: the card itself (fan-out is bounded by Telegram's 30/s).
     app.send_card(chat, q, chat, lang, None, true).await?;
     Ok(())
 }

@@ -4,5 +4,6 @@
 //! and the process harness (`TestApp`, `run_tutor`); `harness` tests them.
 
 mod bot;
+mod daily;
 mod harness;
 mod support;
