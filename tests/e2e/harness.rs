@@ -3,7 +3,7 @@
 //! binary re-run as a child process) instead of `tutor`.
 
 use std::{
-    path::{Path, PathBuf},
+    path::Path,
     time::{Duration, Instant},
 };
 
@@ -18,7 +18,7 @@ use teloxide::{
     },
 };
 
-use crate::support::{FakeApi, Fault, TEST_TOKEN, TestApp, WAIT, app::run_command, bot_for, tg};
+use crate::support::{FakeApi, Fault, TEST_TOKEN, WAIT, app::run_command, bot_for, tg};
 
 fn keyboard() -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([[
@@ -736,146 +736,7 @@ async fn dump_lists_recent_requests() {
     assert!(fake.mark() > 0, "seq survives clear_log");
 }
 
-// ----- TestApp, exercised with a stand-in bot -------------------------------
-
-const CHILD_ENV: &str = "TUTOR_E2E_CHILD_BOT";
-
-/// A TestApp that runs this test binary's `child_echo_bot` instead of tutor.
-fn echo_app() -> crate::support::app::TestAppBuilder {
-    let exe = std::env::current_exe().expect("current exe");
-    TestApp::builder()
-        .program(
-            exe,
-            [
-                "harness::child_echo_bot",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-            ]
-            .map(String::from)
-            .to_vec(),
-        )
-        .env(CHILD_ENV, "{dir}")
-}
-
-/// The stand-in bot: long-polls, echoes texts, exits 0 on SIGTERM, and on
-/// "crash" exits 3 before confirming that update (once: a marker file in the
-/// test dir remembers it).
-#[test]
-#[ignore = "only runs as the child process of the TestApp self-tests"]
-fn child_echo_bot() {
-    let Some(dir) = std::env::var_os(CHILD_ENV) else {
-        return;
-    };
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(echo_bot(PathBuf::from(dir)));
-}
-
-async fn echo_bot(dir: PathBuf) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let bot = Bot::from_env();
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    println!("echo bot: started");
-    let mut offset = 0;
-    loop {
-        let polled = tokio::select! {
-            _ = term.recv() => {
-                println!("echo bot: SIGTERM, bye");
-                return;
-            }
-            r = bot.get_updates().offset(offset).timeout(2).send() => r,
-        };
-        let updates = match polled {
-            Ok(u) => u,
-            Err(e) => {
-                eprintln!("echo bot: getUpdates failed: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        for u in updates {
-            if let UpdateKind::Message(m) = &u.kind {
-                let text = m.text().unwrap_or_default();
-                let marker = dir.join("crashed");
-                if text == "crash" && !marker.exists() {
-                    std::fs::write(&marker, b"").expect("marker");
-                    eprintln!("echo bot: crashing before confirming update {}", u.id.0);
-                    std::process::exit(3);
-                }
-                if let Err(e) = bot.send_message(m.chat.id, format!("echo: {text}")).await {
-                    eprintln!("echo bot: send failed: {e}");
-                }
-            }
-            offset = u.id.0 as i32 + 1;
-        }
-    }
-}
-
-#[tokio::test]
-async fn test_app_spawns_waits_for_polling_and_stops_on_sigterm() {
-    let mut app = echo_app().spawn().await;
-    assert!(app.is_running());
-    assert!(app.fake.find(|r| r.method == "getupdates").is_some());
-    app.fake.push_text(5, 5, "hi");
-    app.fake.wait_for_text(5, "echo: hi", WAIT).await;
-
-    // Connection errors are logged by the child; the token must not show.
-    app.fake.stop().await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    app.fake.restart().await;
-    app.fake.push_text(5, 5, "back");
-    app.fake.wait_for_text(5, "echo: back", WAIT).await;
-
-    app.sigterm();
-    let status = app.wait_exit(WAIT).await;
-    assert!(status.success(), "{status}\n{}", app.output());
-    assert!(
-        app.stdout().contains("echo bot: started"),
-        "{}",
-        app.output()
-    );
-    assert!(app.stdout().contains("SIGTERM, bye"), "{}", app.output());
-    assert!(
-        app.stderr().contains("getUpdates failed"),
-        "{}",
-        app.output()
-    );
-    app.assert_no_token_leak();
-}
-
-#[tokio::test]
-async fn test_app_restart_gets_the_unconfirmed_update_again() {
-    let mut app = echo_app().spawn().await;
-    let id = app.fake.push_text(6, 6, "crash");
-    let status = app.wait_exit(WAIT).await;
-    assert_eq!(status.code(), Some(3), "{}", app.output());
-    assert!(app.fake.pending_updates().contains(&id));
-    assert!(app.fake.sent_to(6).is_empty());
-
-    app.restart().await;
-    app.fake.wait_for_text(6, "echo: crash", WAIT).await;
-    app.fake.wait_updates_confirmed(WAIT).await;
-    assert!(app.output().contains("===== restart ====="));
-
-    // restart() also replaces a running process.
-    let pid = app.pid();
-    app.restart().await;
-    assert_ne!(app.pid(), pid);
-    app.sigkill();
-    assert!(!app.wait_exit(WAIT).await.success());
-}
-
-#[tokio::test]
-#[should_panic(expected = "before its first getUpdates")]
-async fn test_app_reports_a_bot_that_exits_early() {
-    TestApp::builder()
-        .program(
-            "/bin/sh",
-            vec!["-c".into(), "echo boom-on-stdout; exit 2".into()],
-        )
-        .spawn()
-        .await;
-}
+// ----- TestApp (the real binary is exercised in bot.rs, daily.rs, …) -------
 
 #[test]
 fn run_command_pipes_stdin_and_isolates_the_environment() {
