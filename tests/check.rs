@@ -57,60 +57,64 @@ fn valid_fixture_passes() {
 fn each_error_class_is_reported_with_its_place() {
     // (fixture, file:line:col or file prefix, message fragment)
     let cases: &[(&str, &str, &str)] = &[
-        ("toml_syntax", "ch01.toml:3:", "string"),
-        ("missing_field", "ch01.toml:", "missing field `explanation`"),
+        ("toml_syntax", "ch01.toml:3:13", "invalid basic string"),
+        (
+            "missing_field",
+            "ch01.toml:12:1",
+            "missing field `explanation`",
+        ),
         (
             "duplicate_id",
-            "ch01.toml:27:6",
+            "ch01.toml:23:6",
             "duplicate id `t1-q01` (first defined at",
         ),
         (
             "duplicate_id_across_files",
-            "ch02.toml:16:6",
+            "ch02.toml:13:6",
             "duplicate id `t1-q01`",
         ),
         (
             "answer_not_option",
-            "ch01.toml:18:10",
+            "ch01.toml:17:10",
             "answer key `C` is not among the options (A–B)",
         ),
         (
             "single_two_answers",
-            "ch01.toml:18:10",
+            "ch01.toml:17:10",
             "a single question has exactly 1 answer, not 2",
         ),
         (
             "multi_one_answer",
-            "ch01.toml:18:10",
+            "ch01.toml:17:10",
             "a multi question has at least 2 answers, not 1",
         ),
         (
             "judge_with_options",
-            "ch01.toml:31:11",
+            "ch01.toml:26:11",
             "a judge question has no options",
         ),
         (
             "judge_bad_answer",
-            "ch01.toml:31:10",
+            "ch01.toml:26:10",
             "judge answer must be 对 or 错, not `是`",
         ),
         (
             "unknown_section",
-            "ch01.toml:20:13",
+            "ch01.toml:19:13",
             "unknown section `t1-s99`",
         ),
         ("empty_text", "ch01.toml:8:8", "section text is empty"),
         (
             "card_too_long",
-            "ch01.toml:13:1",
+            "ch01.toml:12:1",
             "a Telegram message holds 4096",
         ),
         (
             "too_many_options",
-            "ch01.toml:17:11",
+            "ch01.toml:16:11",
             "at most 8 (A–H) fit the button row",
         ),
-        ("unknown_kind", "ch01.toml:15:8", "unknown kind `choice`"),
+        ("unknown_kind", "ch01.toml:14:8", "unknown kind `choice`"),
     ];
     for (name, place, msg) in cases {
         let stderr = check_fails(name, &[]);
@@ -130,7 +134,7 @@ fn each_error_class_is_reported_with_its_place() {
 fn artefacts_are_errors_when_strict_and_warnings_otherwise() {
     let stderr = check_fails("artefact", &["--strict"]);
     assert!(
-        stderr.contains("ch01.toml:27:8: error: conversion artefact `效劳`"),
+        stderr.contains("ch01.toml:25:9: error: conversion artefact `效劳`"),
         "{stderr}"
     );
     let out = tutor(&["check", &fixture("artefact")]);
