@@ -6,4 +6,5 @@
 mod bot;
 mod daily;
 mod harness;
+mod webhook;
 mod support;
