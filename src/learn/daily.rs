@@ -104,6 +104,31 @@ pub fn daily_action(
     }
 }
 
+/// The local time of the streak reminder.
+pub const REMIND_AT: NaiveTime = match NaiveTime::from_hms_opt(21, 0, 0) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
+
+/// The smallest streak worth a reminder.
+pub const REMIND_MIN_STREAK: u32 = 3;
+
+/// Whether a learner gets the streak reminder now: it is 21:00 local or later, they
+/// have a live streak of at least 3 days, have not answered today, and have not been
+/// reminded today. At most one reminder a day follows from the last condition.
+pub fn should_remind(
+    streak: &super::Streak,
+    last_reminded: Option<NaiveDate>,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> bool {
+    let today = local_day(now, tz);
+    now >= send_instant(today, REMIND_AT, tz)
+        && super::shown_streak(streak, today) >= REMIND_MIN_STREAK
+        && streak.last_day != Some(today)
+        && last_reminded != Some(today)
+}
+
 /// Parses a time of day as `H:MM` or `HH:MM` (00:00–23:59), in half- or full-width
 /// digits and colon ("9:00", "21:30", "０９：００").
 pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
@@ -495,5 +520,75 @@ mod tests {
         }
         let long = "9".repeat(4096);
         assert_eq!(parse_hhmm(&long), None);
+    }
+
+    #[test]
+    fn streak_reminder_rules() {
+        use crate::learn::Streak;
+        let tz = Asia::Shanghai;
+        let at = |day: &str, hm: &str| send_instant(d(day), t(hm), tz);
+        let streak = |current: u32, last: &str| Streak {
+            current,
+            best: current,
+            last_day: Some(d(last)),
+            last_repair: None,
+        };
+        // (streak, last reminded, now, remind?)
+        let cases = [
+            (
+                streak(3, "2026-11-27"),
+                None,
+                at("2026-11-28", "21:00"),
+                true,
+            ),
+            (
+                streak(5, "2026-11-27"),
+                None,
+                at("2026-11-28", "23:59"),
+                true,
+            ),
+            (
+                streak(3, "2026-11-27"),
+                None,
+                at("2026-11-28", "20:59"),
+                false,
+            ),
+            (
+                streak(2, "2026-11-27"),
+                None,
+                at("2026-11-28", "21:30"),
+                false,
+            ),
+            // answered today already
+            (
+                streak(4, "2026-11-28"),
+                None,
+                at("2026-11-28", "21:30"),
+                false,
+            ),
+            // reminded today already: once a day
+            (
+                streak(4, "2026-11-27"),
+                Some(d("2026-11-28")),
+                at("2026-11-28", "21:30"),
+                false,
+            ),
+            (
+                streak(4, "2026-11-27"),
+                Some(d("2026-11-27")),
+                at("2026-11-28", "21:30"),
+                true,
+            ),
+            // the streak already lapsed (last day long ago): nothing to keep
+            (
+                streak(9, "2026-11-20"),
+                None,
+                at("2026-11-28", "21:30"),
+                false,
+            ),
+        ];
+        for (i, (s, reminded, now, want)) in cases.into_iter().enumerate() {
+            assert_eq!(should_remind(&s, reminded, now, tz), want, "case {i}");
+        }
     }
 }

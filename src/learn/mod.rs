@@ -31,7 +31,10 @@ pub mod streak;
 #[cfg(test)]
 mod test_bank;
 
-pub use daily::{DailyAction, daily_action, parse_hhmm, send_instant};
+pub use daily::{
+    DailyAction, REMIND_AT, REMIND_MIN_STREAK, daily_action, parse_hhmm, send_instant,
+    should_remind,
+};
 pub use grade::{Outcome, Verdict, grade};
 pub use parse::{Invalid, Parsed, Response, parse_answer};
 pub use pick::{Bag, Pick, Scope, draw, next_question};

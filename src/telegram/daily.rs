@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveTime, Utc};
+use chrono::Utc;
 use futures::StreamExt;
 use teloxide::RequestError;
 use teloxide::prelude::*;
@@ -18,7 +18,7 @@ use tracing::{debug, info, warn};
 use crate::learn::{self, DailyAction, Scope};
 use crate::store::{ChatKind, Job, JobKind};
 
-use super::{App, SendFailure, classify, group, render};
+use super::{App, SendFailure, classify, group};
 
 /// Jobs handled at once: Throttle paces the sends; a slow chat doesn't hold the others.
 const CONCURRENCY: usize = 32;
@@ -193,18 +193,15 @@ async fn reminder(app: &Arc<App>, job: Job) -> anyhow::Result<()> {
         JobKind::Reminder,
         Some(super::handlers::next_reminder(now, tz)),
     )?;
-    let today = learn::local_day(now, tz);
-    let nine_pm = NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default();
-    if now < learn::send_instant(today, nine_pm, tz) {
-        return Ok(());
-    }
     let Some(learner) = app.store.learner(chat.id)? else {
         return Ok(());
     };
-    let streak = learn::shown_streak(&learner.streak, today);
-    if streak < 3 || learner.streak.last_day == Some(today) {
+    let last_reminded = chat.daily.as_ref().and_then(|d| d.last_reminded);
+    if !learn::should_remind(&learner.streak, last_reminded, now, tz) {
         return Ok(());
     }
+    let today = learn::local_day(now, tz);
+    let streak = learn::shown_streak(&learner.streak, today);
     if !app.store.claim_reminder(chat.id, today)? {
         return Ok(());
     }
@@ -220,6 +217,5 @@ async fn reminder(app: &Arc<App>, job: Job) -> anyhow::Result<()> {
     if let Err(e) = app.bot.send_message(ChatId(chat.id), text).await {
         app.on_send_error(chat.id, &e);
     }
-    let _ = render::MESSAGE_LIMIT;
     Ok(())
 }

@@ -532,12 +532,12 @@ pub async fn subscribe(
     Ok(())
 }
 
+/// The next streak-reminder instant (21:00 local) after `now`.
 pub fn next_reminder(now: chrono::DateTime<chrono::Utc>, tz: Tz) -> chrono::DateTime<chrono::Utc> {
-    let nine_pm = NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default();
-    match learn::daily_action(nine_pm, tz, None, now) {
+    match learn::daily_action(learn::REMIND_AT, tz, None, now) {
         learn::DailyAction::WaitUntil(t) => t,
         learn::DailyAction::SendNow { day } => {
-            learn::send_instant(day.succ_opt().unwrap_or(day), nine_pm, tz)
+            learn::send_instant(day.succ_opt().unwrap_or(day), learn::REMIND_AT, tz)
         }
     }
 }
