@@ -58,7 +58,7 @@ async fn subscribed_chats_get_one_card_at_their_time_and_blocked_ones_are_deacti
         .fake
         .sent_to(a)
         .into_iter()
-        .filter(|s| is_daily_card(s))
+        .filter(is_daily_card)
         .count();
     assert_eq!(daily_cards, 1, "exactly one daily card");
 
