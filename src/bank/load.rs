@@ -16,6 +16,11 @@ const MESSAGE_LIMIT: usize = 4096;
 const CARD_OVERHEAD: usize = 96;
 /// The longest option text: a card line, and it must stay readable beside its button.
 const MAX_OPTION_CHARS: usize = 300;
+/// The longest explanation: a verdict (header, answers, explanation, a 500-character
+/// excerpt and its title) then always fits one message.
+const MAX_EXPLANATION_CHARS: usize = 2000;
+/// The longest section title (shown above excerpts and pages).
+const MAX_TITLE_CHARS: usize = 200;
 
 /// Words left behind by the faulty Traditional→Simplified conversion of the seed.
 /// None may appear in the embedded bank.
@@ -304,6 +309,12 @@ pub fn parse_and_validate(
             let s = s.get_ref();
             claim(&mut r, &s.id, "section");
             section_ids.insert(s.id.get_ref().trim().to_string());
+            if s.title.get_ref().chars().count() > MAX_TITLE_CHARS {
+                r.error(
+                    s.title.span(),
+                    format!("section title is longer than {MAX_TITLE_CHARS} characters"),
+                );
+            }
             sections.push(Section {
                 id: s.id.get_ref().trim().to_string(),
                 title: non_empty(&mut r, "section title", &s.title),
@@ -330,6 +341,15 @@ pub fn parse_and_validate(
             };
             let stem = non_empty(&mut r, "stem", &q.stem);
             let explanation = non_empty(&mut r, "explanation", &q.explanation);
+            if explanation.chars().count() > MAX_EXPLANATION_CHARS {
+                r.error(
+                    q.explanation.span(),
+                    format!(
+                        "explanation is {} characters; at most {MAX_EXPLANATION_CHARS} keep a verdict in one message",
+                        explanation.chars().count()
+                    ),
+                );
+            }
             let source = match q.source.get_ref().as_str() {
                 "seed" => Source::Seed,
                 "authored" => Source::Authored,

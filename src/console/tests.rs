@@ -289,7 +289,7 @@ fn interrupt_and_colour() {
     let (ended, out) = run_with(&env, Scope::All, inputs, true);
     assert_eq!(ended, Ended::Interrupted);
     assert!(
-        out.contains("\x1b[32m\x1b[1m✅ 回答正确！\x1b[22m\x1b[39m\n"),
+        out.contains("\x1b[32m✅ \x1b[1m回答正确！\x1b[22m\x1b[39m\n"),
         "{out:?}"
     );
     assert!(

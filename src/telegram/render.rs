@@ -551,6 +551,43 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_verdict_the_bank_allows_fits_one_message() {
+        // Worst case: a 2000-character explanation, a 200-character section title, and a
+        // long section for the excerpt. Telegram counts characters after parsing the HTML.
+        let explanation = "解".repeat(2000);
+        let title = "题".repeat(200);
+        let text = "长句子。".repeat(400);
+        let toml = format!(
+            "[chapter]\nnumber = 1\ntitle = \"t\"\n[[sections]]\nid = \"s\"\ntitle = \"{title}\"\ntext = \"{text}\"\n\
+             [[questions]]\nid = \"q\"\nkind = \"multi\"\nstem = \"x\"\noptions = [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\"]\n\
+             answer = \"ABCD\"\nexplanation = \"{explanation}\"\nsections = [\"s\"]\nsource = \"authored\"\n"
+        );
+        let (bank, _) = Bank::from_sources(&[("t.toml".into(), toml)], false).unwrap();
+        let q = &bank.questions()[0];
+        let p = Presentation::identity(8);
+        let v = crate::learn::grade(q, &p, Response::Choice(OptionSet(0b1111_0000)));
+        for lang in [Lang::Zh, Lang::En] {
+            let out = verdict_text(
+                &bank,
+                q,
+                &v,
+                Some((
+                    StreakChange::Repaired {
+                        missed: chrono::NaiveDate::MIN,
+                    },
+                    999,
+                )),
+                lang,
+            );
+            assert!(
+                out.chars().count() <= MESSAGE_LIMIT,
+                "{}",
+                out.chars().count()
+            );
+        }
+    }
+
+    #[test]
     fn user_text_is_escaped() {
         assert!(welcome(Lang::Zh, "<b>&").contains("&lt;b&gt;&amp;"));
     }
