@@ -45,13 +45,16 @@ fn draw_mastery<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let n = stats.chapters.len().max(1) as u32;
+    let n = stats.chapters.len().max(2) as u32;
     let mut chart = ChartBuilder::on(area)
-        .caption("Mastery per chapter (%)", (FAMILY, 20))
+        .caption(
+            "Per chapter (%): dark = mastered, light = seen",
+            (FAMILY, 20),
+        )
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(40)
-        .build_cartesian_2d((0u32..n).into_segmented(), 0u32..100u32)
+        .build_cartesian_2d((0u32..n - 1).into_segmented(), 0u32..100u32)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let labels: Vec<String> = stats
         .chapters
@@ -77,24 +80,28 @@ where
     let bars: Vec<_> = bars.collect();
     chart
         .draw_series(bars.iter().map(|&(i, _, seen)| {
-            Rectangle::new(
+            let mut bar = Rectangle::new(
                 [
                     (SegmentValue::Exact(i), 0),
                     (SegmentValue::Exact(i + 1), seen),
                 ],
                 RGBColor(200, 220, 240).filled(),
-            )
+            );
+            bar.set_margin(0, 0, 6, 6);
+            bar
         }))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     chart
         .draw_series(bars.iter().map(|&(i, pct, _)| {
-            Rectangle::new(
+            let mut bar = Rectangle::new(
                 [
                     (SegmentValue::Exact(i), 0),
                     (SegmentValue::Exact(i + 1), pct),
                 ],
                 RGBColor(40, 120, 200).filled(),
-            )
+            );
+            bar.set_margin(0, 0, 6, 6);
+            bar
         }))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
@@ -109,13 +116,13 @@ where
 {
     let days = &stats.last_30_days;
     let max = days.iter().map(|&(_, n)| n).max().unwrap_or(0).max(4);
-    let n = days.len().max(1) as u32;
+    let n = days.len().max(2) as u32;
     let mut chart = ChartBuilder::on(area)
         .caption("Answers per day, last 30 days", (FAMILY, 20))
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(40)
-        .build_cartesian_2d((0u32..n).into_segmented(), 0u32..(max + max / 5 + 1))
+        .build_cartesian_2d((0u32..n - 1).into_segmented(), 0u32..(max + max / 5 + 1))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let labels: Vec<String> = days
         .iter()
@@ -134,13 +141,15 @@ where
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     chart
         .draw_series(days.iter().enumerate().map(|(i, &(_, count))| {
-            Rectangle::new(
+            let mut bar = Rectangle::new(
                 [
                     (SegmentValue::Exact(i as u32), 0),
                     (SegmentValue::Exact(i as u32 + 1), count),
                 ],
                 RGBColor(60, 170, 90).filled(),
-            )
+            );
+            bar.set_margin(0, 0, 2, 2);
+            bar
         }))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
