@@ -259,6 +259,8 @@ fn run(args: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     tutor::log::init(Some(token.clone()));
+    // Errors may quote what a server answered, which may quote the request URL.
+    let secret = token.clone();
     let cfg = tutor::telegram::RunConfig {
         token,
         api_url,
@@ -275,7 +277,7 @@ fn run(args: RunArgs) -> ExitCode {
     };
     match runtime.block_on(tutor::telegram::run(cfg)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&format!("{e:#}")),
+        Err(e) => fail(&tutor::log::redact(&format!("{e:#}"), &secret)),
     }
 }
 

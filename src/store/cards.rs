@@ -62,6 +62,46 @@ impl Store {
         Ok(None)
     }
 
+    /// The card of `chat` with the highest message id below `before` (message ids grow
+    /// within a chat: the last card posted before that message); with `open_only`, the
+    /// last open one.
+    pub fn card_before(
+        &self,
+        chat: i64,
+        before: i32,
+        open_only: bool,
+    ) -> Result<Option<Card>, StoreError> {
+        let t = self.trees();
+        let index = if open_only { &t.open_cards } else { &t.cards };
+        let range = keys::chat(chat).build()..keys::card(chat, before).build();
+        for kv in index.range(range).rev() {
+            let (k, _) = kv?;
+            if let Some(bytes) = t.cards.get(&k)? {
+                let card: Card = decode("cards", &k, &bytes)?;
+                if card.open || !open_only {
+                    return Ok(Some(card));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every open card of a chat, oldest (lowest message id) first.
+    pub fn open_cards(&self, chat: i64) -> Result<Vec<Card>, StoreError> {
+        let t = self.trees();
+        let mut out = Vec::new();
+        for kv in t.open_cards.scan_prefix(keys::chat(chat)) {
+            let (k, _) = kv?;
+            if let Some(bytes) = t.cards.get(&k)? {
+                let card: Card = decode("cards", &k, &bytes)?;
+                if card.open {
+                    out.push(card);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every open card with a deadline (to re-arm the timers after a restart).
     pub fn open_group_cards(&self) -> Result<Vec<Card>, StoreError> {
         let t = self.trees();

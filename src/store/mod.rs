@@ -14,6 +14,7 @@
 //! - values are versioned records (see `records.rs`), keys are built in `keys.rs`.
 
 mod backup;
+mod bulk;
 mod cards;
 mod keys;
 mod model;
@@ -39,6 +40,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use crate::bank::Bank;
 use crate::learn::{self, LogEntry, MemberScore, Progress};
 
+pub use bulk::LoggedAnswer;
 pub use model::{
     AnswerOutcome, AnswerRequest, Card, CardAnswer, Chat, ChatKind, DEFAULT_TIME_LIMIT_SECS, Daily,
     Job, JobKind, Learner, Round,

@@ -1,10 +1,23 @@
 //! Group quizzes: live questions with private feedback, reveals, rounds, leaderboards,
 //! admin-only settings, joining and leaving.
+//!
+//! Everything works with privacy mode on: the bot sees commands addressed to it and
+//! replies to its own messages, so typed answers are replies to the card.
+//!
+//! - A chat has at most one open `/quiz` card (`Chat::open_card`), plus possibly the
+//!   daily group card. The card's deadline is a `JobKind::Close` job; a round's next
+//!   question is the same job with no open card, so rounds survive a restart.
+//! - Feedback is private: the button toast begins with ✅ or ❌. The card shows a live
+//!   count of answers, edited at most once per [`LIVE_EDIT_EVERY`] per card.
+//! - The reveal closes the card exactly once ([`crate::store::Store::close_card`]),
+//!   removes its buttons and lists who was right, fastest first, with points.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use chrono::NaiveTime;
+use chrono::{DateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
 use teloxide::prelude::*;
 use teloxide::types::{
     CallbackQuery, ChatMemberUpdated, Message, MessageId, ReplyParameters, User,
@@ -12,25 +25,101 @@ use teloxide::types::{
 use teloxide::utils::html::escape as esc;
 use tracing::{debug, info, warn};
 
-use crate::bank::Kind;
+use crate::bank::{Bank, Key, Kind, OptionSet, Question};
 use crate::lang::Lang;
-use crate::learn::{self, Parsed, Presentation, Response, RevealLine};
-use crate::store::{AnswerOutcome, Card, Chat, JobKind, Round};
+use crate::learn::{self, Parsed, Presentation, RevealLine, Standing};
+use crate::store::{AnswerOutcome, Card, Chat, ChatKind, JobKind, Round};
 
-use super::{App, commands, handlers, render};
+use super::{App, SendFailure, classify, commands, handlers, render};
 
 type HandlerResult = anyhow::Result<()>;
 
 /// The most questions in one `/round`.
-const MAX_ROUND: u8 = 20;
-/// Live-count edits of a card are at most this often (a group allows 20 messages/min).
-const LIVE_EDIT_EVERY: Duration = Duration::from_secs(5);
+pub const MAX_ROUND: u8 = 20;
+/// The shortest and longest time limit `/settime` accepts, in seconds.
+pub const MIN_LIMIT_SECS: u32 = 10;
+pub const MAX_LIMIT_SECS: u32 = 600;
+/// Live-count edits of one card are at most this often (a group allows about 20
+/// messages a minute; a card gets at most 12 live edits a minute).
+pub const LIVE_EDIT_EVERY: Duration = Duration::from_secs(5);
 /// Pause between a reveal and the next question of a round.
 const ROUND_PAUSE: Duration = Duration::from_secs(3);
+/// Rows of `/top`.
+const TOP_N: usize = 10;
+/// Right answers named in a reveal; the rest are counted.
+const REVEAL_NAMES: usize = 30;
+/// Telegram's stand-in sender for anonymous group admins (`@GroupAnonymousBot`).
+const GROUP_ANONYMOUS_BOT: u64 = 1_087_968_824;
+/// An answer this long after the deadline is late (the reveal is due or running).
+const GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
+/// What a group may get from us in a minute: Telegram allows about 20 messages a
+/// minute in a group. Throttle paces sends only, so the quiz counts its own sends
+/// and edits, and the optional ones (live counts) use only what is left.
+const GROUP_PER_MINUTE: usize = 20;
+/// Kept free of live edits: room for a reveal, the next card, a podium, a reply.
+const LIVE_RESERVE: usize = 4;
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// Live-count edit tasks and each group's message budget.
+///
+/// One entry per card with a running edit task; its lock orders the task's edits
+/// against the reveal's final edit, so a stale live edit can never bring the
+/// buttons back after the reveal.
+#[derive(Default)]
+pub(crate) struct LiveEdits {
+    cards: Mutex<EditTasks>,
+    /// chat → when we sent or edited something there, within the last minute.
+    sent: Mutex<HashMap<i64, VecDeque<Instant>>>,
+}
+
+/// (chat, message) → the lock of the card's running edit task.
+type EditTasks = HashMap<(i64, i32), Arc<tokio::sync::Mutex<()>>>;
+
+impl LiveEdits {
+    fn map(&self) -> std::sync::MutexGuard<'_, EditTasks> {
+        self.cards.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts a send or edit to `chat` against its budget.
+    fn spend(&self, chat: i64) {
+        self.take(chat, usize::MAX);
+    }
+
+    /// Counts a live edit if fewer than `GROUP_PER_MINUTE - LIVE_RESERVE` messages
+    /// went to `chat` in the last minute; false (nothing counted) otherwise.
+    fn spend_spare(&self, chat: i64) -> bool {
+        self.take(chat, GROUP_PER_MINUTE - LIVE_RESERVE)
+    }
+
+    fn take(&self, chat: i64, below: usize) -> bool {
+        let now = Instant::now();
+        let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+        if sent.len() > 10_000 {
+            sent.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < MINUTE));
+        }
+        let q = sent.entry(chat).or_default();
+        while q.front().is_some_and(|t| now.duration_since(*t) >= MINUTE) {
+            q.pop_front();
+        }
+        if q.len() >= below {
+            return false;
+        }
+        q.push_back(now);
+        true
+    }
+}
 
 fn group_lang(chat: &Chat) -> Lang {
     chat.lang.unwrap_or_default()
 }
+
+/// The stored chat, or a fresh group record (for a chat that vanished meanwhile).
+fn or_new(app: &App, id: i64, old: Option<Chat>) -> Chat {
+    old.unwrap_or_else(|| Chat::new(id, ChatKind::Group, "", app.default_tz.name()))
+}
+
+// ----- messages and commands ----------------------------------------------------
 
 /// A message in a group: commands addressed to the bot, and replies to its cards.
 pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> HandlerResult {
@@ -42,55 +131,73 @@ pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> Handle
     if let Some(cmd) = commands::parse(text, app.me.username()) {
         return group_command(&app, &msg, &from, &chat, cmd, lang).await;
     }
+    // Anonymous admins and channels post as a chat: they can run commands, not answer.
+    if from.is_bot || msg.sender_chat.is_some() {
+        return Ok(());
+    }
     // Privacy mode: other text reaches us only as a reply to one of our messages.
     let Some(reply_to) = msg.reply_to_message() else {
         return Ok(());
     };
-    let Some(card) = app.store.card(chat.id, reply_to.id.0)? else {
-        return Ok(());
+    let Some(card) = app.store.card(chat.id, reply_to.id.0)?.filter(|c| c.group) else {
+        return Ok(()); // a reply to the intro, a reveal, …
     };
     let Some(q) = app.bank.question(&card.question) else {
         return Ok(());
     };
-    let say = |text: String| {
+    let say = |text: &str| {
+        app.pending_edits.spend(chat.id);
         app.bot
-            .send_message(msg.chat.id, text)
+            .send_message(msg.chat.id, text.to_string())
             .reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply())
     };
-    if !card.open {
-        say(lang
-            .pick("这道题已结束。", "This question is closed.")
-            .into())
-        .await?;
-        return Ok(());
-    }
+    let late = overdue(&card, app.now());
     match learn::parse_answer(text, q.kind, card.order.len()) {
         Parsed::Answer(response) => {
+            if !card.open || late {
+                if late {
+                    reveal_logged(&app, card.chat, card.message).await;
+                }
+                say(lang.pick("这道题已结束。", "This question is closed.")).await?;
+                return Ok(());
+            }
             if card.answer_of(from.id.0 as i64).is_some() {
-                say(lang
-                    .pick("你已经作答过了。", "You already answered.")
-                    .into())
+                say(lang.pick(
+                    "你已经作答过了，以第一次作答为准。",
+                    "You already answered; your first answer counts.",
+                ))
                 .await?;
                 return Ok(());
             }
+            // No reply in the group: the result stays private until the reveal.
             handlers::submit(&app, &card, &from, response, text, lang, None).await
         }
+        // Chatter under a closed card is nobody's business.
+        _ if !card.open || late => Ok(()),
         Parsed::NotAnswer => {
-            let hint = match q.kind {
-                Kind::Judge => lang.pick("回复 对 或 错 作答。", "Reply 对 or 错 to answer."),
+            say(match q.kind {
+                Kind::Judge => lang.pick(
+                    "回复 对 或 错 作答。",
+                    "Reply 对 (true) or 错 (false) to answer.",
+                ),
                 _ => lang.pick(
                     "回复选项字母作答，例如 B 或 BD。",
-                    "Reply with letters, e.g. B or BD.",
+                    "Reply with letters to answer, e.g. B or BD.",
                 ),
-            };
-            say(hint.into()).await?;
+            })
+            .await?;
             Ok(())
         }
         Parsed::Invalid(why) => {
-            say(esc(&why.message(lang))).await?;
+            say(&esc(&why.message(lang))).await?;
             Ok(())
         }
     }
+}
+
+/// Past the card's deadline (plus a second of grace)?
+fn overdue(card: &Card, now: DateTime<Utc>) -> bool {
+    card.deadline.is_some_and(|d| now > d + GRACE)
 }
 
 async fn group_command(
@@ -102,13 +209,15 @@ async fn group_command(
     lang: Lang,
 ) -> HandlerResult {
     let user = from.id.0 as i64;
-    let reply = |text: String| {
+    let reply = |text: &str| {
+        app.pending_edits.spend(chat.id);
         app.bot
-            .send_message(msg.chat.id, text)
+            .send_message(msg.chat.id, text.to_string())
             .reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply())
     };
     match cmd.name.as_str() {
         "start" | "help" => {
+            app.pending_edits.spend(chat.id);
             app.bot
                 .send_message(msg.chat.id, render::help(lang, true))
                 .await?;
@@ -123,28 +232,17 @@ async fn group_command(
                 {
                     Some(n) => Some(n),
                     None => {
-                        reply(
-                            lang.pick(
-                                "用法：/quiz 或 /quiz 3（章节号）",
-                                "Usage: /quiz or /quiz 3 (chapter)",
-                            )
-                            .into(),
-                        )
+                        reply(lang.pick(
+                            "用法：/quiz 或 /quiz 3（章节号）",
+                            "Usage: /quiz or /quiz 3 (a chapter)",
+                        ))
                         .await?;
                         return Ok(());
                     }
                 },
             };
-            if let Some(open) = open_card(app, chat)? {
-                reply(
-                    lang.pick(
-                        "已经有一道题在进行中，请先作答。",
-                        "A question is already open; answer it first.",
-                    )
-                    .into(),
-                )
-                .await?;
-                let _ = open;
+            if let Some(busy) = busy(app, chat, lang)? {
+                reply(busy).await?;
                 return Ok(());
             }
             post_question(app, chat.id, user, chapter).await?;
@@ -153,27 +251,20 @@ async fn group_command(
             let n = match cmd.args.parse::<u8>() {
                 Ok(n) if (1..=MAX_ROUND).contains(&n) => n,
                 _ => {
-                    reply(format!(
-                        "{}{MAX_ROUND}",
-                        lang.pick("用法：/round N，N 为 1–", "Usage: /round N, N from 1 to ")
-                    ))
+                    reply(&match lang {
+                        Lang::Zh => format!("用法：/round N（N 为 1–{MAX_ROUND}）"),
+                        Lang::En => format!("Usage: /round N (N from 1 to {MAX_ROUND})"),
+                    })
                     .await?;
                     return Ok(());
                 }
             };
-            if chat.round.is_some() || open_card(app, chat)?.is_some() {
-                reply(
-                    lang.pick(
-                        "已经有题目在进行中。",
-                        "A question or round is already running.",
-                    )
-                    .into(),
-                )
-                .await?;
+            if let Some(busy) = busy(app, chat, lang)? {
+                reply(busy).await?;
                 return Ok(());
             }
-            app.store.update_chat(chat.id, |old| {
-                let mut c = old.expect("ensured");
+            let c = app.store.update_chat(chat.id, |old| {
+                let mut c = or_new(app, chat.id, old);
                 c.round = Some(Round {
                     total: n,
                     asked: 0,
@@ -182,52 +273,51 @@ async fn group_command(
                 });
                 c
             })?;
+            let limit = c.time_limit_secs;
+            app.pending_edits.spend(chat.id);
             app.bot
                 .send_message(
                     msg.chat.id,
                     match lang {
-                        Lang::Zh => {
-                            format!("🏁 开始一轮 {n} 题！每题限时 {} 秒。", chat.time_limit_secs)
-                        }
-                        Lang::En => format!(
-                            "🏁 A round of {n} questions! {} s each.",
-                            chat.time_limit_secs
-                        ),
+                        Lang::Zh => format!("🏁 开始一轮 {n} 题！每题限时 {limit} 秒。"),
+                        Lang::En => format!("🏁 A round of {n} questions, {limit} s each!"),
                     },
                 )
                 .await?;
-            post_question(app, chat.id, user, None).await?;
+            match post_question(app, chat.id, user, None).await {
+                Ok(true) => {}
+                Ok(false) => end_round(app, chat.id),
+                Err(e) => {
+                    end_round(app, chat.id);
+                    return Err(e);
+                }
+            }
         }
         "reveal" => {
             let Some(card) = open_card(app, chat)? else {
-                reply(
-                    lang.pick("现在没有进行中的题。", "No open question.")
-                        .into(),
-                )
-                .await?;
+                reply(lang.pick("现在没有进行中的题。", "No question is open.")).await?;
                 return Ok(());
             };
-            let allowed = card.asked_by == user || is_admin(app, msg, from).await;
-            if !allowed {
-                reply(
-                    lang.pick(
-                        "仅出题人或管理员可以提前公布答案。",
-                        "Only whoever started it or an admin can reveal early.",
-                    )
-                    .into(),
-                )
+            if card.asked_by != user && !is_admin(app, msg, from).await {
+                reply(lang.pick(
+                    "仅出题人或管理员可以提前公布答案。",
+                    "Only whoever started it or an admin can reveal early.",
+                ))
                 .await?;
                 return Ok(());
             }
             reveal(app, chat.id, card.message).await?;
         }
         "top" => {
-            let all = matches!(cmd.args, "all" | "全部" | "总");
+            let all = matches!(
+                cmd.args.to_ascii_lowercase().as_str(),
+                "all" | "全部" | "总" | "总榜"
+            );
             send_top(app, chat, all, lang).await?;
         }
         "settime" | "daily" | "tz" | "lang" => {
             if !is_admin(app, msg, from).await {
-                let what = match cmd.name.as_str() {
+                reply(match cmd.name.as_str() {
                     "settime" => lang.pick(
                         "仅管理员可以修改答题时限。",
                         "Only admins can change the time limit.",
@@ -244,33 +334,35 @@ async fn group_command(
                         "仅管理员可以修改群语言。",
                         "Only admins can change the language.",
                     ),
-                };
-                reply(what.into()).await?;
+                })
+                .await?;
                 return Ok(());
             }
             match cmd.name.as_str() {
                 "settime" => match cmd.args.parse::<u32>() {
-                    Ok(s) if (10..=600).contains(&s) => {
+                    Ok(s) if (MIN_LIMIT_SECS..=MAX_LIMIT_SECS).contains(&s) => {
                         app.store.update_chat(chat.id, |old| {
-                            let mut c = old.expect("ensured");
+                            let mut c = or_new(app, chat.id, old);
                             c.time_limit_secs = s;
                             c
                         })?;
-                        reply(format!(
-                            "{}{s}{}",
-                            lang.pick("答题时限已设为 ", "Time limit: "),
-                            lang.pick(" 秒。", " s.")
-                        ))
+                        reply(&match lang {
+                            Lang::Zh => format!("⏱ 答题时限已设为 {s} 秒（从下一题起）。"),
+                            Lang::En => format!("⏱ Time limit: {s} s (from the next question)."),
+                        })
                         .await?;
                     }
                     _ => {
-                        reply(
-                            lang.pick(
-                                "用法：/settime 10–600（秒）",
-                                "Usage: /settime 10..600 (seconds)",
-                            )
-                            .into(),
-                        )
+                        reply(&match lang {
+                            Lang::Zh => format!(
+                                "当前答题时限：{} 秒。用法：/settime {MIN_LIMIT_SECS}–{MAX_LIMIT_SECS}（秒）",
+                                chat.time_limit_secs
+                            ),
+                            Lang::En => format!(
+                                "Time limit: {} s. Usage: /settime {MIN_LIMIT_SECS}..{MAX_LIMIT_SECS} (seconds)",
+                                chat.time_limit_secs
+                            ),
+                        })
                         .await?;
                     }
                 },
@@ -279,25 +371,68 @@ async fn group_command(
                 _ => match cmd.args.parse::<Lang>() {
                     Ok(new) => {
                         app.store.update_chat(chat.id, |old| {
-                            let mut c = old.expect("ensured");
+                            let mut c = or_new(app, chat.id, old);
                             c.lang = Some(new);
                             c
                         })?;
-                        reply(new.pick("群语言：中文", "Group language: English").into()).await?;
+                        reply(new.pick("群语言：中文", "Group language: English")).await?;
                     }
                     Err(()) => {
                         reply(
-                            lang.pick("用法：/lang zh 或 /lang en", "Usage: /lang zh or /lang en")
-                                .into(),
+                            lang.pick("用法：/lang zh 或 /lang en", "Usage: /lang zh or /lang en"),
                         )
                         .await?;
                     }
                 },
             }
         }
-        _ => {}
+        "stats" | "review" | "chapters" | "read" | "export" | "forget" => {
+            let me = app.me.username();
+            reply(&match lang {
+                Lang::Zh => format!("这个命令请私聊我使用：@{me}"),
+                Lang::En => format!("Use this command in a private chat with me: @{me}"),
+            })
+            .await?;
+        }
+        _ => {} // another bot's command, or none at all
     }
     Ok(())
+}
+
+/// Why a new question or round cannot start now, if it cannot.
+fn busy(app: &App, chat: &Chat, lang: Lang) -> anyhow::Result<Option<&'static str>> {
+    if open_card(app, chat)?.is_some() {
+        return Ok(Some(lang.pick(
+            "已经有一道题在进行中，请先作答或等待公布答案。",
+            "A question is already open: answer it or wait for the reveal.",
+        )));
+    }
+    if let Some(r) = &chat.round {
+        if r.asked < r.total {
+            // Between two questions of a round. Its next question is a scheduled job;
+            // if that was lost (a crash mid-way), the round resumes now.
+            if app.store.scheduled(chat.id, JobKind::Close)?.is_none() {
+                app.store
+                    .schedule(chat.id, JobKind::Close, Some(app.now()))?;
+                app.wake.notify_one();
+            }
+            return Ok(Some(
+                lang.pick("一轮题目正在进行中。", "A round is running."),
+            ));
+        }
+        end_round(app, chat.id);
+    }
+    Ok(None)
+}
+
+fn end_round(app: &App, chat: i64) {
+    if let Err(e) = app.store.update_chat(chat, |old| {
+        let mut c = or_new(app, chat, old);
+        c.round = None;
+        c
+    }) {
+        warn!(chat, error = %e, "ending a round failed");
+    }
 }
 
 /// Admins, the chat's creator, and anonymous admins posting as the group.
@@ -306,17 +441,14 @@ async fn is_admin(app: &App, msg: &Message, from: &User) -> bool {
         .sender_chat
         .as_ref()
         .is_some_and(|c| c.id == msg.chat.id)
+        || from.id.0 == GROUP_ANONYMOUS_BOT
     {
-        return true;
-    }
-    // GroupAnonymousBot: Telegram's stand-in sender for anonymous admins.
-    if from.id.0 == 1_087_968_824 {
         return true;
     }
     app.is_admin(msg.chat.id.0, from.id.0 as i64).await
 }
 
-/// The chat's open /quiz card, if it is still open.
+/// The chat's open `/quiz` card, if it is still open.
 fn open_card(app: &App, chat: &Chat) -> anyhow::Result<Option<Card>> {
     let Some(m) = chat.open_card else {
         return Ok(None);
@@ -324,27 +456,185 @@ fn open_card(app: &App, chat: &Chat) -> anyhow::Result<Option<Card>> {
     Ok(app.store.card(chat.id, m)?.filter(|c| c.open))
 }
 
+// ----- cards ---------------------------------------------------------------------
+
+/// What the last line of a group card says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CardState<'a> {
+    /// A `/quiz` card: its limit, the answers so far, the round's progress.
+    Open {
+        limit_secs: u32,
+        answered: usize,
+        round: Option<(u8, u8)>,
+    },
+    /// The daily card: when it is revealed (local `HH:MM`), the answers so far.
+    Daily { reveal_at: &'a str, answered: usize },
+    /// Revealed.
+    Closed { answered: usize },
+}
+
+/// The status line under a group card.
+pub(crate) fn status_line(state: CardState<'_>, lang: Lang) -> String {
+    match (state, lang) {
+        (
+            CardState::Open {
+                limit_secs,
+                answered,
+                round,
+            },
+            _,
+        ) => {
+            let mut line = match lang {
+                Lang::Zh => format!("⏱ {limit_secs} 秒 · 已作答 {answered} 人"),
+                Lang::En => format!("⏱ {limit_secs} s · {answered} answered"),
+            };
+            if let Some((n, total)) = round {
+                line.push_str(&match lang {
+                    Lang::Zh => format!(" · 第 {n}/{total} 题"),
+                    Lang::En => format!(" · question {n}/{total}"),
+                });
+            }
+            line
+        }
+        (
+            CardState::Daily {
+                reveal_at,
+                answered,
+            },
+            Lang::Zh,
+        ) => format!("☀️ 每日群题 · {reveal_at} 公布答案 · 已作答 {answered} 人"),
+        (
+            CardState::Daily {
+                reveal_at,
+                answered,
+            },
+            Lang::En,
+        ) => format!("☀️ Daily question · revealed at {reveal_at} · {answered} answered"),
+        (CardState::Closed { answered }, Lang::Zh) => {
+            format!("🔔 已公布答案 · 共 {answered} 人作答")
+        }
+        (CardState::Closed { answered }, Lang::En) => {
+            format!("🔔 Revealed · {answered} answered")
+        }
+    }
+}
+
+/// A group card: the private layout, then the status line.
+fn group_card_text(q: &Question, p: &Presentation, lang: Lang, state: CardState<'_>) -> String {
+    format!(
+        "{}\n{}",
+        render::card_text(q, p, lang, None),
+        status_line(state, lang)
+    )
+}
+
+fn presentation(card: &Card, q: &Question) -> Presentation {
+    Presentation::from_order(card.order.clone())
+        .filter(|p| p.fits(q))
+        .unwrap_or_else(|| Presentation::identity(q.options.len()))
+}
+
+/// The text of `card` as it should look now.
+fn current_card_text(app: &App, chat: Option<&Chat>, card: &Card, q: &Question) -> String {
+    let lang = chat.map(group_lang).unwrap_or_default();
+    let p = presentation(card, q);
+    let answered = card.answers.len();
+    if !card.open {
+        return group_card_text(q, &p, lang, CardState::Closed { answered });
+    }
+    if card.daily {
+        let tz = chat.map_or(app.default_tz, |c| app.tz_of(&c.tz));
+        let at = hhmm(card.deadline.unwrap_or(card.posted), tz);
+        return group_card_text(
+            q,
+            &p,
+            lang,
+            CardState::Daily {
+                reveal_at: &at,
+                answered,
+            },
+        );
+    }
+    let round = chat
+        .and_then(|c| c.round.as_ref())
+        .map(|r| (r.asked.saturating_add(1).min(r.total), r.total));
+    group_card_text(
+        q,
+        &p,
+        lang,
+        CardState::Open {
+            limit_secs: card.limit_secs.unwrap_or(0),
+            answered,
+            round,
+        },
+    )
+}
+
+fn hhmm(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+/// Sends a group card and records it (open, with its deadline).
+async fn send_group_card(
+    app: &App,
+    chat: &Chat,
+    q: &Question,
+    asked_by: i64,
+    limit_secs: u32,
+    daily: bool,
+) -> Result<Card, teloxide::RequestError> {
+    let p = Presentation::new(q, &mut rand::rng());
+    let now = app.now();
+    let mut card = Card {
+        chat: chat.id,
+        message: 0,
+        question: q.id.clone(),
+        order: p.order().to_vec(),
+        asked_by,
+        posted: now,
+        limit_secs: Some(limit_secs),
+        deadline: Some(now + chrono::Duration::seconds(i64::from(limit_secs))),
+        open: true,
+        group: true,
+        daily,
+        answers: Vec::new(),
+        selections: Vec::new(),
+    };
+    let text = current_card_text(app, Some(chat), &card, q);
+    app.pending_edits.spend(chat.id);
+    let msg = app
+        .bot
+        .send_message(ChatId(chat.id), text)
+        .reply_markup(render::card_keyboard(q, &p, OptionSet::EMPTY))
+        .await?;
+    card.message = msg.id.0;
+    // The clock starts when the card is visible.
+    card.posted = app.now();
+    card.deadline = Some(card.posted + chrono::Duration::seconds(i64::from(limit_secs)));
+    if let Err(e) = app.store.put_card(&card) {
+        warn!(chat = chat.id, error = %e, "could not record a group card");
+    }
+    Ok(card)
+}
+
 /// Posts the next question of the chat's shuffle bag, with the chat's time limit.
+/// False when there was nothing to draw.
 pub async fn post_question(
     app: &Arc<App>,
     chat: i64,
     asked_by: i64,
     chapter: Option<u8>,
-) -> HandlerResult {
+) -> anyhow::Result<bool> {
     let mut picked = None;
     let c = app.store.update_chat(chat, |old| {
-        let mut c = old.expect("ensured");
+        let mut c = or_new(app, chat, old);
         picked = learn::draw(&mut c.bag, &app.bank, chapter, &mut rand::rng());
         c
     })?;
     let Some(q) = picked.and_then(|id| app.bank.question(&id)) else {
-        return Ok(());
+        return Ok(false);
     };
-    let lang = group_lang(&c);
-    let card = match app
-        .send_card(chat, q, asked_by, lang, Some(c.time_limit_secs), false)
-        .await
-    {
+    let card = match send_group_card(app, &c, q, asked_by, c.time_limit_secs, false).await {
         Ok(card) => card,
         Err(e) => {
             app.on_send_error(chat, &e);
@@ -352,14 +642,16 @@ pub async fn post_question(
         }
     };
     app.store.update_chat(chat, |old| {
-        let mut c = old.expect("ensured");
+        let mut c = or_new(app, chat, old);
         c.open_card = Some(card.message);
         c
     })?;
     app.store.schedule(chat, JobKind::Close, card.deadline)?;
     app.wake.notify_one();
-    Ok(())
+    Ok(true)
 }
+
+// ----- answers -------------------------------------------------------------------
 
 /// After a group answer was recorded (or refused): the private toast and the live count.
 pub async fn after_answer(
@@ -369,94 +661,174 @@ pub async fn after_answer(
     lang: Lang,
     callback: Option<&CallbackQuery>,
 ) -> HandlerResult {
-    let toast = match &outcome {
+    if let AnswerOutcome::Recorded { card, .. } = &outcome {
+        schedule_live_edit(app, card.chat, card.message);
+    }
+    if let Some(cb) = callback {
+        app.bot
+            .answer_callback_query(cb.id.clone())
+            .text(toast_text(&outcome, lang))
+            .await?;
+    }
+    debug!(
+        chat = card.chat,
+        message = card.message,
+        "group answer handled"
+    );
+    Ok(())
+}
+
+/// The private toast for a group answer: ✅/❌ first for a recorded one.
+pub(crate) fn toast_text(outcome: &AnswerOutcome, lang: Lang) -> String {
+    match outcome {
         AnswerOutcome::Recorded {
             verdict, points, ..
         } => {
             if verdict.is_right() {
                 match lang {
                     Lang::Zh => format!("✅ 正确！+{points} 分"),
-                    Lang::En => format!("✅ Correct! +{points}"),
+                    Lang::En => format!("✅ Correct! +{points} points"),
                 }
             } else {
                 lang.pick(
-                    "❌ 错误，等公布答案时看解析。",
-                    "❌ Wrong; see the reveal for why.",
+                    "❌ 错误。公布答案时可以看到解析。",
+                    "❌ Wrong. The reveal explains why.",
                 )
-                .to_string()
+                .into()
             }
         }
-        AnswerOutcome::AlreadyAnswered { .. } => {
-            lang.pick("你已经作答过了", "You already answered").into()
-        }
+        AnswerOutcome::AlreadyAnswered { .. } => lang
+            .pick(
+                "你已经作答过了，以第一次作答为准。",
+                "You already answered; your first answer counts.",
+            )
+            .into(),
         AnswerOutcome::Closed => lang.pick("这道题已结束", "This question is closed").into(),
         AnswerOutcome::NoSuchCard | AnswerOutcome::UnknownQuestion => {
             lang.pick("无效操作", "Invalid action").into()
         }
-    };
-    if let Some(cb) = callback {
-        app.bot
-            .answer_callback_query(cb.id.clone())
-            .text(toast)
-            .await?;
     }
-    if let AnswerOutcome::Recorded { card, .. } = outcome {
-        schedule_live_edit(app, card.chat, card.message);
-    }
-    let _ = card;
-    Ok(())
 }
 
-/// Edits the card's answer count at most every few seconds.
+/// Keeps the card's answer count current: one task per card edits it at once, then
+/// every [`LIVE_EDIT_EVERY`] while the count changes, and ends when it stops changing
+/// (the next answer starts a new task, never sooner than [`LIVE_EDIT_EVERY`] after
+/// the last edit) or the card closes.
 fn schedule_live_edit(app: &Arc<App>, chat: i64, message: i32) {
-    {
-        let mut pending = app.pending_edits.lock().unwrap_or_else(|e| e.into_inner());
-        if !pending.insert((chat, message)) {
-            return;
+    let key = (chat, message);
+    let lock = {
+        let mut map = app.pending_edits.map();
+        if map.contains_key(&key) {
+            return; // the running task will see this answer
         }
-    }
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        map.insert(key, lock.clone());
+        lock
+    };
     let app = app.clone();
     tokio::spawn(async move {
-        tokio::time::sleep(LIVE_EDIT_EVERY).await;
-        app.pending_edits
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&(chat, message));
-        let Ok(Some(card)) = app.store.card(chat, message) else {
-            return;
-        };
-        if !card.open {
-            return;
-        }
-        let Some(q) = app.bank.question(&card.question) else {
-            return;
-        };
-        let lang = app
-            .store
-            .chat(chat)
-            .ok()
-            .flatten()
-            .map(|c| group_lang(&c))
-            .unwrap_or_default();
-        let p = Presentation::from_order(card.order.clone())
-            .unwrap_or_else(|| Presentation::identity(q.options.len()));
-        let line = render::GroupLine {
-            limit_secs: card.limit_secs.unwrap_or(0),
-            answered: card.answers.len(),
-        };
-        let r = app
-            .bot
-            .edit_message_text(
-                ChatId(chat),
-                MessageId(message),
-                render::card_text(q, &p, lang, Some(&line)),
-            )
-            .reply_markup(render::card_keyboard(q, &p, crate::bank::OptionSet::EMPTY))
-            .await;
-        if let Err(e) = super::ignore_not_modified(r) {
-            debug!(chat, error = %e, "live count edit failed");
+        let mut shown = None;
+        loop {
+            let guard = lock.lock().await;
+            // Read under the map lock: an answer recorded before this read is seen
+            // here; one recorded after it finds no task and starts one.
+            let card = {
+                let mut map = app.pending_edits.map();
+                let card = app.store.card(chat, message).ok().flatten();
+                match card.filter(|c| c.open && shown != Some(c.answers.len())) {
+                    Some(c) => c,
+                    None => {
+                        if map.get(&key).is_some_and(|l| Arc::ptr_eq(l, &lock)) {
+                            map.remove(&key);
+                        }
+                        return;
+                    }
+                }
+            };
+            let Some(q) = app.bank.question(&card.question) else {
+                app.pending_edits.map().remove(&key);
+                return;
+            };
+            if !app.pending_edits.spend_spare(chat) {
+                // The group's minute is nearly used up: try again next time.
+                drop(guard);
+                tokio::time::sleep(LIVE_EDIT_EVERY).await;
+                continue;
+            }
+            let c = app.store.chat(chat).ok().flatten();
+            let p = presentation(&card, q);
+            let r = app
+                .bot
+                .edit_message_text(
+                    ChatId(chat),
+                    MessageId(message),
+                    current_card_text(&app, c.as_ref(), &card, q),
+                )
+                .reply_markup(render::card_keyboard(q, &p, OptionSet::EMPTY))
+                .await;
+            let mut pause = LIVE_EDIT_EVERY;
+            match super::ignore_not_modified(r) {
+                Ok(()) => shown = Some(card.answers.len()),
+                Err(e) => {
+                    debug!(chat, error = %e, "live count edit failed");
+                    match classify(&e) {
+                        SendFailure::Gone | SendFailure::Migrated(_) => {
+                            app.on_send_error(chat, &e);
+                            app.pending_edits.map().remove(&key);
+                            return;
+                        }
+                        _ => {
+                            if let teloxide::RequestError::RetryAfter(s) = &e {
+                                pause = pause.max(s.duration());
+                            }
+                        }
+                    }
+                }
+            }
+            drop(guard);
+            tokio::time::sleep(pause).await;
         }
     });
+}
+
+/// The card's final look: the count, no buttons. Ordered after any live edit.
+async fn final_edit(app: &App, chat: Option<&Chat>, card: &Card, q: &Question) {
+    let lock = app
+        .pending_edits
+        .map()
+        .get(&(card.chat, card.message))
+        .cloned();
+    let _guard = match &lock {
+        Some(l) => Some(l.lock().await),
+        None => None,
+    };
+    app.pending_edits.spend(card.chat);
+    let r = app
+        .bot
+        .edit_message_text(
+            ChatId(card.chat),
+            MessageId(card.message),
+            current_card_text(app, chat, card, q),
+        )
+        .await;
+    if let Err(e) = super::ignore_not_modified(r) {
+        debug!(chat = card.chat, error = %e, "closing the card failed");
+        // At least take the buttons away.
+        let _ = super::ignore_not_modified(
+            app.bot
+                .edit_message_reply_markup(ChatId(card.chat), MessageId(card.message))
+                .await,
+        );
+    }
+}
+
+// ----- the reveal ----------------------------------------------------------------
+
+/// What a reveal means for the chat's round.
+enum RoundStep {
+    None,
+    Next,
+    Over(Round),
 }
 
 /// Closes a card and posts the reveal; continues or ends a round. Runs once per card.
@@ -465,185 +837,297 @@ pub async fn reveal(app: &Arc<App>, chat: i64, message: i32) -> HandlerResult {
         return Ok(()); // already revealed
     };
     app.store.flush().await?;
+    let mut step = RoundStep::None;
+    let mut number = None;
     let c = app.store.update_chat(chat, |old| {
-        let mut c = old.unwrap_or_else(|| {
-            Chat::new(
-                chat,
-                crate::store::ChatKind::Group,
-                "",
-                app.default_tz.name(),
-            )
-        });
+        let mut c = or_new(app, chat, old);
+        step = RoundStep::None;
+        number = None;
         if c.open_card == Some(message) {
             c.open_card = None;
         }
-        if let Some(r) = c.round.as_mut().filter(|_| !card.daily) {
-            r.asked += 1;
-            for a in card.answers.iter().filter(|a| a.right) {
-                match r.scores.iter_mut().find(|(u, _, _)| *u == a.user) {
-                    Some(s) => s.2 += a.points as u64,
-                    None => r.scores.push((a.user, a.name.clone(), a.points as u64)),
-                }
-            }
-            for a in card.answers.iter().filter(|a| !a.right) {
-                if !r.scores.iter().any(|(u, _, _)| *u == a.user) {
-                    r.scores.push((a.user, a.name.clone(), 0));
-                }
+        if card.daily {
+            return c;
+        }
+        if let Some(r) = c.round.as_mut() {
+            r.asked = r.asked.saturating_add(1);
+            number = Some((r.asked, r.total));
+            add_round_scores(r, &card);
+            if r.asked < r.total && c.active {
+                step = RoundStep::Next;
+            } else {
+                step = RoundStep::Over(r.clone());
+                c.round = None;
             }
         }
         c
     })?;
     if !card.daily {
-        app.store.schedule(chat, JobKind::Close, None)?;
+        let next = matches!(step, RoundStep::Next)
+            .then(|| app.now() + chrono::Duration::from_std(ROUND_PAUSE).unwrap_or_default());
+        app.store.schedule(chat, JobKind::Close, next)?;
+        app.wake.notify_one();
+    }
+    if !c.active {
+        return Ok(()); // closed quietly: we are not in that chat any more
     }
     let lang = group_lang(&c);
-    let _ = super::ignore_not_modified(
-        app.bot
-            .edit_message_reply_markup(ChatId(chat), MessageId(message))
-            .await,
-    );
-    if let Some(q) = app.bank.question(&card.question) {
-        let text = reveal_text(app, &card, q, lang);
-        if let Err(e) = app
-            .bot
-            .send_message(ChatId(chat), text)
-            .reply_parameters(
-                ReplyParameters::new(MessageId(message)).allow_sending_without_reply(),
-            )
-            .await
-        {
+    let q = app.bank.question(&card.question);
+    if let Some(q) = q {
+        final_edit(app, Some(&c), &card, q).await;
+    }
+    let text = q.map(|q| reveal_text(&app.bank, &card, q, lang, number));
+    let mut result = Ok(());
+    let parts = text.map(|t| render::split_message(&t, render::MESSAGE_LIMIT));
+    for (i, part) in parts.into_iter().flatten().enumerate() {
+        app.pending_edits.spend(chat);
+        // The card is closed for good: its reveal is worth a few attempts.
+        let sent = super::with_retries(|| {
+            let mut req = app.bot.send_message(ChatId(chat), part.clone());
+            if i == 0 {
+                req = req.reply_parameters(
+                    ReplyParameters::new(MessageId(message)).allow_sending_without_reply(),
+                );
+            }
+            req.into_future()
+        })
+        .await;
+        if let Err(e) = sent {
             app.on_send_error(chat, &e);
-            return Err(e.into());
+            result = Err(e.into());
+            break;
         }
     }
-    if let Some(r) = c.round.clone().filter(|_| !card.daily) {
-        if r.asked < r.total && c.active {
-            tokio::time::sleep(ROUND_PAUSE).await;
-            post_question(app, chat, r.started_by, None).await?;
-        } else {
-            app.store.update_chat(chat, |old| {
-                let mut c = old.expect("exists");
-                c.round = None;
-                c
-            })?;
-            app.bot
-                .send_message(ChatId(chat), podium_text(&r, lang))
-                .await?;
+    if let RoundStep::Over(r) = step {
+        for part in render::split_message(&podium_text(&r, lang), render::MESSAGE_LIMIT) {
+            app.pending_edits.spend(chat);
+            let sent = super::with_retries(|| {
+                app.bot
+                    .send_message(ChatId(chat), part.clone())
+                    .into_future()
+            })
+            .await;
+            if let Err(e) = sent {
+                app.on_send_error(chat, &e);
+                return Err(e.into());
+            }
         }
     }
-    Ok(())
+    result
 }
 
-/// The reveal: answer, explanation, excerpt, who was right (fastest first), how many wrong.
-pub fn reveal_text(app: &App, card: &Card, q: &crate::bank::Question, lang: Lang) -> String {
-    let p = Presentation::from_order(card.order.clone())
-        .unwrap_or_else(|| Presentation::identity(q.options.len()));
-    let correct = match q.key {
-        crate::bank::Key::Judge(true) => "对".to_string(),
-        crate::bank::Key::Judge(false) => "错".to_string(),
-        crate::bank::Key::Choice(set) => p.to_shown(set).letters(),
+async fn reveal_logged(app: &Arc<App>, chat: i64, message: i32) {
+    if let Err(e) = reveal(app, chat, message).await {
+        warn!(chat, error = %e, "reveal failed");
+    }
+}
+
+/// Adds a revealed card's points to the round: right answers their points, wrong
+/// ones 0 (so everyone who took part is on the podium's list).
+fn add_round_scores(r: &mut Round, card: &Card) {
+    for a in &card.answers {
+        let earned = if a.right { u64::from(a.points) } else { 0 };
+        match r.scores.iter_mut().find(|(u, _, _)| *u == a.user) {
+            Some(s) => {
+                s.2 += earned;
+                s.1.clone_from(&a.name);
+            }
+            None => r.scores.push((a.user, a.name.clone(), earned)),
+        }
+    }
+}
+
+/// The reveal: the answer, the explanation and the section excerpt; then who was
+/// right, fastest first with points, and how many were wrong.
+pub(crate) fn reveal_text(
+    bank: &Bank,
+    card: &Card,
+    q: &Question,
+    lang: Lang,
+    round: Option<(u8, u8)>,
+) -> String {
+    let p = presentation(card, q);
+    let (correct, options) = match q.key {
+        Key::Judge(true) => (lang.pick("对", "true (对)").to_string(), Vec::new()),
+        Key::Judge(false) => (lang.pick("错", "false (错)").to_string(), Vec::new()),
+        Key::Choice(set) => {
+            let shown = p.to_shown(set);
+            let texts = p.shown_options(q);
+            let lines = shown
+                .iter()
+                .filter_map(|i| texts.get(i).map(|t| (i, *t)))
+                .map(|(i, t)| format!("{}. {}", crate::bank::letter(i), esc(t)))
+                .collect();
+            (shown.letters(), lines)
+        }
     };
-    let mut out = match lang {
-        Lang::Zh => format!(
-            "<b>🔔 公布答案：{correct}</b>\n\n<b>解析</b>\n{}",
-            esc(&q.explanation)
-        ),
-        Lang::En => format!(
-            "<b>🔔 Answer: {correct}</b>\n\n<b>Explanation</b>\n{}",
-            esc(&q.explanation)
-        ),
+    let head = match (card.daily, round, lang) {
+        (true, _, Lang::Zh) => "☀️ 今日群题".to_string(),
+        (true, _, Lang::En) => "☀️ Today's question".to_string(),
+        (false, Some((n, total)), Lang::Zh) => format!("🔔 第 {n}/{total} 题"),
+        (false, Some((n, total)), Lang::En) => format!("🔔 Question {n}/{total}"),
+        (false, None, Lang::Zh) => "🔔 公布答案".to_string(),
+        (false, None, Lang::En) => "🔔 The answer".to_string(),
     };
-    out.push_str(&render::excerpt_block(&app.bank, q, lang));
+    let mut out = format!(
+        "<b>{head} · {}{correct}</b>",
+        lang.pick("正确答案：", "answer: ")
+    );
+    for line in options {
+        out.push('\n');
+        out.push_str(&line);
+    }
+    out.push_str(&format!(
+        "\n\n<b>{}</b>\n{}",
+        lang.pick("解析", "Explanation"),
+        esc(&q.explanation)
+    ));
+    out.push_str(&render::excerpt_block(bank, q, lang));
+    out.push_str("\n\n");
+    out.push_str(&results_text(card, lang));
+    out
+}
+
+/// Who was right (fastest first, with points) and how many were wrong.
+pub(crate) fn results_text(card: &Card, lang: Lang) -> String {
+    if card.answers.is_empty() {
+        return lang.pick("这道题无人作答。", "Nobody answered.").into();
+    }
     let lines: Vec<RevealLine> = card
         .answers
         .iter()
         .filter(|a| a.right)
         .map(|a| RevealLine {
             user: a.user,
-            elapsed_ms: (a.at - card.posted).num_milliseconds().max(0) as u64,
+            elapsed_ms: u64::try_from((a.at - card.posted).num_milliseconds()).unwrap_or(0),
             points: a.points,
         })
         .collect();
     let ordered = learn::reveal_order(&lines);
     let name_of = |u: i64| {
-        card.answers
-            .iter()
-            .find(|a| a.user == u)
+        card.answer_of(u)
             .map_or_else(|| format!("#{u}"), |a| a.name.clone())
     };
-    out.push_str(&format!(
-        "\n\n<b>{}</b>",
-        lang.pick("答对的同学", "Right answers")
-    ));
-    if ordered.is_empty() {
-        out.push_str(lang.pick("\n（无）", "\n(none)"));
+    let mut out = match lang {
+        Lang::Zh => format!("<b>✅ 答对：{} 人</b>", ordered.len()),
+        Lang::En => format!("<b>✅ Right: {}</b>", ordered.len()),
+    };
+    for (i, l) in ordered.iter().take(REVEAL_NAMES).enumerate() {
+        let secs = l.elapsed_ms as f64 / 1000.0;
+        out.push_str(&match lang {
+            Lang::Zh => format!(
+                "\n{}. {} — {secs:.1} 秒 · +{} 分",
+                i + 1,
+                esc(&name_of(l.user)),
+                l.points
+            ),
+            Lang::En => format!(
+                "\n{}. {} — {secs:.1} s · +{}",
+                i + 1,
+                esc(&name_of(l.user)),
+                l.points
+            ),
+        });
     }
-    for (i, l) in ordered.iter().enumerate() {
-        out.push_str(&format!(
-            "\n{}. {} — {:.1}s · +{}",
-            i + 1,
-            esc(&name_of(l.user)),
-            l.elapsed_ms as f64 / 1000.0,
-            l.points
-        ));
+    if ordered.len() > REVEAL_NAMES {
+        let more = ordered.len() - REVEAL_NAMES;
+        out.push_str(&match lang {
+            Lang::Zh => format!("\n……还有 {more} 人"),
+            Lang::En => format!("\n… and {more} more"),
+        });
     }
     let wrong = card.answers.iter().filter(|a| !a.right).count();
     out.push_str(&match lang {
-        Lang::Zh => format!("\n答错：{wrong} 人"),
-        Lang::En => format!("\nWrong: {wrong}"),
+        Lang::Zh => format!("\n❌ 答错：{wrong} 人"),
+        Lang::En => format!("\n❌ Wrong: {wrong}"),
     });
     out
 }
 
-fn podium_text(r: &Round, lang: Lang) -> String {
+/// The end of a round: medals for the top three (ties share), then everyone's score.
+pub(crate) fn podium_text(r: &Round, lang: Lang) -> String {
     let mut scores = r.scores.clone();
-    scores.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    let mut out = format!("<b>{}</b>\n", lang.pick("🏆 本轮结束！", "🏆 Round over!"));
-    let medals = ["🥇", "🥈", "🥉"];
-    for (i, (_, name, pts)) in scores.iter().take(3).enumerate() {
-        out.push_str(&format!("{} {} — {pts}\n", medals[i], esc(name)));
-    }
+    // Stable: ties keep the order in which members first answered.
+    scores.sort_by_key(|s| std::cmp::Reverse(s.2));
+    let mut out = format!("<b>{}</b>", lang.pick("🏆 本轮结束！", "🏆 Round over!"));
     if scores.is_empty() {
-        out.push_str(lang.pick("这一轮没有人作答。\n", "Nobody answered this round.\n"));
-    } else {
-        out.push_str(&format!(
-            "\n<b>{}</b>\n",
-            lang.pick("全部得分", "All scores")
-        ));
-        for (name, pts) in scores.iter().map(|(_, n, p)| (n, p)) {
-            out.push_str(&format!("{} — {pts}\n", esc(name)));
+        out.push('\n');
+        out.push_str(lang.pick("这一轮没有人作答。", "Nobody answered this round."));
+        return out;
+    }
+    let medals = ["🥇", "🥈", "🥉"];
+    for (name, pts, rank) in ranked(&scores) {
+        if rank >= medals.len() || pts == 0 {
+            break;
         }
+        out.push_str(&match lang {
+            Lang::Zh => format!("\n{} {} — {pts} 分", medals[rank], esc(name)),
+            Lang::En => format!("\n{} {} — {pts}", medals[rank], esc(name)),
+        });
+    }
+    out.push_str(&format!(
+        "\n\n<b>{}</b>",
+        lang.pick("本轮得分", "Round scores")
+    ));
+    for (name, pts, rank) in ranked(&scores) {
+        out.push_str(&format!("\n{}. {} — {pts}", rank + 1, esc(name)));
     }
     out
 }
+
+/// (name, points, 0-based competition rank) of scores sorted by points, descending.
+fn ranked(scores: &[(i64, String, u64)]) -> impl Iterator<Item = (&str, u64, usize)> {
+    scores.iter().enumerate().map(move |(i, (_, name, pts))| {
+        let rank = scores[..i].iter().filter(|s| s.2 > *pts).count();
+        (name.as_str(), *pts, rank)
+    })
+}
+
+// ----- leaderboard ---------------------------------------------------------------
 
 async fn send_top(app: &App, chat: &Chat, all: bool, lang: Lang) -> HandlerResult {
     let tz = app.tz_of(&chat.tz);
     let entries = app.store.scores(chat.id)?;
     let plain: Vec<(i64, learn::MemberScore)> =
         entries.iter().map(|(u, _, s)| (*u, s.clone())).collect();
-    let board = learn::leaderboard(&plain, !all, app.now(), tz, 10);
+    let board = learn::leaderboard(&plain, !all, app.now(), tz, TOP_N);
+    let rows: Vec<(&str, &Standing)> = board
+        .iter()
+        .map(|s| {
+            let name = entries
+                .iter()
+                .find(|(u, _, _)| *u == s.user)
+                .map_or("?", |(_, n, _)| n.as_str());
+            (name, s)
+        })
+        .collect();
+    app.pending_edits.spend(chat.id);
+    app.bot
+        .send_message(ChatId(chat.id), top_text(&rows, all, lang))
+        .await?;
+    Ok(())
+}
+
+/// `/top`: rank, name, points, right answers, current answer streak.
+pub(crate) fn top_text(rows: &[(&str, &Standing)], all: bool, lang: Lang) -> String {
     let title = match (all, lang) {
         (false, Lang::Zh) => "🏆 本周排行",
         (false, Lang::En) => "🏆 This week",
         (true, Lang::Zh) => "🏆 总排行",
         (true, Lang::En) => "🏆 All time",
     };
-    let mut out = format!("<b>{title}</b>\n");
-    if board.is_empty() {
+    let mut out = format!("<b>{title}</b>");
+    if rows.is_empty() {
+        out.push('\n');
         out.push_str(lang.pick(
             "还没有得分。发送 /quiz 开始！",
             "No points yet. Send /quiz to start!",
         ));
     }
-    for (i, s) in board.iter().enumerate() {
-        let name = entries
-            .iter()
-            .find(|(u, _, _)| *u == s.user)
-            .map_or("?", |(_, n, _)| n.as_str());
+    for (i, (name, s)) in rows.iter().enumerate() {
         out.push_str(&match lang {
             Lang::Zh => format!(
-                "{}. {} — {} 分 · 答对 {} · 连对 {}\n",
+                "\n{}. {} — {} 分 · 答对 {} · 连对 {}",
                 i + 1,
                 esc(name),
                 s.points,
@@ -651,7 +1135,7 @@ async fn send_top(app: &App, chat: &Chat, all: bool, lang: Lang) -> HandlerResul
                 s.streak
             ),
             Lang::En => format!(
-                "{}. {} — {} pts · {} right · streak {}\n",
+                "\n{}. {} — {} pts · {} right · streak {}",
                 i + 1,
                 esc(name),
                 s.points,
@@ -660,147 +1144,133 @@ async fn send_top(app: &App, chat: &Chat, all: bool, lang: Lang) -> HandlerResul
             ),
         });
     }
-    app.bot.send_message(ChatId(chat.id), out).await?;
-    Ok(())
+    if !all && !rows.is_empty() {
+        out.push_str(lang.pick(
+            "\n\n每周一 00:00 重新计分；/top all 查看总排行。",
+            "\n\nResets Monday 00:00; /top all for all time.",
+        ));
+    }
+    out
 }
+
+// ----- the daily group question --------------------------------------------------
 
 /// `/daily HH:MM`, `/daily off`, `/daily reveal HH:MM` in a group (admins only).
 async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> HandlerResult {
     let args = args.trim();
-    if args.eq_ignore_ascii_case("off") {
+    let say = |text: String| {
+        app.pending_edits.spend(chat.id);
+        app.bot.send_message(ChatId(chat.id), text)
+    };
+    let usage = lang.pick(
+        "用法：/daily 20:00 每天出题，/daily reveal 22:00 公布时间（默认出题后两小时），/daily off 取消。",
+        "Usage: /daily 20:00 posts daily, /daily reveal 22:00 sets the reveal (default: two hours later), /daily off stops it.",
+    );
+    if args.is_empty() {
+        let text = match &chat.daily {
+            Some(d) => {
+                let reveal = d.reveal.unwrap_or_else(|| default_reveal(d.time));
+                match lang {
+                    Lang::Zh => format!(
+                        "每日群题：每天 {} 出题，{} 公布答案（{}）。\n{usage}",
+                        d.time.format("%H:%M"),
+                        reveal.format("%H:%M"),
+                        esc(&chat.tz)
+                    ),
+                    Lang::En => format!(
+                        "Daily question at {}, revealed at {} ({}).\n{usage}",
+                        d.time.format("%H:%M"),
+                        reveal.format("%H:%M"),
+                        esc(&chat.tz)
+                    ),
+                }
+            }
+            None => usage.to_string(),
+        };
+        say(text).await?;
+        return Ok(());
+    }
+    if args.eq_ignore_ascii_case("off") || args == "关" || args == "关闭" {
         app.store.update_chat(chat.id, |old| {
-            let mut c = old.expect("ensured");
+            let mut c = or_new(app, chat.id, old);
             c.daily = None;
             c
         })?;
         app.store.schedule(chat.id, JobKind::Daily, None)?;
-        app.bot
-            .send_message(
-                ChatId(chat.id),
-                lang.pick("已取消每日群题。", "Daily group question stopped."),
-            )
-            .await?;
+        say(lang
+            .pick("已取消每日群题。", "Daily group question stopped.")
+            .into())
+        .await?;
         return Ok(());
     }
-    if let Some(rest) = args.strip_prefix("reveal") {
-        let Some(time) = learn::parse_hhmm(rest.trim()) else {
-            app.bot
-                .send_message(
-                    ChatId(chat.id),
-                    lang.pick("用法：/daily reveal 22:00", "Usage: /daily reveal 22:00"),
-                )
-                .await?;
+    let (time, reveal) = if let Some(rest) = args.strip_prefix("reveal") {
+        let Some(reveal) = learn::parse_hhmm(rest.trim()) else {
+            say(usage.into()).await?;
             return Ok(());
         };
-        let Some(d) = chat.daily.clone() else {
-            app.bot
-                .send_message(
-                    ChatId(chat.id),
-                    lang.pick(
-                        "请先用 /daily HH:MM 设置每日群题。",
-                        "Set the daily question first: /daily HH:MM.",
-                    ),
+        let Some(d) = &chat.daily else {
+            say(lang
+                .pick(
+                    "请先用 /daily HH:MM 设置每日群题。",
+                    "Set the daily question first: /daily HH:MM.",
                 )
-                .await?;
+                .into())
+            .await?;
             return Ok(());
         };
-        return handlers::subscribe(app, chat.id, d.time, Some(time), lang).await;
-    }
-    let time = if args.is_empty() {
-        NaiveTime::from_hms_opt(9, 0, 0)
+        (d.time, reveal)
     } else {
-        learn::parse_hhmm(args)
-    };
-    let Some(time) = time else {
-        app.bot
-            .send_message(
-                ChatId(chat.id),
-                lang.pick(
-                    "用法：/daily 20:00，/daily reveal 22:00，/daily off",
-                    "Usage: /daily 20:00, /daily reveal 22:00, /daily off",
-                ),
-            )
-            .await?;
-        return Ok(());
-    };
-    let reveal = time + chrono::Duration::hours(2);
-    handlers::subscribe(app, chat.id, time, Some(reveal), lang).await
-}
-
-/// The bot was added to, removed from, or blocked in a chat.
-pub async fn on_my_chat_member(app: Arc<App>, upd: ChatMemberUpdated) -> HandlerResult {
-    let chat = upd.chat.id.0;
-    let was_in = upd.old_chat_member.is_present();
-    let is_in = upd.new_chat_member.is_present();
-    debug!(chat, was_in, is_in, "my_chat_member");
-    if is_in && !was_in {
-        if upd.chat.is_private() {
-            app.ensure_chat(&upd.chat)?;
+        let Some(time) = learn::parse_hhmm(args) else {
+            say(usage.into()).await?;
             return Ok(());
-        }
-        let c = app.ensure_chat(&upd.chat)?;
-        let lang = group_lang(&c);
-        info!(chat, "added to a group");
-        let intro = match lang {
-            Lang::Zh => {
-                "大家好！我是《客户服务管理师基础理论》练习助手。\n\n\
-                 /quiz 出一道题，大家点按钮或回复题目作答，限时结束后公布答案和得分；\n\
-                 /round 5 连续 5 题；/top 本周排行；/reveal 提前公布。\n\
-                 每日群题、时区、答题时限只有管理员可以设置：/daily 20:00、/tz、/settime 60。"
-            }
-            Lang::En => {
-                "Hello! I run quizzes for the 客户服务管理师 certificate.\n\n\
-                 /quiz posts a question: tap a button or reply to it; the answer and points are revealed when time is up.\n\
-                 /round 5 for five in a row; /top for the leaderboard; /reveal to reveal early.\n\
-                 Only admins change settings: /daily 20:00, /tz, /settime 60."
-            }
         };
-        if let Err(e) = app.bot.send_message(upd.chat.id, intro).await {
-            app.on_send_error(chat, &e);
-        }
-    } else if was_in && !is_in {
-        info!(
-            chat,
-            "removed from the chat (or blocked); stopping sends, keeping scores"
-        );
-        app.deactivate(chat);
-    }
+        let reveal = chat
+            .daily
+            .as_ref()
+            .and_then(|d| d.reveal)
+            .filter(|_| chat.daily.as_ref().is_some_and(|d| d.time == time))
+            .unwrap_or_else(|| default_reveal(time));
+        (time, reveal)
+    };
+    let (c, next) = handlers::plan_daily(app, chat.id, time, Some(reveal))?;
+    let tz = app.tz_of(&c.tz);
+    let (t, r) = (time.format("%H:%M"), reveal.format("%H:%M"));
+    say(match lang {
+        Lang::Zh => format!(
+            "⏰ 每日群题：每天 {t} 出题，{r} 公布答案（{}）。\n下一题：{}\n/daily reveal HH:MM 修改公布时间，/daily off 取消。",
+            tz.name(),
+            render::local_time(next, tz)
+        ),
+        Lang::En => format!(
+            "⏰ Daily group question at {t}, revealed at {r} ({}).\nNext one: {}\n/daily reveal HH:MM changes the reveal, /daily off stops it.",
+            tz.name(),
+            render::local_time(next, tz)
+        ),
+    })
+    .await?;
     Ok(())
 }
 
-/// Deadline of a group card reached (from the scheduler).
-pub async fn on_deadline(app: &Arc<App>, chat: i64) {
-    let Ok(Some(c)) = app.store.chat(chat) else {
-        return;
-    };
-    let Some(m) = c.open_card else { return };
-    if let Err(e) = reveal(app, chat, m).await {
-        warn!(chat, error = %e, "reveal failed");
-    }
-}
-
-/// The daily group card's reveal time (from the scheduler).
-pub async fn on_daily_reveal(app: &Arc<App>, chat: i64) {
-    let cards = match app.store.open_group_cards() {
-        Ok(c) => c,
-        Err(e) => {
-            warn!(chat, error = %e, "listing open cards failed");
-            return;
-        }
-    };
-    for card in cards.into_iter().filter(|c| c.chat == chat && c.daily) {
-        if let Err(e) = reveal(app, chat, card.message).await {
-            warn!(chat, error = %e, "daily reveal failed");
-        }
-    }
+/// Two hours after the question.
+fn default_reveal(time: NaiveTime) -> NaiveTime {
+    time + chrono::Duration::hours(2)
 }
 
 /// Posts the group's daily question, open until its reveal time.
 pub async fn post_daily(
     app: &Arc<App>,
     chat: &Chat,
-    reveal_at: chrono::DateTime<chrono::Utc>,
+    reveal_at: DateTime<Utc>,
 ) -> Result<(), teloxide::RequestError> {
+    let store_err = |e: crate::store::StoreError| {
+        teloxide::RequestError::Io(std::io::Error::other(e.to_string()).into())
+    };
+    // Yesterday's card, if still open, is revealed first: one daily card at a time.
+    for old in app.store.open_cards(chat.id).map_err(store_err)? {
+        if old.daily {
+            reveal_logged(app, chat.id, old.message).await;
+        }
+    }
     let mut picked = None;
     let c = app
         .store
@@ -809,29 +1279,495 @@ pub async fn post_daily(
             picked = learn::draw(&mut c.bag, &app.bank, None, &mut rand::rng());
             c
         })
-        .map_err(|e| teloxide::RequestError::Io(std::io::Error::other(e.to_string()).into()))?;
+        .map_err(store_err)?;
     let Some(q) = picked.and_then(|id| app.bank.question(&id)) else {
         return Ok(());
     };
-    let lang = group_lang(&c);
     let limit = (reveal_at - app.now()).num_seconds().clamp(60, 24 * 3600) as u32;
-    let mut card = app
-        .send_card(chat.id, q, 0, lang, Some(limit), true)
-        .await?;
-    card.daily = true;
+    let mut card = send_group_card(app, &c, q, 0, limit, true).await?;
+    // Revealed at the set time, whatever the send's latency.
     card.deadline = Some(reveal_at);
-    let _ = app.store.put_card(&card);
-    let _ = app
+    if let Err(e) = app.store.put_card(&card) {
+        warn!(chat = chat.id, error = %e, "could not record the daily card");
+    }
+    if let Err(e) = app
         .store
-        .schedule(chat.id, JobKind::Reveal, Some(reveal_at));
+        .schedule(chat.id, JobKind::Reveal, Some(reveal_at))
+    {
+        warn!(chat = chat.id, error = %e, "could not schedule the daily reveal");
+    }
+    app.wake.notify_one();
     Ok(())
 }
 
-#[allow(dead_code)]
-fn response_letters(r: &Response) -> String {
-    match r {
-        Response::Choice(s) => s.letters(),
-        Response::Judge(true) => "对".into(),
-        Response::Judge(false) => "错".into(),
+/// The daily group card's reveal time (from the scheduler): reveals the chat's
+/// due daily cards and re-arms the job for any that are not due yet.
+pub async fn on_daily_reveal(app: &Arc<App>, chat: i64) {
+    let cards = match app.store.open_cards(chat) {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(chat, error = %e, "listing open cards failed");
+            return;
+        }
+    };
+    let now = app.now();
+    let mut later: Option<DateTime<Utc>> = None;
+    for card in cards.into_iter().filter(|c| c.daily) {
+        match card.deadline {
+            Some(d) if d > now + GRACE => later = Some(later.map_or(d, |l| l.min(d))),
+            _ => reveal_logged(app, chat, card.message).await,
+        }
+    }
+    if let Some(at) = later {
+        let _ = app.store.schedule(chat, JobKind::Reveal, Some(at));
+        app.wake.notify_one();
+    }
+}
+
+// ----- the deadline --------------------------------------------------------------
+
+/// The chat's `Close` job (from the scheduler): the open card's deadline, or the
+/// next question of a round.
+pub async fn on_deadline(app: &Arc<App>, chat: i64) {
+    let c = match app.store.chat(chat) {
+        Ok(Some(c)) if c.active => c,
+        _ => return,
+    };
+    match open_card(app, &c) {
+        Ok(Some(card)) => {
+            if card.deadline.is_some_and(|d| d > app.now() + GRACE) {
+                // Not yet (a stale job): wait for the card's own deadline.
+                let _ = app.store.schedule(chat, JobKind::Close, card.deadline);
+                app.wake.notify_one();
+                return;
+            }
+            reveal_logged(app, chat, card.message).await;
+        }
+        Ok(None) => {
+            let Some(r) = c.round.filter(|r| r.asked < r.total) else {
+                return;
+            };
+            match post_question(app, chat, r.started_by, None).await {
+                Ok(true) => {}
+                Ok(false) => end_round(app, chat),
+                Err(e) => {
+                    warn!(chat, error = %e, "the round's next question failed; ending the round");
+                    end_round(app, chat);
+                }
+            }
+        }
+        Err(e) => warn!(chat, error = %e, "reading the open card failed"),
+    }
+}
+
+// ----- joining and leaving -------------------------------------------------------
+
+/// The bot was added to, removed from, or blocked in a chat.
+pub async fn on_my_chat_member(app: Arc<App>, upd: ChatMemberUpdated) -> HandlerResult {
+    let chat = upd.chat.id.0;
+    let was_in = upd.old_chat_member.is_present();
+    let is_in = upd.new_chat_member.is_present();
+    debug!(chat, was_in, is_in, "my_chat_member");
+    if is_in && !was_in {
+        let c = app.ensure_chat(&upd.chat)?;
+        if upd.chat.is_private() {
+            return Ok(());
+        }
+        info!(chat, "added to a group");
+        // Back after a removal: the daily question resumes.
+        if let Some(d) = &c.daily {
+            if app.store.scheduled(chat, JobKind::Daily)?.is_none() {
+                handlers::plan_daily(&app, chat, d.time, d.reveal)?;
+            }
+        }
+        app.pending_edits.spend(chat);
+        if let Err(e) = app
+            .bot
+            .send_message(upd.chat.id, intro(group_lang(&c)))
+            .await
+        {
+            app.on_send_error(chat, &e);
+        }
+    } else if was_in && !is_in {
+        info!(
+            chat,
+            "removed from the chat (or blocked); stopping sends, keeping scores"
+        );
+        if !upd.chat.is_private() {
+            // Its open cards end quietly: no reveal goes to a chat we are not in.
+            for card in app.store.open_cards(chat)? {
+                app.store.close_card(chat, card.message)?;
+            }
+        }
+        app.deactivate(chat);
+        app.store.flush().await?;
+    }
+    Ok(())
+}
+
+/// The one message the bot posts when it joins a group.
+pub(crate) fn intro(lang: Lang) -> &'static str {
+    lang.pick(
+        "大家好！我是练习助手，陪大家一起刷题。\n\n\
+         /quiz 出一道题：点按钮或回复题目作答，每人一次，对错只有自己看得到；时间到后公布答案和得分。\n\
+         /round 5 连续 5 题，最后颁奖；/top 本周排行；/reveal 提前公布（出题人或管理员）。\n\
+         每日群题、时区、答题时限仅管理员可以设置：/daily 20:00、/tz、/settime 60。",
+        "Hello! I run quizzes for this group.\n\n\
+         /quiz posts a question: tap a button or reply to it, once each; only you see whether you were right, until the reveal when time is up.\n\
+         /round 5 for five in a row with a podium; /top for the leaderboard; /reveal to reveal early (starter or admins).\n\
+         Only admins change settings: /daily 20:00, /tz, /settime 60.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::learn::Response;
+    use crate::store::CardAnswer;
+
+    fn bank() -> Bank {
+        let text = include_str!("../../tests/fixtures/e2e/ch01.toml");
+        Bank::from_sources(&[("ch01.toml".into(), text.into())], false)
+            .unwrap()
+            .0
+    }
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 3, 3, 12, 0, 0).unwrap()
+    }
+
+    fn answer(user: i64, name: &str, right: bool, ms: i64, points: u32) -> CardAnswer {
+        CardAnswer {
+            user,
+            name: name.into(),
+            response: Response::Choice(OptionSet::single(0)),
+            right,
+            at: t0() + chrono::Duration::milliseconds(ms),
+            points,
+        }
+    }
+
+    fn card(question: &str, answers: Vec<CardAnswer>) -> Card {
+        Card {
+            chat: -42,
+            message: 7,
+            question: question.into(),
+            order: Vec::new(),
+            asked_by: 1,
+            posted: t0(),
+            limit_secs: Some(60),
+            deadline: Some(t0() + chrono::Duration::seconds(60)),
+            open: false,
+            group: true,
+            daily: false,
+            answers,
+            selections: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn reveal_lists_the_right_fastest_first_and_counts_the_wrong() {
+        let bank = bank();
+        let q = bank.question("e1-q01").unwrap();
+        let c = card(
+            "e1-q01",
+            vec![
+                answer(3, "Slow", true, 9_000, 925),
+                answer(2, "Wrong <b>", false, 1_000, 0),
+                answer(1, "Fast & first", true, 1_500, 988),
+            ],
+        );
+        let text = reveal_text(&bank, &c, q, Lang::Zh, None);
+        assert!(
+            text.starts_with("<b>🔔 公布答案 · 正确答案：A</b>\nA. 抽象和无形"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<b>解析</b>\n服务的本质是抽象和无形的。"),
+            "{text}"
+        );
+        assert!(text.contains("<blockquote>"), "{text}");
+        let fast = text
+            .find("1. Fast &amp; first — 1.5 秒 · +988 分")
+            .expect(&text);
+        let slow = text.find("2. Slow — 9.0 秒 · +925 分").expect(&text);
+        assert!(fast < slow);
+        assert!(
+            text.contains("答对：2 人") && text.contains("答错：1 人"),
+            "{text}"
+        );
+        assert!(!text.contains("Wrong <b>") && !text.contains("Wrong &lt;b&gt;"));
+
+        let en = reveal_text(&bank, &c, q, Lang::En, Some((2, 3)));
+        assert!(en.starts_with("<b>🔔 Question 2/3 · answer: A</b>"), "{en}");
+        assert!(en.contains("1. Fast &amp; first — 1.5 s · +988"), "{en}");
+        assert!(en.contains("Wrong: 1"), "{en}");
+    }
+
+    #[test]
+    fn reveal_of_multi_judge_daily_and_unanswered_cards() {
+        let bank = bank();
+        let multi = bank.question("e1-q02").unwrap();
+        let text = reveal_text(
+            &bank,
+            &card("e1-q02", vec![]),
+            multi,
+            Lang::Zh,
+            Some((1, 3)),
+        );
+        assert!(
+            text.starts_with("<b>🔔 第 1/3 题 · 正确答案：AC</b>\nA. 无形性\nC. 有偿性"),
+            "{text}"
+        );
+        assert!(text.ends_with("这道题无人作答。"), "{text}");
+
+        // A shuffled card names the letters the group saw.
+        let mut shuffled = card("e1-q02", vec![]);
+        shuffled.order = vec![3, 2, 1, 0];
+        let text = reveal_text(&bank, &shuffled, multi, Lang::Zh, None);
+        assert!(
+            text.contains("正确答案：BD</b>\nB. 有偿性\nD. 无形性"),
+            "{text}"
+        );
+
+        let judge = bank.question("e1-q03").unwrap();
+        let mut daily = card("e1-q03", vec![answer(5, "W", false, 100, 0)]);
+        daily.daily = true;
+        let text = reveal_text(&bank, &daily, judge, Lang::Zh, Some((1, 2)));
+        assert!(
+            text.starts_with("<b>☀️ 今日群题 · 正确答案：对</b>\n\n"),
+            "{text}"
+        );
+        assert!(text.contains("答对：0 人</b>\n❌ 答错：1 人"), "{text}");
+    }
+
+    #[test]
+    fn a_crowd_is_counted_not_listed() {
+        let answers = (0..40)
+            .map(|i| answer(i, &format!("M{i}"), true, i * 100, 1000))
+            .collect();
+        let text = results_text(&card("e1-q01", answers), Lang::Zh);
+        assert!(text.contains("\n30. M29 — 2.9 秒"), "{text}");
+        assert!(!text.contains("M30 —"), "{text}");
+        assert!(text.contains("……还有 10 人"), "{text}");
+    }
+
+    #[test]
+    fn podium_medals_the_top_three_and_lists_everyone() {
+        let round = Round {
+            total: 3,
+            asked: 3,
+            started_by: 1,
+            scores: vec![
+                (1, "Ann".into(), 1900),
+                (2, "Bob".into(), 2800),
+                (3, "Cy".into(), 0),
+                (4, "Di".into(), 950),
+                (5, "Ed".into(), 900),
+            ],
+        };
+        let text = podium_text(&round, Lang::Zh);
+        assert_eq!(
+            text,
+            "<b>🏆 本轮结束！</b>\n🥇 Bob — 2800 分\n🥈 Ann — 1900 分\n🥉 Di — 950 分\
+             \n\n<b>本轮得分</b>\n1. Bob — 2800\n2. Ann — 1900\n3. Di — 950\n4. Ed — 900\n5. Cy — 0"
+        );
+    }
+
+    #[test]
+    fn podium_ties_share_a_medal_and_zero_gets_none() {
+        let mut round = Round {
+            total: 2,
+            asked: 2,
+            started_by: 1,
+            scores: vec![
+                (1, "A".into(), 900),
+                (2, "B".into(), 900),
+                (3, "C".into(), 800),
+                (4, "D".into(), 0),
+            ],
+        };
+        let text = podium_text(&round, Lang::En);
+        assert!(
+            text.contains("\n🥇 A — 900\n🥇 B — 900\n🥉 C — 800\n\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n1. A — 900\n1. B — 900\n3. C — 800\n4. D — 0"),
+            "{text}"
+        );
+        round.scores = vec![(1, "A".into(), 0)];
+        let text = podium_text(&round, Lang::Zh);
+        assert!(!text.contains('🥇') && text.contains("1. A — 0"), "{text}");
+        round.scores.clear();
+        assert!(podium_text(&round, Lang::Zh).contains("这一轮没有人作答"));
+    }
+
+    #[test]
+    fn round_scores_add_up_across_cards() {
+        let mut r = Round {
+            total: 2,
+            asked: 0,
+            started_by: 1,
+            scores: Vec::new(),
+        };
+        add_round_scores(
+            &mut r,
+            &card(
+                "e1-q01",
+                vec![answer(1, "A", true, 1, 990), answer(2, "B", false, 2, 0)],
+            ),
+        );
+        add_round_scores(
+            &mut r,
+            &card(
+                "e1-q03",
+                vec![
+                    answer(2, "B2", true, 1, 1000),
+                    answer(1, "A", true, 5, 1080),
+                ],
+            ),
+        );
+        assert_eq!(
+            r.scores,
+            vec![(1, "A".to_string(), 2070), (2, "B2".to_string(), 1000)]
+        );
+    }
+
+    #[test]
+    fn top_shows_points_right_answers_and_streaks() {
+        let a = Standing {
+            user: 1,
+            points: 1960,
+            correct: 2,
+            streak: 2,
+        };
+        let b = Standing {
+            user: 2,
+            points: 0,
+            correct: 0,
+            streak: 0,
+        };
+        let text = top_text(&[("Ann", &a), ("<Bob>", &b)], false, Lang::Zh);
+        assert!(
+            text.starts_with(
+                "<b>🏆 本周排行</b>\n1. Ann — 1960 分 · 答对 2 · 连对 2\n2. &lt;Bob&gt; — 0 分"
+            ),
+            "{text}"
+        );
+        let text = top_text(&[], true, Lang::En);
+        assert_eq!(
+            text,
+            "<b>🏆 All time</b>\nNo points yet. Send /quiz to start!"
+        );
+    }
+
+    #[test]
+    fn status_lines() {
+        let open = CardState::Open {
+            limit_secs: 60,
+            answered: 3,
+            round: None,
+        };
+        assert_eq!(status_line(open, Lang::Zh), "⏱ 60 秒 · 已作答 3 人");
+        let round = CardState::Open {
+            limit_secs: 10,
+            answered: 0,
+            round: Some((2, 5)),
+        };
+        assert_eq!(
+            status_line(round, Lang::Zh),
+            "⏱ 10 秒 · 已作答 0 人 · 第 2/5 题"
+        );
+        assert_eq!(
+            status_line(round, Lang::En),
+            "⏱ 10 s · 0 answered · question 2/5"
+        );
+        let daily = CardState::Daily {
+            reveal_at: "22:00",
+            answered: 1,
+        };
+        assert_eq!(
+            status_line(daily, Lang::Zh),
+            "☀️ 每日群题 · 22:00 公布答案 · 已作答 1 人"
+        );
+        // The closed line does not look like a live count.
+        let closed = status_line(CardState::Closed { answered: 4 }, Lang::Zh);
+        assert!(
+            !closed.contains("已作答") && closed.contains('4'),
+            "{closed}"
+        );
+    }
+
+    #[test]
+    fn toasts_begin_with_the_mark() {
+        let bank = bank();
+        let q = bank.question("e1-q01").unwrap();
+        let p = Presentation::identity(q.options.len());
+        for (response, mark) in [
+            (Response::Choice(OptionSet::single(0)), "✅"),
+            (Response::Choice(OptionSet::single(1)), "❌"),
+        ] {
+            let verdict = learn::grade(q, &p, response);
+            let outcome = AnswerOutcome::Recorded {
+                verdict,
+                points: 990,
+                streak: learn::StreakChange::SameDay,
+                card: card("e1-q01", vec![]),
+            };
+            for lang in [Lang::Zh, Lang::En] {
+                let t = toast_text(&outcome, lang);
+                assert!(t.starts_with(mark), "{t}");
+                assert_eq!(t.contains("990"), mark == "✅", "{t}");
+            }
+        }
+        let again = AnswerOutcome::AlreadyAnswered {
+            card: card("e1-q01", vec![]),
+        };
+        assert!(toast_text(&again, Lang::Zh).contains("已经作答"));
+        assert!(toast_text(&AnswerOutcome::Closed, Lang::Zh).contains("已结束"));
+    }
+
+    #[test]
+    fn live_edits_use_only_the_spare_budget() {
+        let live = LiveEdits::default();
+        let (g, other) = (-1, -2);
+        for _ in 0..GROUP_PER_MINUTE - LIVE_RESERVE - 1 {
+            live.spend(g);
+        }
+        assert!(live.spend_spare(g), "one spare slot left");
+        assert!(!live.spend_spare(g), "the reserve is for sends");
+        // Sends are always counted (Throttle paces them), and other groups are apart.
+        live.spend(g);
+        assert_eq!(
+            live.sent.lock().unwrap()[&g].len(),
+            GROUP_PER_MINUTE - LIVE_RESERVE + 1
+        );
+        assert!(live.spend_spare(other));
+    }
+
+    #[test]
+    fn lateness_has_a_second_of_grace() {
+        let c = card("e1-q01", vec![]);
+        let deadline = c.deadline.unwrap();
+        assert!(!overdue(&c, deadline));
+        assert!(!overdue(&c, deadline + chrono::Duration::milliseconds(999)));
+        assert!(overdue(&c, deadline + chrono::Duration::milliseconds(1001)));
+        let mut private = c.clone();
+        private.deadline = None;
+        assert!(!overdue(&private, deadline + chrono::Duration::days(1)));
+    }
+
+    #[test]
+    fn intro_mentions_the_commands_and_admins() {
+        for lang in [Lang::Zh, Lang::En] {
+            let text = intro(lang);
+            for cmd in ["/quiz", "/round", "/top", "/reveal", "/daily", "/settime"] {
+                assert!(text.contains(cmd), "{cmd} in {text}");
+            }
+        }
+        assert!(intro(Lang::Zh).contains("仅管理员"));
     }
 }

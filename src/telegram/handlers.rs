@@ -5,7 +5,9 @@ use std::sync::Arc;
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 use teloxide::prelude::*;
-use teloxide::types::{CallbackQuery, InlineKeyboardMarkup, Message, MessageId, ReplyParameters};
+use teloxide::types::{
+    CallbackQuery, InlineKeyboardMarkup, Message, MessageId, ReplyParameters, UpdateKind,
+};
 use teloxide::utils::html::escape as esc;
 use tracing::{debug, warn};
 
@@ -18,6 +20,45 @@ use super::codec::{Action, NextScope};
 use super::{App, commands, group, render};
 
 type HandlerResult = anyhow::Result<()>;
+
+/// An update dropped by flood control (see `FloodGate`): nothing is done for it, except
+/// one notice when a flood starts (a private message, or a toast for a button).
+pub async fn on_dropped(app: Arc<App>, upd: Update, dropped: super::Dropped) -> HandlerResult {
+    debug!(
+        update = upd.id.0,
+        notify = dropped.notify,
+        "dropped by flood control"
+    );
+    if !dropped.notify {
+        return Ok(());
+    }
+    let Some(from) = upd.from() else {
+        return Ok(());
+    };
+    let learner = app.store.learner(from.id.0 as i64)?;
+    let lang = app.lang_of(learner.as_ref(), Some(from));
+    match &upd.kind {
+        UpdateKind::CallbackQuery(q) => {
+            app.bot
+                .answer_callback_query(q.id.clone())
+                .text(lang.pick("操作太快了，请稍等。", "Too fast; please wait."))
+                .await?;
+        }
+        UpdateKind::Message(m) if m.chat.is_private() => {
+            app.bot
+                .send_message(
+                    m.chat.id,
+                    lang.pick(
+                        "消息太多了，请稍等片刻再试。",
+                        "Too many messages; please wait a moment.",
+                    ),
+                )
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
 
 /// Every message: commands, typed answers, service messages.
 pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
@@ -38,24 +79,9 @@ pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
     let Some(from) = msg.from.clone() else {
         return Ok(()); // channel posts and the like
     };
-    if from.is_bot {
-        return Ok(());
-    }
-    if let Some(first) = app.flooding(from.id.0 as i64) {
-        if first && msg.chat.is_private() {
-            let learner = app.store.learner(from.id.0 as i64)?;
-            let lang = app.lang_of(learner.as_ref(), Some(&from));
-            let _ = app
-                .bot
-                .send_message(
-                    msg.chat.id,
-                    lang.pick(
-                        "消息太多了，请稍等片刻再试。",
-                        "Too many messages; please wait a moment.",
-                    ),
-                )
-                .await;
-        }
+    // Bots are ignored, except Telegram's stand-in for an anonymous group admin, which
+    // posts as the group itself (`sender_chat`).
+    if from.is_bot && msg.sender_chat.as_ref().is_none_or(|c| c.id != msg.chat.id) {
         return Ok(());
     }
     if !msg.chat.is_private() {
@@ -87,7 +113,7 @@ pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
     // A typed answer: the card it replies to, else the most recent open card.
     let card = match msg.reply_to_message() {
         Some(r) => app.store.card(chat, r.id.0)?,
-        None => app.store.latest_open_card(chat)?,
+        None => typed_answer_card(&app, &msg, from.id.0 as i64)?,
     };
     let Some(card) = card.filter(|c| c.open) else {
         app.bot
@@ -131,6 +157,22 @@ pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
             Ok(())
         }
     }
+}
+
+/// The card a typed answer that is not a reply is for: the latest card still open
+/// that was posted before the message (a card that arrives while the learner types is
+/// not the one they answer). If the last card before it was already answered by this
+/// learner after the message was sent, the message is that answer, delivered again
+/// after a restart: it gets that (closed) card, and is not counted a second time on
+/// another one.
+fn typed_answer_card(app: &App, msg: &Message, user: i64) -> anyhow::Result<Option<Card>> {
+    let chat = msg.chat.id.0;
+    if let Some(last) = app.store.card_before(chat, msg.id.0, false)? {
+        if !last.open && last.answer_of(user).is_some_and(|a| a.at >= msg.date) {
+            return Ok(Some(last));
+        }
+    }
+    Ok(app.store.card_before(chat, msg.id.0, true)?)
 }
 
 async fn unknown_command(app: &App, chat: i64, lang: Lang) -> HandlerResult {
@@ -396,7 +438,7 @@ async fn daily_command(app: &App, chat: i64, user: i64, args: &str, lang: Lang) 
     let reply = |text: String| app.bot.send_message(ChatId(chat), text);
     if args.eq_ignore_ascii_case("off") || args == "关" || args == "关闭" {
         app.store.update_chat(chat, |old| {
-            let mut c = old.expect("ensured by on_message");
+            let mut c = old.unwrap_or_else(|| fresh_chat(app, chat));
             c.daily = None;
             c
         })?;
@@ -423,7 +465,7 @@ async fn daily_command(app: &App, chat: i64, user: i64, args: &str, lang: Lang) 
             }
         };
         let c = app.store.update_chat(chat, |old| {
-            let mut c = old.expect("ensured by on_message");
+            let mut c = old.unwrap_or_else(|| fresh_chat(app, chat));
             if let Some(d) = c.daily.as_mut() {
                 d.remind = on;
             }
@@ -472,16 +514,16 @@ async fn daily_command(app: &App, chat: i64, user: i64, args: &str, lang: Lang) 
     subscribe(app, chat, time, None, lang).await
 }
 
-/// Stores a daily schedule and confirms it with the time, the zone and the next send.
-pub async fn subscribe(
+/// Stores a chat's daily schedule (keeping what was sent) and schedules its next
+/// send; says nothing. Returns the chat and the instant of that send.
+pub(crate) fn plan_daily(
     app: &App,
     chat: i64,
     time: NaiveTime,
     reveal: Option<NaiveTime>,
-    lang: Lang,
-) -> HandlerResult {
+) -> anyhow::Result<(crate::store::Chat, chrono::DateTime<chrono::Utc>)> {
     let c = app.store.update_chat(chat, |old| {
-        let mut c = old.expect("chat ensured before subscribe");
+        let mut c = old.unwrap_or_else(|| fresh_chat(app, chat));
         let prev = c.daily.take();
         c.daily = Some(Daily {
             time,
@@ -515,6 +557,21 @@ pub async fn subscribe(
     };
     app.store.schedule(chat, JobKind::Daily, Some(at))?;
     app.wake.notify_one();
+    Ok((c, at))
+}
+
+/// Stores a daily schedule and confirms it with the time, the zone and the next send.
+pub async fn subscribe(
+    app: &App,
+    chat: i64,
+    time: NaiveTime,
+    reveal: Option<NaiveTime>,
+    lang: Lang,
+) -> HandlerResult {
+    let (c, at) = plan_daily(app, chat, time, reveal)?;
+    // Durable before it is confirmed.
+    app.store.flush().await?;
+    let tz: Tz = app.tz_of(&c.tz);
     let hhmm = time.format("%H:%M");
     let text = match lang {
         Lang::Zh => format!(
@@ -570,7 +627,7 @@ pub async fn tz_command(
         return Ok(());
     };
     let c = app.store.update_chat(chat, |old| {
-        let mut c = old.expect("chat ensured");
+        let mut c = old.unwrap_or_else(|| fresh_chat(app, chat));
         c.tz = tz.name().to_string();
         c
     })?;
@@ -679,13 +736,17 @@ pub async fn submit(
             let days = app.store.learner(user)?.map_or(0, |l| l.streak.current);
             let text = render::verdict_text(&app.bank, q, &verdict, Some((streak, days)), lang);
             let scope = NextScope::All;
-            app.bot
-                .send_message(ChatId(card.chat), text)
-                .reply_parameters(
-                    ReplyParameters::new(MessageId(card.message)).allow_sending_without_reply(),
-                )
-                .reply_markup(render::verdict_keyboard(q, scope, lang))
-                .await?;
+            // The answer is recorded: its verdict is worth a few attempts.
+            super::with_retries(|| {
+                app.bot
+                    .send_message(ChatId(card.chat), text.clone())
+                    .reply_parameters(
+                        ReplyParameters::new(MessageId(card.message)).allow_sending_without_reply(),
+                    )
+                    .reply_markup(render::verdict_keyboard(q, scope, lang))
+                    .into_future()
+            })
+            .await?;
         }
         AnswerOutcome::AlreadyAnswered { .. } | AnswerOutcome::Closed => {
             toast_or_say(
@@ -737,13 +798,6 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
     debug!(user, "callback");
     let invalid = lang.pick("无效操作", "Invalid action");
     let closed = lang.pick("这道题已结束", "This question is closed");
-    if app.flooding(user).is_some() {
-        app.bot
-            .answer_callback_query(q.id.clone())
-            .text(lang.pick("操作太快了，请稍等。", "Too fast; please wait."))
-            .await?;
-        return Ok(());
-    }
     let action = match q.data.as_deref().map(Action::decode) {
         Some(Ok(a)) => a,
         _ => {
@@ -763,6 +817,15 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
     };
     let chat = msg.chat.id.0;
     let group = !msg.chat.is_private();
+    // A private chat's buttons are its owner's (the chat id is the user id): a tap by
+    // anyone else can only be forged, and must not answer, subscribe or forget.
+    if !group && chat != user {
+        app.bot
+            .answer_callback_query(q.id.clone())
+            .text(invalid)
+            .await?;
+        return Ok(());
+    }
     match action {
         Action::Answer { question, index } => {
             let Some(card) = card_for(&app, chat, msg.id.0, &question, &q, lang).await? else {
@@ -803,7 +866,9 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
                     .await?;
                 return Ok(());
             }
-            if index as usize >= card.order.len() {
+            // Only a multiple-choice card has toggles (a forged one on another kind is
+            // refused, or a later submit would grade it).
+            if index as usize >= card.order.len() || !is_multi(&app, &card) {
                 app.bot
                     .answer_callback_query(q.id.clone())
                     .text(invalid)
@@ -846,6 +911,13 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
             let Some(card) = card_for(&app, chat, msg.id.0, &question, &q, lang).await? else {
                 return Ok(());
             };
+            if !is_multi(&app, &card) {
+                app.bot
+                    .answer_callback_query(q.id.clone())
+                    .text(invalid)
+                    .await?;
+                return Ok(());
+            }
             let sel = card.selection_of(user);
             if card.answer_of(user).is_some() {
                 app.bot
@@ -973,6 +1045,24 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
         }
     }
     Ok(())
+}
+
+/// A chat record with the defaults, for the rare update that races a `/forget` or a
+/// deactivation (the record is normally ensured when the update arrives).
+fn fresh_chat(app: &App, id: i64) -> crate::store::Chat {
+    let kind = if id > 0 {
+        crate::store::ChatKind::Private
+    } else {
+        crate::store::ChatKind::Group
+    };
+    crate::store::Chat::new(id, kind, "", app.default_tz.name())
+}
+
+/// Whether `card` shows a multiple-choice question (the only kind with toggles).
+fn is_multi(app: &App, card: &Card) -> bool {
+    app.bank
+        .question(&card.question)
+        .is_some_and(|q| q.kind == Kind::Multi)
 }
 
 fn ensure_private_chat(app: &App, msg: &Message, group: bool) -> anyhow::Result<()> {

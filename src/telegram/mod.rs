@@ -29,7 +29,7 @@ use teloxide::adaptors::{DefaultParseMode, Throttle};
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, BotCommandScope, ChatId, InputFile, Me, Message, ParseMode, ReplyMarkup,
+    BotCommand, BotCommandScope, ChatId, InputFile, Me, Message, ParseMode, ReplyMarkup, UpdateKind,
 };
 use teloxide::{ApiError, RequestError};
 use tokio::sync::Notify;
@@ -88,16 +88,169 @@ pub(crate) struct App {
     pub wake: Notify,
     /// (chat, user) → (is admin, when checked).
     admins: Mutex<HashMap<(i64, i64), (bool, Instant)>>,
-    /// Group cards with a live-count edit pending.
-    pending_edits: Mutex<std::collections::HashSet<(i64, i32)>>,
-    /// Per-user flood control: user → (window start, messages in window, warned).
-    floods: Mutex<HashMap<i64, (Instant, u32, bool)>>,
+    /// Group cards with a live-count edit task running, and each group's message budget.
+    pending_edits: group::LiveEdits,
 }
 
 const ADMIN_CACHE: Duration = Duration::from_secs(300);
-/// Updates one user may send per window before the bot stops answering them.
+/// Updates one user may send per window; past it they are muted (one notice) until
+/// they pause for a window, or for at most `FLOOD_MUTE`.
 const FLOOD_LIMIT: u32 = 30;
 const FLOOD_WINDOW: Duration = Duration::from_secs(10);
+const FLOOD_MUTE: Duration = Duration::from_secs(60);
+/// teloxide's queue per chat. When one chat's queue is full the dispatcher waits for
+/// it, and so does every other chat: the gate keeps each chat's backlog below it.
+const WORKER_QUEUE: usize = 512;
+/// Updates admitted to a chat's queue and not yet handled, at most (a private chat is
+/// one user; a group may get a burst of answers from all its members at once).
+const PRIVATE_BACKLOG: usize = 40;
+const GROUP_BACKLOG: usize = 400;
+const _: () = assert!(PRIVATE_BACKLOG < WORKER_QUEUE && GROUP_BACKLOG < WORKER_QUEUE);
+
+/// Flood control at the door: decided when the dispatcher receives an update, before
+/// it waits in its chat's queue (teloxide's distribution function), so a flood costs
+/// the flooder's chat and nobody else. Handlers see dropped updates as [`Dropped`].
+#[derive(Default)]
+pub(crate) struct FloodGate {
+    users: HashMap<i64, Flood>,
+    /// Admitted and not yet handled, per chat.
+    backlog: HashMap<i64, usize>,
+    /// Updates dropped at the door, and whether the sender is to be told.
+    dropped: HashMap<u32, bool>,
+}
+
+struct Flood {
+    start: Instant,
+    count: u32,
+    last: Instant,
+    muted_at: Option<Instant>,
+}
+
+/// An update refused by the [`FloodGate`]; `notify`: the first of a flood.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dropped {
+    pub notify: bool,
+}
+
+impl FloodGate {
+    /// `Some(notify)` when `user` is over the limit: muted (no more updates handled)
+    /// until they pause for a window, with one notice when the mute starts.
+    fn flooding(&mut self, user: i64, now: Instant) -> Option<bool> {
+        if self.users.len() > 100_000 {
+            self.users
+                .retain(|_, f| now.duration_since(f.last) < FLOOD_MUTE.max(FLOOD_WINDOW));
+        }
+        let f = self.users.entry(user).or_insert(Flood {
+            start: now,
+            count: 0,
+            last: now,
+            muted_at: None,
+        });
+        let quiet = now.duration_since(f.last) >= FLOOD_WINDOW;
+        f.last = now;
+        if let Some(at) = f.muted_at {
+            if !quiet && now.duration_since(at) < FLOOD_MUTE {
+                return Some(false);
+            }
+            f.muted_at = None;
+            f.start = now;
+            f.count = 0;
+        }
+        if now.duration_since(f.start) >= FLOOD_WINDOW {
+            f.start = now;
+            f.count = 0;
+        }
+        f.count += 1;
+        if f.count <= FLOOD_LIMIT {
+            return None;
+        }
+        f.muted_at = Some(now);
+        Some(true)
+    }
+
+    /// Admits an update to `chat`'s queue, or drops it (flooding sender, or a chat
+    /// whose backlog is full).
+    fn admit(&mut self, update: u32, chat: i64, user: Option<i64>, now: Instant) -> bool {
+        let notify = match user.and_then(|u| self.flooding(u, now)) {
+            Some(notify) => Some(notify),
+            None => {
+                let cap = if chat > 0 {
+                    PRIVATE_BACKLOG
+                } else {
+                    GROUP_BACKLOG
+                };
+                let queued = self.backlog.entry(chat).or_default();
+                if *queued < cap {
+                    *queued += 1;
+                    None
+                } else {
+                    Some(false)
+                }
+            }
+        };
+        match notify {
+            None => true,
+            Some(notify) => {
+                if self.dropped.len() > 100_000 {
+                    self.dropped.clear();
+                }
+                self.dropped.insert(update, notify);
+                false
+            }
+        }
+    }
+
+    /// An update reached the handlers: takes it off its chat's backlog, or returns
+    /// how it was dropped.
+    fn reached(&mut self, update: u32, chat: Option<i64>) -> Option<Dropped> {
+        if let Some(notify) = self.dropped.remove(&update) {
+            return Some(Dropped { notify });
+        }
+        if let Some(chat) = chat {
+            if let Some(q) = self.backlog.get_mut(&chat) {
+                *q = q.saturating_sub(1);
+                if *q == 0 {
+                    self.backlog.remove(&chat);
+                }
+            }
+        }
+        None
+    }
+}
+
+static GATE: std::sync::LazyLock<Mutex<FloodGate>> = std::sync::LazyLock::new(Default::default);
+
+fn gate() -> std::sync::MutexGuard<'static, FloodGate> {
+    GATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether the handler tree handles this kind of update (others are only logged).
+fn handled(upd: &Update) -> bool {
+    matches!(
+        upd.kind,
+        UpdateKind::Message(_) | UpdateKind::CallbackQuery(_) | UpdateKind::MyChatMember(_)
+    )
+}
+
+/// The dispatcher's distribution function: an admitted update waits in its chat's
+/// queue (updates of one chat are handled in order); a dropped one, or one of a kind
+/// the bot ignores, goes to the concurrent default worker, where
+/// [`handlers::on_dropped`] (or the default handler) disposes of it at once.
+fn distribute(upd: &Update) -> Option<i64> {
+    if !handled(upd) {
+        return None;
+    }
+    let chat = upd.chat()?.id.0;
+    let user = upd.from().map(|u| u.id.0 as i64);
+    gate()
+        .admit(upd.id.0, chat, user, Instant::now())
+        .then_some(chat)
+}
+
+/// First thing for every handled update: `Some` if it was dropped at the door.
+fn at_handlers(upd: Update) -> Option<Dropped> {
+    gate().reached(upd.id.0, upd.chat().map(|c| c.id.0))
+}
 
 /// Starts the bot and runs until SIGINT or SIGTERM.
 pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
@@ -131,16 +284,35 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         me,
         wake: Notify::new(),
         admins: Mutex::new(HashMap::new()),
-        pending_edits: Mutex::new(Default::default()),
-        floods: Mutex::new(HashMap::new()),
+        pending_edits: Default::default(),
     });
 
+    // Inside each kind's branch, so the allowed updates asked of Telegram stay these.
+    let dropped = || dptree::filter_map(at_handlers).endpoint(handlers::on_dropped);
     let handler = dptree::entry()
-        .branch(Update::filter_message().endpoint(handlers::on_message))
-        .branch(Update::filter_callback_query().endpoint(handlers::on_callback))
-        .branch(Update::filter_my_chat_member().endpoint(group::on_my_chat_member));
+        .branch(Update::filter_message().branch(dropped()).endpoint(
+            |app: Arc<App>, msg: Message| async move {
+                let chat = msg.chat.id.0;
+                let result = handlers::on_message(app.clone(), msg).await;
+                after_handler(&app, Some(chat), result)
+            },
+        ))
+        .branch(Update::filter_callback_query().branch(dropped()).endpoint(
+            |app: Arc<App>, q: teloxide::types::CallbackQuery| async move {
+                let chat = q.message.as_ref().map(|m| m.chat().id.0);
+                let result = handlers::on_callback(app.clone(), q).await;
+                after_handler(&app, chat, result)
+            },
+        ))
+        .branch(
+            Update::filter_my_chat_member()
+                .branch(dropped())
+                .endpoint(group::on_my_chat_member),
+        );
 
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
+        .distribution_function(distribute)
+        .worker_queue_size(WORKER_QUEUE)
         .dependencies(dptree::deps![app.clone()])
         .default_handler(|upd| async move {
             tracing::debug!(update = upd.id.0, "ignored update kind");
@@ -168,7 +340,22 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
     });
 
     match cfg.webhook {
-        None => dispatcher.dispatch().await,
+        None => {
+            // teloxide's default backoff doubles up to 64 s between failed polls: after an
+            // outage the bot would stay deaf for up to a minute. Retry every 4 s at most.
+            let polling = teloxide::update_listeners::Polling::builder(bot.clone())
+                .timeout(Duration::from_secs(10))
+                .backoff_strategy(|errors| Duration::from_millis(500 << errors.min(3)))
+                .delete_webhook()
+                .await
+                .build();
+            dispatcher
+                .dispatch_with_listener(
+                    polling,
+                    LoggingErrorHandler::with_custom_text("An error from the update listener"),
+                )
+                .await
+        }
         Some(w) => {
             let options = teloxide::update_listeners::webhooks::Options::new(w.listen, w.url)
                 .secret_token(w.secret);
@@ -295,12 +482,60 @@ pub(crate) fn classify(e: &RequestError) -> SendFailure {
             SendFailure::Transient
         }
         RequestError::Api(ApiError::Unknown(d))
-            if d.contains("Internal Server Error") || d.contains("Bad Gateway") =>
+            if d.contains("Internal Server Error")
+                || d.contains("Bad Gateway")
+                || d.contains("Service Unavailable")
+                || d.contains("Gateway Timeout") =>
         {
             SendFailure::Transient
         }
         _ => SendFailure::Other,
     }
+}
+
+/// Attempts of [`with_retries`].
+const SEND_ATTEMPTS: u32 = 5;
+
+/// Runs a Telegram call again while it fails transiently (network, timeout, 5xx,
+/// 429): for messages that must not be lost, such as a verdict. teloxide already
+/// waits 10 s after a 5xx, and Throttle waits out a 429 on sends itself, so this adds
+/// only short pauses. A timed-out call may have reached Telegram: the retry can then
+/// show the message twice, which beats not at all.
+pub(crate) async fn with_retries<T, F, Fut>(mut call: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, RequestError>>,
+{
+    let mut pause = Duration::from_millis(500);
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(e) if attempt < SEND_ATTEMPTS && classify(&e) == SendFailure::Transient => {
+                let wait = match &e {
+                    RequestError::RetryAfter(s) => s.duration(),
+                    _ => pause,
+                };
+                warn!(attempt, error = %e, "Telegram call failed; retrying");
+                tokio::time::sleep(wait).await;
+                pause = (pause * 2).min(Duration::from_secs(8));
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// A handler failed because its chat is gone (blocked, deactivated, not found) or
+/// became a supergroup: deactivate or move the chat, whichever call failed.
+fn after_handler(app: &App, chat: Option<i64>, result: anyhow::Result<()>) -> anyhow::Result<()> {
+    if let (Err(e), Some(chat)) = (&result, chat) {
+        if let Some(e) = e.downcast_ref::<RequestError>() {
+            if matches!(classify(e), SendFailure::Gone | SendFailure::Migrated(_)) {
+                app.on_send_error(chat, e);
+            }
+        }
+    }
+    result
 }
 
 /// "message is not modified" is not an error for us.
@@ -485,8 +720,9 @@ impl App {
         }
         if chat > 0 {
             if let Ok(Some(_)) = self.store.learner(chat) {
+                let now = self.now();
                 let _ = self.store.update_learner(chat, |old| {
-                    let mut l = old.expect("checked above");
+                    let mut l = old.unwrap_or_else(|| Learner::new(chat, "", now));
                     l.active = false;
                     l
                 });
@@ -507,27 +743,6 @@ impl App {
             }
             _ => warn!(chat, error = %e, "Telegram call failed"),
         }
-    }
-
-    /// Per-user flood control. Returns `Some(first)` when the user is over the limit
-    /// (`first` is true the first time in a window, to warn them once).
-    pub fn flooding(&self, user: i64) -> Option<bool> {
-        let mut floods = self.floods.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if floods.len() > 100_000 {
-            floods.retain(|_, (start, _, _)| now.duration_since(*start) < FLOOD_WINDOW);
-        }
-        let entry = floods.entry(user).or_insert((now, 0, false));
-        if now.duration_since(entry.0) >= FLOOD_WINDOW {
-            *entry = (now, 0, false);
-        }
-        entry.1 += 1;
-        if entry.1 <= FLOOD_LIMIT {
-            return None;
-        }
-        let first = !entry.2;
-        entry.2 = true;
-        Some(first)
     }
 
     /// Is `user` an administrator of `chat`? Cached for a few minutes.
@@ -610,6 +825,43 @@ mod tests {
         ] {
             assert_eq!(token_is_well_formed(token), ok, "{token}");
         }
+    }
+
+    #[test]
+    fn the_flood_gate_mutes_a_flooder_once_and_bounds_each_backlog() {
+        let mut g = FloodGate::default();
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        // 30 updates in a window pass; the 31st is dropped with a notice, later ones
+        // silently, as long as the flood goes on.
+        for i in 0..30 {
+            assert!(g.admit(i, 7, Some(7), at(u64::from(i))));
+            assert!(g.reached(i, Some(7)).is_none());
+        }
+        assert!(!g.admit(30, 7, Some(7), at(30)));
+        assert!(g.reached(30, Some(7)).is_some_and(|d| d.notify));
+        for i in 31..200 {
+            assert!(!g.admit(i, 7, Some(7), at(100 * u64::from(i))));
+            assert!(g.reached(i, Some(7)).is_some_and(|d| !d.notify));
+        }
+        // Another user is not affected.
+        assert!(g.admit(1000, 8, Some(8), at(20_000)));
+        assert!(g.reached(1000, Some(8)).is_none());
+        // After a pause of a window the flooder is welcome again.
+        assert!(g.admit(2000, 7, Some(7), at(19_900 + 10_000)));
+        // A chat whose handler is stuck keeps at most its backlog queued.
+        let mut g = FloodGate::default();
+        let admitted = (0..100)
+            .filter(|i| g.admit(*i, 9, Some(10_000 + i64::from(*i)), at(0)))
+            .count();
+        assert_eq!(admitted, PRIVATE_BACKLOG);
+        assert!(g.reached(0, Some(9)).is_none());
+        assert!(g.admit(100, 9, Some(1), at(0)));
+        // Groups take a burst of answers from many members.
+        let admitted = (200..700)
+            .filter(|i| g.admit(*i, -9, Some(i64::from(*i)), at(0)))
+            .count();
+        assert_eq!(admitted, GROUP_BACKLOG);
     }
 
     #[test]

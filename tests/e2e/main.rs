@@ -4,7 +4,11 @@
 //! and the process harness (`TestApp`, `run_tutor`); `harness` tests them.
 
 mod bot;
+mod chaos;
 mod daily;
+mod faults;
+mod group;
 mod harness;
-mod webhook;
+mod hostile;
 mod support;
+mod webhook;

@@ -66,6 +66,8 @@ pub struct UploadedFile {
     pub part: String,
     pub file_name: Option<String>,
     pub len: usize,
+    /// The file's bytes (kept so tests can read e.g. an `/export` document).
+    pub bytes: Vec<u8>,
 }
 
 /// One recorded request.
@@ -1089,6 +1091,7 @@ async fn read_body(req: axum::extract::Request) -> (Value, Vec<UploadedFile>) {
                     part: name,
                     file_name,
                     len: data.len(),
+                    bytes: data.to_vec(),
                 });
             } else {
                 let text = String::from_utf8_lossy(&data).into_owned();

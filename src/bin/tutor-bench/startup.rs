@@ -1,0 +1,142 @@
+//! Scenario 4, `startup`: from launching the real `tutor run` (with
+//! `TELOXIDE_API_URL` at the fake) to its first `getUpdates`.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::answers::wait_for;
+use crate::fake::{Fake, Setup, TOKEN};
+use crate::proc::{Child, TempDir, profile};
+use crate::report::{Table, median, ms, spread, verdict};
+
+pub struct Opts {
+    pub launches: usize,
+    pub keep: bool,
+}
+
+pub struct Summary {
+    pub cold: Duration,
+    pub warm: Duration,
+}
+
+/// `tutor` next to this binary, rebuilt first when run under cargo so that it is the
+/// current code.
+fn tutor_binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe.parent().context("no directory")?;
+    let bin = dir.join("tutor");
+    if let Ok(cargo) = std::env::var("CARGO") {
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--quiet", "--bin", "tutor"]);
+        match profile().as_str() {
+            "debug" => {}
+            "release" => {
+                cmd.arg("--release");
+            }
+            other => {
+                cmd.args(["--profile", other]);
+            }
+        }
+        // Under `cargo run` the lock file is already up to date.
+        cmd.arg("--locked");
+        let status = cmd.status().context("running cargo build --bin tutor")?;
+        if !status.success() {
+            bail!("cargo build --bin tutor failed ({status})");
+        }
+    }
+    if !bin.exists() {
+        bail!(
+            "{} is missing: build it first (cargo build --release --bins)",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// One launch: the time to the first `getUpdates`.
+fn launch(tutor: &PathBuf, db: &PathBuf, log: &PathBuf) -> anyhow::Result<Duration> {
+    let fake = Fake::start(Setup::default())?;
+    let mut cmd = Command::new(tutor);
+    cmd.arg("run")
+        .arg("--db")
+        .arg(db)
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("TELOXIDE_API_URL", fake.url())
+        .env_remove("TUTOR_DB")
+        .env_remove("TUTOR_WEBHOOK_URL")
+        .env_remove("TUTOR_LISTEN");
+    let spawned = Instant::now();
+    let mut child = Child::spawn(cmd, log)?;
+    wait_for(&mut child, Duration::from_secs(60), || fake.first_poll().is_some())
+        .context("tutor run never polled for updates")?;
+    let took = fake
+        .first_poll()
+        .context("no poll")?
+        .saturating_duration_since(spawned);
+    fake.stop_polls();
+    let status = child.terminate(Duration::from_secs(30))?;
+    if !status.success() {
+        bail!("tutor run exited with {status} after SIGTERM");
+    }
+    Ok(took)
+}
+
+pub fn run(o: &Opts) -> anyhow::Result<Summary> {
+    let tutor = tutor_binary()?;
+    println!(
+        "## startup — {} run (embedded bank validated, sled opened, getMe, 5 × setMyCommands, deleteWebhook) until its first getUpdates; {} launches each\n",
+        tutor.display(),
+        o.launches
+    );
+    let tmp = TempDir::new("startup", o.keep)?;
+    let mut cold = Vec::new();
+    for i in 0..o.launches {
+        let db = tmp.join(&format!("cold-{i}"));
+        cold.push(launch(&tutor, &db, &tmp.join(&format!("cold-{i}.log")))?);
+    }
+    let warm_db = tmp.join("warm");
+    launch(&tutor, &warm_db, &tmp.join("warm-init.log"))?;
+    let mut warm = Vec::new();
+    for i in 0..o.launches {
+        warm.push(launch(&tutor, &warm_db, &tmp.join(&format!("warm-{i}.log")))?);
+    }
+    let c: Vec<f64> = cold.iter().map(|d| ms(*d)).collect();
+    let w: Vec<f64> = warm.iter().map(|d| ms(*d)).collect();
+    println!(
+        "cold (new database): {}",
+        c.iter()
+            .map(|x| format!("{x:.0}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "warm (existing database): {}\n",
+        w.iter()
+            .map(|x| format!("{x:.0}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let summary = Summary {
+        cold: Duration::from_secs_f64(median(&c) / 1000.0),
+        warm: Duration::from_secs_f64(median(&w) / 1000.0),
+    };
+    let mut t = Table::new(&["launch → first getUpdates", "median (min–max)", "target", ""]);
+    t.row(vec![
+        "new database".into(),
+        format!("{} ms", spread(&c, |x| format!("{x:.0}"))),
+        "≤ 300 ms".into(),
+        verdict(summary.cold <= Duration::from_millis(300)),
+    ]);
+    t.row(vec![
+        "existing database".into(),
+        format!("{} ms", spread(&w, |x| format!("{x:.0}"))),
+        "≤ 300 ms".into(),
+        verdict(summary.warm <= Duration::from_millis(300)),
+    ]);
+    println!("startup: medians of {} launches", o.launches);
+    t.print();
+    Ok(summary)
+}

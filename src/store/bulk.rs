@@ -1,0 +1,122 @@
+//! A bulk path for loading learners' history: seeding a database (the benchmarks'
+//! 100,000 learners) without posting and answering a card per logged answer.
+
+use chrono::{DateTime, Utc};
+use sled::Transactional;
+
+use crate::learn::Progress;
+
+use super::model::Learner;
+use super::records::{Codec, LogValue};
+use super::{Store, StoreError, keys};
+
+/// One answer of a learner's history, as [`Store::import_history`] writes it to the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedAnswer {
+    pub at: DateTime<Utc>,
+    /// The chat and message of the card it answered (they complete the log key).
+    pub chat: i64,
+    pub message: i32,
+    pub question: String,
+    pub right: bool,
+    /// The answer as given, e.g. "BD" or "对".
+    pub answer: String,
+}
+
+impl Store {
+    /// Writes a learner record with their progress (question id → progress) and
+    /// logged answers, in one transaction. Existing records with the same keys are
+    /// replaced, so an import can be repeated. Nothing else changes: no card, streak
+    /// or score is derived from the history.
+    pub fn import_history(
+        &self,
+        learner: &Learner,
+        progress: &[(String, Progress)],
+        log: &[LoggedAnswer],
+    ) -> Result<(), StoreError> {
+        let id = learner.id;
+        let progress: Vec<(Vec<u8>, Vec<u8>)> = progress
+            .iter()
+            .map(|(qid, p)| (keys::progress(id, qid).build(), p.encode()))
+            .collect();
+        let log: Vec<(Vec<u8>, Vec<u8>)> = log
+            .iter()
+            .map(|a| {
+                let value = LogValue {
+                    question: a.question.clone(),
+                    right: a.right,
+                    answer: a.answer.clone(),
+                };
+                (
+                    keys::log(id, a.at, a.chat, a.message).build(),
+                    value.encode(),
+                )
+            })
+            .collect();
+        let learner_key = keys::learner(id).build();
+        let learner_value = learner.encode();
+        let t = self.trees();
+        let _gate = self.write_gate();
+        (&t.learners, &t.progress, &t.log).transaction(|(learners, prog, logs)| {
+            for (k, v) in &progress {
+                prog.insert(k.as_slice(), v.as_slice())?;
+            }
+            for (k, v) in &log {
+                logs.insert(k.as_slice(), v.as_slice())?;
+            }
+            learners.insert(learner_key.as_slice(), learner_value.as_slice())?;
+            Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
+        })?;
+        self.wrote();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::store::Options;
+
+    #[test]
+    fn imported_history_reads_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("db"), Options::default()).expect("open");
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+            .single()
+            .expect("valid");
+        let learner = Learner::new(42, "Ada", t0);
+        let p1 = crate::learn::update_progress(None, true, "B", t0);
+        let p2 = crate::learn::update_progress(None, false, "对", t0);
+        let progress = vec![("c1-q01".to_string(), p1.clone()), ("c1-q02".into(), p2)];
+        let log: Vec<LoggedAnswer> = (0..3)
+            .map(|i| LoggedAnswer {
+                at: t0 + chrono::Duration::hours(i),
+                chat: 42,
+                message: 100 + i as i32,
+                question: "c1-q01".into(),
+                right: i % 2 == 0,
+                answer: "B".into(),
+            })
+            .collect();
+        store
+            .import_history(&learner, &progress, &log)
+            .expect("import");
+        // Repeating it changes nothing (deterministic keys).
+        store
+            .import_history(&learner, &progress, &log)
+            .expect("import again");
+
+        assert_eq!(store.learner(42).expect("read"), Some(learner));
+        let read = store.progress(42).expect("progress");
+        assert_eq!(read.len(), 2);
+        assert_eq!(read.get("c1-q01"), Some(&p1));
+        let entries = store.log(42, t0).expect("log");
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[1].at, t0 + chrono::Duration::hours(1));
+        assert!(!entries[1].right);
+        assert!(store.progress(43).expect("other learner").is_empty());
+    }
+}
