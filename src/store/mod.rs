@@ -40,7 +40,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use crate::bank::Bank;
 use crate::learn::{self, LogEntry, MemberScore, Progress};
 
-pub use bulk::LoggedAnswer;
+pub use bulk::{LoggedAnswer, TreeSize};
 pub use model::{
     AnswerOutcome, AnswerRequest, Card, CardAnswer, Chat, ChatKind, DEFAULT_TIME_LIMIT_SECS, Daily,
     Job, JobKind, Learner, Round,

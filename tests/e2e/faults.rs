@@ -136,12 +136,9 @@ async fn a_burst_of_5xx_is_retried_while_other_chats_are_served() {
     let app = spawn().await;
     let (u, other) = (211, 212);
     card_after(&app, u, u, "/quiz").await;
-    // Three server errors in a row on the verdict; teloxide waits 10 s after each.
-    for (code, description) in [
-        (500, "Internal Server Error"),
-        (502, "Bad Gateway"),
-        (503, "Service Unavailable"),
-    ] {
+    // Server errors in a row on the verdict; teloxide waits 10 s after each. (502 is
+    // also in `daily_sends_survive_api_faults`.)
+    for (code, description) in [(500, "Internal Server Error"), (503, "Service Unavailable")] {
         app.fake.fail_next(
             "sendMessage",
             Some(u),
@@ -179,7 +176,7 @@ async fn a_burst_of_5xx_is_retried_while_other_chats_are_served() {
         .into_iter()
         .filter(|r| r.seq >= mark && r.chat_id() == Some(u) && r.status >= 500)
         .count();
-    assert_eq!(failed, 3, "{}", app.fake.dump(30));
+    assert_eq!(failed, 2, "{}", app.fake.dump(30));
     assert!(verdict.text.unwrap().contains("正确答案"));
     let s = stats(&app, u).await;
     assert_eq!(parse_stats(&s), (1, 0), "{s}");
@@ -264,11 +261,21 @@ async fn migrate_to_chat_id_moves_the_group_data() {
     app.fake.wait_for_text(old, "30", T).await;
     // A scored answer, revealed.
     let card = card_after(&app, old, admin, "/quiz").await;
-    let right = crate::hostile::right_button(&card);
     let mark = app.fake.mark();
+    for tap in crate::hostile::answer_taps(&card, true) {
+        app.fake
+            .push_callback(old, member, card.message_id.unwrap(), &tap);
+    }
     app.fake
-        .push_callback(old, member, card.message_id.unwrap(), &right);
-    crate::bot::toast_after(&app, mark).await;
+        .wait_for_sent(
+            |s| {
+                s.seq >= mark
+                    && s.method == "answercallbackquery"
+                    && s.text.as_deref().is_some_and(|t| t.starts_with('✅'))
+            },
+            T,
+        )
+        .await;
     app.fake.push_text(old, admin, "/reveal");
     app.fake.wait_for_text(old, "U232", T).await;
 
@@ -315,6 +322,19 @@ async fn a_response_delayed_past_the_client_timeout_is_recovered() {
     let mark = app.fake.mark();
     let pushed = typed_answer(&app, u, "A").await;
     others_are_served(&app, other, Duration::from_secs(5)).await;
+
+    // Meanwhile, a long poll held past the timeout: the bot polls again and loses
+    // nothing.
+    let polls = app.fake.mark();
+    app.fake
+        .fail_next("getUpdates", None, Fault::Delay(Duration::from_secs(25)), 1);
+    // The next poll (after the current one ends) is the delayed one.
+    let held = app
+        .fake
+        .wait_for(|r| r.seq >= polls && r.method == "getupdates", T)
+        .await;
+    app.fake.push_text(late, late, "/quiz");
+
     let verdict = app
         .fake
         .wait_for_sent(
@@ -327,7 +347,6 @@ async fn a_response_delayed_past_the_client_timeout_is_recovered() {
         )
         .await;
     assert!(verdict.at.duration_since(pushed) >= Duration::from_secs(17));
-
     let verdicts = app
         .fake
         .sent_to(u)
@@ -338,17 +357,6 @@ async fn a_response_delayed_past_the_client_timeout_is_recovered() {
         "delayed verdict: delivered after {:?}, {verdicts} verdict(s) shown",
         verdict.at.duration_since(pushed)
     );
-
-    // A long poll held past the timeout: the bot polls again and loses nothing.
-    let mark = app.fake.mark();
-    app.fake
-        .fail_next("getUpdates", None, Fault::Delay(Duration::from_secs(25)), 1);
-    // The next poll (after the current one ends) is the delayed one.
-    let held = app
-        .fake
-        .wait_for(|r| r.seq >= mark && r.method == "getupdates", T)
-        .await;
-    app.fake.push_text(late, late, "/quiz");
     let card = app
         .fake
         .wait_for_sent(
@@ -404,12 +412,12 @@ async fn the_api_refusing_connections_for_30_s_is_survived() {
     app.assert_no_token_leak();
 }
 
-/// `HH:MM` of the next minute at least 12 s away, in `tz`, and that instant.
+/// `HH:MM` of the next minute at least 6 s away, in `tz`, and that instant.
 pub fn next_minute(tz: chrono_tz::Tz) -> (String, chrono::DateTime<Utc>) {
     let now = Utc::now();
     let mut at = now + chrono::Duration::seconds(60 - i64::from(now.second()));
     at = at.with_nanosecond(0).unwrap();
-    if at - now < chrono::Duration::seconds(12) {
+    if at - now < chrono::Duration::seconds(6) {
         at += chrono::Duration::seconds(60);
     }
     let local = at.with_timezone(&tz);
@@ -478,8 +486,16 @@ async fn daily_sends_survive_api_faults() {
         .find(|s| s.seq >= mark && is_card(s))
         .unwrap();
     assert!(card.at.duration_since(refused.at) >= Duration::from_millis(1900));
-    // The timed-out send: at most one card (never two for one day).
-    tokio::time::sleep(Duration::from_secs(25)).await;
+    // The timed-out send (reqwest gives up after 17 s) is retried; the fake drops a
+    // request whose client went away, so exactly one card arrives here. (Telegram may
+    // have delivered the timed-out one: see docs/reliability.md.)
+    app.fake
+        .wait_for_sent(
+            |s| s.seq >= mark && s.chat_id == Some(timeout) && is_card(s),
+            Duration::from_secs(40),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     for c in private.into_iter().chain([group, supergroup]) {
         let cards = app
             .fake

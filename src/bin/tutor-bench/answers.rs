@@ -47,6 +47,8 @@ pub struct Outcome {
     /// CPU time of the benchmark process (mostly the fake) per answer.
     pub fake_cpu_per_answer: Duration,
     pub peak_rss: u64,
+    /// RSS when the bot was ready, before the load.
+    pub rss_before: u64,
     /// TCP connections the bot opened to the fake.
     pub connections: usize,
 }
@@ -146,8 +148,11 @@ pub fn pass(engine: Engine, plan: &Plan, cfg: &PassConfig<'_>) -> anyhow::Result
         Engine::BarePlain => vec!["child-bare".into(), "--api".into(), api.to_string()],
     };
     let mut child = Child::spawn_self(&args, &log)?;
-    wait_for(&mut child, Duration::from_secs(60), || fake.first_poll().is_some())
-        .context("the bot under test never polled for updates")?;
+    wait_for(&mut child, Duration::from_secs(60), || {
+        fake.first_poll().is_some()
+    })
+    .context("the bot under test never polled for updates")?;
+    let rss_before = child.rss()?;
     let cpu0 = child.cpu()?;
     let self0 = self_cpu()?;
     fake.go();
@@ -205,6 +210,7 @@ pub fn pass(engine: Engine, plan: &Plan, cfg: &PassConfig<'_>) -> anyhow::Result
         cpu_per_answer: cpu1.saturating_sub(cpu0) / per,
         fake_cpu_per_answer: self1.saturating_sub(self0) / per,
         peak_rss,
+        rss_before,
         connections: fake.connections(),
     })
 }
@@ -278,7 +284,8 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
     );
     let timeout = Duration::from_secs(if o.quick { 120 } else { 900 });
     // results[engine][0 = saturating, 1 = paced] = outcomes over runs
-    let mut results: Vec<[Vec<Outcome>; 2]> = vec![Default::default(), Default::default(), Default::default()];
+    let mut results: Vec<[Vec<Outcome>; 2]> =
+        vec![Default::default(), Default::default(), Default::default()];
     let mut rates = Vec::new();
     for run in 0..o.runs {
         let tmp = TempDir::new("answers", o.keep)?;
@@ -383,7 +390,14 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
         o.runs
     );
     t.print();
-    let thr = |e: usize| median(&results[e][0].iter().map(|o| o.throughput).collect::<Vec<_>>());
+    let thr = |e: usize| {
+        median(
+            &results[e][0]
+                .iter()
+                .map(|o| o.throughput)
+                .collect::<Vec<_>>(),
+        )
+    };
     let ratio_throttle = thr(0) / thr(1);
     let ratio_plain = thr(0) / thr(2);
     let p99 = |phase: usize, f: &dyn Fn(&Outcome) -> Duration| {

@@ -72,6 +72,8 @@ pub struct Record {
     pub verdict: Vec<Option<(Instant, bool)>>,
     /// Every accepted send (`send*`), in arrival order.
     pub sends: Vec<Instant>,
+    /// The chats that received at least one message.
+    pub chats: std::collections::HashSet<i64>,
     /// Sends answered with 429.
     pub rejected: usize,
     /// Requests per method (lowercase).
@@ -100,6 +102,7 @@ struct Shared {
     sends: AtomicUsize,
     rejected: AtomicUsize,
     connections: AtomicUsize,
+    chats: AtomicUsize,
     rec: Mutex<Record>,
     windows: Mutex<Windows>,
 }
@@ -152,11 +155,7 @@ impl Fake {
         let n = setup.feed.as_ref().map_or(0, |f| f.updates.len());
         let feed = setup.feed.map(|f| {
             let batch = f.batch.clamp(1, 100);
-            let bodies = f
-                .updates
-                .chunks(batch)
-                .map(|chunk| updates_body(chunk))
-                .collect();
+            let bodies = f.updates.chunks(batch).map(updates_body).collect();
             Batches {
                 updates: f.updates,
                 bodies,
@@ -178,6 +177,7 @@ impl Fake {
             sends: AtomicUsize::new(0),
             rejected: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
+            chats: AtomicUsize::new(0),
             rec: Mutex::new(Record {
                 left: vec![None; n],
                 toast: vec![None; n],
@@ -235,6 +235,11 @@ impl Fake {
     /// Accepted sends so far.
     pub fn sends(&self) -> usize {
         self.shared.sends.load(Ordering::SeqCst)
+    }
+
+    /// Distinct chats that received a message so far.
+    pub fn chats(&self) -> usize {
+        self.shared.chats.load(Ordering::SeqCst)
     }
 
     /// Sends answered with 429 so far.
@@ -334,7 +339,10 @@ fn json(status: StatusCode, body: impl Into<Bytes>) -> Resp {
 }
 
 fn ok(result: &str) -> Resp {
-    json(StatusCode::OK, format!(r#"{{"ok":true,"result":{result}}}"#))
+    json(
+        StatusCode::OK,
+        format!(r#"{{"ok":true,"result":{result}}}"#),
+    )
 }
 
 fn unix_now() -> u64 {
@@ -387,7 +395,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Inf
         "getme" => ok(&format!(
             r#"{{"id":{BOT_ID},"is_bot":true,"first_name":"Bench","username":"bench_bot","can_join_groups":true,"can_read_all_group_messages":false,"supports_inline_queries":false,"can_connect_to_business":false,"has_main_web_app":false}}"#
         )),
-        "getwebhookinfo" => ok(r#"{"url":"","has_custom_certificate":false,"pending_update_count":0}"#),
+        "getwebhookinfo" => {
+            ok(r#"{"url":"","has_custom_certificate":false,"pending_update_count":0}"#)
+        }
         "answercallbackquery" => {
             if mark(body.text.as_deref()).is_some() {
                 if let Some(i) = body
@@ -403,7 +413,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Inf
             }
             ok("true")
         }
-        m if m.starts_with("editmessage") => message(body.message_id.unwrap_or(1), body.chat_id.unwrap_or(1)),
+        m if m.starts_with("editmessage") => {
+            message(body.message_id.unwrap_or(1), body.chat_id.unwrap_or(1))
+        }
         m if m.starts_with("send") => send(&shared, m, &body, at),
         _ => ok("true"),
     };
@@ -424,6 +436,9 @@ fn send(shared: &Shared, method: &str, body: &Body, at: Instant) -> Resp {
     {
         let mut rec = lock(&shared.rec);
         rec.sends.push(at);
+        if rec.chats.insert(chat) {
+            shared.chats.fetch_add(1, Ordering::SeqCst);
+        }
         if method == "sendmessage" {
             if let (Some(right), Some(reply)) = (mark(body.text.as_deref()), &body.reply_parameters)
             {

@@ -125,8 +125,8 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
     drop(store);
 
     let configured = f64::from(limits.messages_per_sec_overall);
-    let expected = 2 * o.chats; // "☀️ 每日一题" and the card
     let mut outs = Vec::new();
+    let mut per_chat = 0.0;
     for run in 0..o.runs {
         let db = tmp.join(&format!("db-run{run}"));
         copy_dir(&src, &db)?;
@@ -146,17 +146,24 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
         let sends0 = fake.sends();
         let deadline = Duration::from_secs(o.max_secs);
         let mut last_report = Instant::now();
+        // Done when every chat has its daily question and no send followed for 1 s.
+        let mut last_count = (0, Instant::now());
         let completed = wait_for(&mut child, deadline, || {
+            let sends = fake.sends();
+            if sends != last_count.0 {
+                last_count = (sends, Instant::now());
+            }
             if last_report.elapsed() >= Duration::from_secs(15) {
                 last_report = Instant::now();
                 eprintln!(
-                    "  … {} of {} sent, {} answered 429",
-                    thousands(fake.sends() as u64),
-                    thousands(expected as u64),
+                    "  … {} of {} chats served ({} messages), {} answered 429",
+                    thousands(fake.chats() as u64),
+                    thousands(o.chats as u64),
+                    thousands(sends as u64),
                     fake.rejected()
                 );
             }
-            fake.sends() >= expected
+            fake.chats() >= o.chats && last_count.1.elapsed() >= Duration::from_secs(1)
         })
         .is_ok();
         let cpu1 = child.cpu()?;
@@ -164,42 +171,54 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
         fake.stop_polls();
         child.terminate(Duration::from_secs(60))?;
         let rec = fake.record();
-        if !completed {
-            let mut methods: Vec<_> = rec.methods.iter().collect();
-            methods.sort();
-            eprintln!("  requests by method: {methods:?}");
-        }
         if o.quick && !completed {
-            bail!("fan-out sent {} of {expected} messages", rec.sends.len());
+            bail!("fan-out served {} of {} chats", rec.chats.len(), o.chats);
         }
         if completed {
+            // The counts add up: every chat claimed today's question, once.
+            let store = Store::open(&db, Default::default())?;
+            let claimed = store
+                .chats()?
+                .iter()
+                .filter(|c| c.daily.as_ref().is_some_and(|d| d.last_sent.is_some()))
+                .count();
             anyhow::ensure!(
-                rec.sends.len() == expected,
-                "{} sends for {expected} expected",
-                rec.sends.len()
+                claimed == o.chats && rec.chats.len() == o.chats,
+                "{claimed} chats claimed today's question, {} received one, of {}",
+                rec.chats.len(),
+                o.chats
             );
-            let per_method = rec.methods.get("sendmessage").copied().unwrap_or(0);
+            let requests = rec.methods.get("sendmessage").copied().unwrap_or(0)
+                + rec.methods.get("sendphoto").copied().unwrap_or(0);
             anyhow::ensure!(
-                per_method == expected + rec.rejected,
-                "sendMessage requests {per_method} ≠ {expected} accepted + {} rejected",
+                requests == rec.sends.len() + rec.rejected,
+                "send requests {requests} ≠ {} accepted + {} rejected",
+                rec.sends.len(),
                 rec.rejected
             );
+            per_chat = rec.sends.len() as f64 / o.chats as f64;
         }
         let (first, last) = (rec.sends[0], rec.sends[rec.sends.len() - 1]);
         let span = last.saturating_duration_since(first);
         let rate = (rec.sends.len() - 1) as f64 / span.as_secs_f64().max(1e-9);
-        let cpu_per_1000 = (cpu1.saturating_sub(cpu0)).mul_f64(1000.0 / (sends1 - sends0).max(1) as f64);
+        let cpu_per_1000 =
+            (cpu1.saturating_sub(cpu0)).mul_f64(1000.0 / (sends1 - sends0).max(1) as f64);
         println!(
-            "run {}: {} of {} messages in {:.1} s: {:.0} messages/s ({:.1}% of {configured:.0}/s), {} answered 429, CPU {:.0} ms per 1,000 sends{}",
+            "run {}: {} chats, {} messages in {:.1} s: {:.0} messages/s ({:.1}% of {configured:.0}/s), {} answered 429, {} connections, bot CPU {:.0} ms per 1,000 sends{}",
             run + 1,
+            thousands(rec.chats.len() as u64),
             thousands(rec.sends.len() as u64),
-            thousands(expected as u64),
             span.as_secs_f64(),
             rate,
             100.0 * rate / configured,
             rec.rejected,
+            fake.connections(),
             ms(cpu_per_1000),
-            if completed { "" } else { " (stopped: --max-secs)" }
+            if completed {
+                ""
+            } else {
+                " (stopped: --max-secs)"
+            }
         );
         outs.push((rate, rec.rejected, cpu_per_1000, completed, span));
     }
@@ -222,7 +241,10 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
     let within = (summary.rate / configured - 1.0).abs() <= 0.05;
     let mut t = Table::new(&["figure", "value", "target", ""]);
     t.row(vec![
-        format!("due_jobs: all {} due chats, cold cache", thousands(o.chats as u64)),
+        format!(
+            "due_jobs: all {} due chats, cold cache",
+            thousands(o.chats as u64)
+        ),
         format!("{:.1} ms", ms(scan_cold)),
         "< 1 s".into(),
         verdict(scan_cold < Duration::from_secs(1)),
@@ -262,17 +284,23 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
         String::new(),
     ]);
     t.row(vec![
-        format!("time for all {} messages", thousands(expected as u64)),
+        format!(
+            "time for the whole fan-out ({:.1} messages per chat)",
+            per_chat
+        ),
         if summary.completed {
             format!("{:.1} s", summary.duration.as_secs_f64())
         } else {
             format!(
                 "not finished within {} s (projected {:.0} s)",
                 o.max_secs,
-                expected as f64 / summary.rate
+                o.chats as f64 * per_chat.max(1.0) / summary.rate
             )
         },
-        format!("{:.1} s at the limit", expected as f64 / configured),
+        format!(
+            "{:.1} s at the limit",
+            o.chats as f64 * per_chat.max(1.0) / configured
+        ),
         String::new(),
     ]);
     println!("fanout: medians of {} run(s)", o.runs);

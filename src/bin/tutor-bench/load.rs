@@ -50,11 +50,15 @@ impl Plan {
             .iter()
             .filter(|q| matches!(q.kind, Kind::Single | Kind::Judge))
             .collect();
-        anyhow::ensure!(!eligible.is_empty(), "no single or judge questions in the bank");
+        anyhow::ensure!(
+            !eligible.is_empty(),
+            "no single or judge questions in the bank"
+        );
         let m = learners.len();
         let n = m * cards_each;
         let date = now.timestamp();
-        let bot = json!({"id": BOT_ID, "is_bot": true, "first_name": "Bench", "username": "bench_bot"});
+        let bot =
+            json!({"id": BOT_ID, "is_bot": true, "first_name": "Bench", "username": "bench_bot"});
         let mut plan = Plan {
             learners: learners.to_vec(),
             cards: Vec::with_capacity(n),
@@ -79,11 +83,7 @@ impl Plan {
                 }
                 Key::Choice(set) => {
                     let shown = p.to_shown(set).iter().next().context("no right option")?;
-                    let idx = if right {
-                        shown
-                    } else {
-                        (shown + 1) % p.len()
-                    };
+                    let idx = if right { shown } else { (shown + 1) % p.len() };
                     (idx, letter(idx).to_string())
                 }
             };
@@ -104,7 +104,8 @@ impl Plan {
             });
             let name = format!("L{uid}");
             let chat = json!({"id": uid, "type": "private", "first_name": name});
-            let user = json!({"id": uid, "is_bot": false, "first_name": name, "language_code": "zh-hans"});
+            let user =
+                json!({"id": uid, "is_bot": false, "first_name": name, "language_code": "zh-hans"});
             let card_msg = json!({
                 "message_id": message, "date": date, "chat": chat, "from": bot, "text": "card",
             });

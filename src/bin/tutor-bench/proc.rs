@@ -39,11 +39,12 @@ impl Child {
         })
     }
 
-    /// This benchmark binary again, with `args` (a hidden `child-*` mode).
+    /// This benchmark binary again, with `args` (a hidden `child-*` mode). Through
+    /// /proc/self/exe: the very same program even if a build has replaced the file.
     pub fn spawn_self(args: &[String], log: &Path) -> anyhow::Result<Child> {
-        let exe = std::env::current_exe().context("locating tutor-bench")?;
-        let mut cmd = Command::new(exe);
-        cmd.args(args);
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new("/proc/self/exe");
+        cmd.arg0("tutor-bench").args(args);
         Child::spawn(cmd, log)
     }
 
@@ -70,6 +71,11 @@ impl Child {
     /// Peak resident set size (VmHWM), in bytes.
     pub fn peak_rss(&self) -> anyhow::Result<u64> {
         status_kib(self.pid(), "VmHWM:").map(|k| k * 1024)
+    }
+
+    /// Resident set size now (VmRSS), in bytes.
+    pub fn rss(&self) -> anyhow::Result<u64> {
+        status_kib(self.pid(), "VmRSS:").map(|k| k * 1024)
     }
 
     /// SIGTERM, then waits up to `grace` (SIGKILL after that).
@@ -165,10 +171,8 @@ impl TempDir {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "tutor-bench-{}-{n}-{label}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("tutor-bench-{}-{n}-{label}", std::process::id()));
         fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
         Ok(TempDir { path, keep })
     }
@@ -254,4 +258,12 @@ pub fn profile() -> String {
         .ok()
         .and_then(|p| Some(p.parent()?.file_name()?.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The 1-minute load average (other work on the machine skews the figures).
+pub fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }

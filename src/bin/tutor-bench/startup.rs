@@ -1,7 +1,7 @@
 //! Scenario 4, `startup`: from launching the real `tutor run` (with
 //! `TELOXIDE_API_URL` at the fake) to its first `getUpdates`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -15,11 +15,14 @@ use crate::report::{Table, median, ms, spread, verdict};
 pub struct Opts {
     pub launches: usize,
     pub keep: bool,
+    /// Also launch on this (large) existing database.
+    pub large_db: Option<PathBuf>,
 }
 
 pub struct Summary {
     pub cold: Duration,
     pub warm: Duration,
+    pub large: Option<Duration>,
 }
 
 /// `tutor` next to this binary, rebuilt first when run under cargo so that it is the
@@ -57,7 +60,7 @@ fn tutor_binary() -> anyhow::Result<PathBuf> {
 }
 
 /// One launch: the time to the first `getUpdates`.
-fn launch(tutor: &PathBuf, db: &PathBuf, log: &PathBuf) -> anyhow::Result<Duration> {
+fn launch(tutor: &Path, db: &Path, log: &Path) -> anyhow::Result<Duration> {
     let fake = Fake::start(Setup::default())?;
     let mut cmd = Command::new(tutor);
     cmd.arg("run")
@@ -70,8 +73,10 @@ fn launch(tutor: &PathBuf, db: &PathBuf, log: &PathBuf) -> anyhow::Result<Durati
         .env_remove("TUTOR_LISTEN");
     let spawned = Instant::now();
     let mut child = Child::spawn(cmd, log)?;
-    wait_for(&mut child, Duration::from_secs(60), || fake.first_poll().is_some())
-        .context("tutor run never polled for updates")?;
+    wait_for(&mut child, Duration::from_secs(60), || {
+        fake.first_poll().is_some()
+    })
+    .context("tutor run never polled for updates")?;
     let took = fake
         .first_poll()
         .context("no poll")?
@@ -101,8 +106,19 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
     launch(&tutor, &warm_db, &tmp.join("warm-init.log"))?;
     let mut warm = Vec::new();
     for i in 0..o.launches {
-        warm.push(launch(&tutor, &warm_db, &tmp.join(&format!("warm-{i}.log")))?);
+        warm.push(launch(
+            &tutor,
+            &warm_db,
+            &tmp.join(&format!("warm-{i}.log")),
+        )?);
     }
+    let mut large = Vec::new();
+    if let Some(db) = &o.large_db {
+        for i in 0..o.launches {
+            large.push(launch(&tutor, db, &tmp.join(&format!("large-{i}.log")))?);
+        }
+    }
+    let l: Vec<f64> = large.iter().map(|d| ms(*d)).collect();
     let c: Vec<f64> = cold.iter().map(|d| ms(*d)).collect();
     let w: Vec<f64> = warm.iter().map(|d| ms(*d)).collect();
     println!(
@@ -119,11 +135,26 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
             .collect::<Vec<_>>()
             .join(" ")
     );
+    if !l.is_empty() {
+        println!(
+            "existing large database: {}\n",
+            l.iter()
+                .map(|x| format!("{x:.0}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
     let summary = Summary {
         cold: Duration::from_secs_f64(median(&c) / 1000.0),
         warm: Duration::from_secs_f64(median(&w) / 1000.0),
+        large: (!l.is_empty()).then(|| Duration::from_secs_f64(median(&l) / 1000.0)),
     };
-    let mut t = Table::new(&["launch → first getUpdates", "median (min–max)", "target", ""]);
+    let mut t = Table::new(&[
+        "launch → first getUpdates",
+        "median (min–max)",
+        "target",
+        "",
+    ]);
     t.row(vec![
         "new database".into(),
         format!("{} ms", spread(&c, |x| format!("{x:.0}"))),
@@ -136,6 +167,15 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
         "≤ 300 ms".into(),
         verdict(summary.warm <= Duration::from_millis(300)),
     ]);
+    if let (Some(large), Some(db)) = (summary.large, &o.large_db) {
+        let (_, bytes) = crate::proc::dir_size(db)?;
+        t.row(vec![
+            format!("existing database of {}", crate::report::mib(bytes as f64)),
+            format!("{} ms", spread(&l, |x| format!("{x:.0}"))),
+            "≤ 300 ms".into(),
+            verdict(large <= Duration::from_millis(300)),
+        ]);
+    }
     println!("startup: medians of {} launches", o.launches);
     t.print();
     Ok(summary)
