@@ -150,6 +150,11 @@ async fn daily(app: &Arc<App>, job: Job) -> anyhow::Result<()> {
                     app.on_send_error(target, &e);
                     target = new;
                 }
+                // A timed-out send may have been delivered: at most once a day, so no retry.
+                _ if matches!(&e, RequestError::Network(n) if n.is_timeout()) => {
+                    warn!(chat = target, error = %e, "daily send timed out; not retried (it may have arrived)");
+                    return Ok(());
+                }
                 SendFailure::Transient if attempt < ATTEMPTS => {
                     let wait = match &e {
                         RequestError::RetryAfter(s) => s.duration(),
