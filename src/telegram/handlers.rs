@@ -210,7 +210,7 @@ async fn private_command(
                 )],
             ]);
             app.bot
-                .send_message(msg.chat.id, render::welcome(lang, &from.first_name))
+                .send_message(msg.chat.id, render::welcome(lang, &super::display_name(from)))
                 .reply_markup(kb)
                 .await?;
             // Deep link: /start ch3 starts chapter 3.
@@ -299,6 +299,7 @@ async fn private_command(
                     l.lang = Some(new);
                     l
                 })?;
+                app.store.flush().await?;
                 app.bot
                     .send_message(msg.chat.id, new.pick("界面语言：中文", "Language: English"))
                     .await?;
@@ -444,6 +445,7 @@ async fn daily_command(app: &App, chat: i64, user: i64, args: &str, lang: Lang) 
         })?;
         app.store.schedule(chat, JobKind::Daily, None)?;
         app.store.schedule(chat, JobKind::Reminder, None)?;
+        app.store.flush().await?;
         reply(
             lang.pick("已取消每日一题。", "Daily question stopped.")
                 .into(),
@@ -486,6 +488,7 @@ async fn daily_command(app: &App, chat: i64, user: i64, args: &str, lang: Lang) 
         let at = on.then(|| next_reminder(app.now(), tz));
         app.store.schedule(chat, JobKind::Reminder, at)?;
         app.wake.notify_one();
+        app.store.flush().await?;
         reply(if on {
             lang.pick("已开启连续学习提醒：连续 3 天以上、当天 21:00 前还没练习时提醒你一次。", "Streak reminder on: one nudge at 21:00 if you have a 3+ day streak and haven't practised.").into()
         } else {
@@ -651,6 +654,7 @@ pub async fn tz_command(
         }
         app.wake.notify_one();
     }
+    app.store.flush().await?;
     app.bot
         .send_message(
             ChatId(chat),
