@@ -210,7 +210,10 @@ async fn private_command(
                 )],
             ]);
             app.bot
-                .send_message(msg.chat.id, render::welcome(lang, &super::display_name(from)))
+                .send_message(
+                    msg.chat.id,
+                    render::welcome(lang, &super::display_name(from)),
+                )
                 .reply_markup(kb)
                 .await?;
             // Deep link: /start ch3 starts chapter 3.
