@@ -2,20 +2,23 @@
 //! 100,000 learners) without posting and answering a card per logged answer; and the
 //! logical size of each tree, to tell the data from sled's overhead on disk.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sled::Transactional;
 
 use crate::learn::Progress;
 
 use super::model::Learner;
-use super::records::{Codec, LogValue};
-use super::{Store, StoreError, keys};
+use super::records::{Codec, LogItem, ProgressSet, month_of};
+use super::{PROGRESS_TREE, Store, StoreError, keys, tx_get, tx_get_chunk};
 
 /// One answer of a learner's history, as [`Store::import_history`] writes it to the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedAnswer {
     pub at: DateTime<Utc>,
-    /// The chat and message of the card it answered (they complete the log key).
+    /// The chat and message of the card it answered (with `at`, the entry's
+    /// identity: an import replaces an entry with the same three).
     pub chat: i64,
     pub message: i32,
     pub question: String,
@@ -36,34 +39,38 @@ impl Store {
         log: &[LoggedAnswer],
     ) -> Result<(), StoreError> {
         let id = learner.id;
-        let progress: Vec<(Vec<u8>, Vec<u8>)> = progress
-            .iter()
-            .map(|(qid, p)| (keys::progress(id, qid).build(), p.encode()))
-            .collect();
-        let log: Vec<(Vec<u8>, Vec<u8>)> = log
-            .iter()
-            .map(|a| {
-                let value = LogValue {
-                    question: a.question.clone(),
-                    right: a.right,
-                    answer: a.answer.clone(),
-                };
-                (
-                    keys::log(id, a.at, a.chat, a.message).build(),
-                    value.encode(),
-                )
-            })
-            .collect();
+        let mut months: BTreeMap<i32, Vec<LogItem>> = BTreeMap::new();
+        for a in log {
+            months.entry(month_of(a.at)).or_default().push(LogItem {
+                at: a.at,
+                chat: a.chat,
+                message: a.message,
+                question: a.question.clone(),
+                right: a.right,
+                answer: a.answer.clone(),
+            });
+        }
+        let progress_key = keys::progress(id).build();
         let learner_key = keys::learner(id).build();
         let learner_value = learner.encode();
         let t = self.trees();
         let _gate = self.write_gate();
         (&t.learners, &t.progress, &t.log).transaction(|(learners, prog, logs)| {
-            for (k, v) in &progress {
-                prog.insert(k.as_slice(), v.as_slice())?;
+            if !progress.is_empty() {
+                let mut set: ProgressSet =
+                    tx_get(prog, PROGRESS_TREE, &progress_key)?.unwrap_or_default();
+                for (qid, p) in progress {
+                    set.put(qid, p.clone());
+                }
+                prog.insert(progress_key.as_slice(), set.encode())?;
             }
-            for (k, v) in &log {
-                logs.insert(k.as_slice(), v.as_slice())?;
+            for (&month, items) in &months {
+                let key = keys::log_chunk(id, month).build();
+                let mut chunk = tx_get_chunk(logs, id, month, &key)?;
+                for item in items {
+                    chunk.put(item.clone());
+                }
+                logs.insert(key, chunk.encode(id, month))?;
             }
             learners.insert(learner_key.as_slice(), learner_value.as_slice())?;
             Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
@@ -162,8 +169,9 @@ mod tests {
                 .expect("tree listed")
         };
         assert_eq!(of("learners"), (1, 8));
-        assert_eq!(of("progress"), (2, 2 * (8 + 6)));
-        assert_eq!(of("log"), (3, 3 * (8 + 8 + 8 + 4)));
+        // One progress record for the learner, one log chunk for the month.
+        assert_eq!(of(crate::store::PROGRESS_TREE), (1, 8));
+        assert_eq!(of(crate::store::LOG_TREE), (1, 8 + 4));
         assert!(sizes.iter().all(|s| s.records == 0 || s.value_bytes > 0));
     }
 }

@@ -7,11 +7,11 @@ use sled::Transactional;
 use sled::transaction::TransactionalTree;
 
 use crate::bank::{Bank, OptionSet};
-use crate::learn::{self, Presentation, Progress};
+use crate::learn::{self, Presentation};
 
 use super::model::{self, AnswerOutcome, AnswerRequest, Card, CardAnswer, DEFAULT_TIME_LIMIT_SECS};
-use super::records::{Codec, LogValue, ScoreValue};
-use super::{Store, StoreError, Trees, TxError, decode, keys, tx_get};
+use super::records::{Codec, LogItem, ProgressSet, ScoreValue, month_of};
+use super::{PROGRESS_TREE, Store, StoreError, Trees, TxError, decode, keys, tx_get, tx_get_chunk};
 
 /// Writes a card and keeps the open-card index in step with it.
 pub(crate) fn tx_put_card(
@@ -282,20 +282,28 @@ fn answer_tx(
     let verdict = learn::grade(question, &presentation, req.response);
     let right = verdict.is_right();
 
-    // Progress.
-    let progress_key = keys::progress(req.user, &card.question).build();
-    let prev: Option<Progress> = tx_get(progress, "progress", &progress_key)?;
-    let next = learn::update_progress(prev.as_ref(), right, &req.answer_text, req.now);
-    progress.insert(progress_key, next.encode())?;
+    // Progress: the learner's one record of every question.
+    let progress_key = keys::progress(req.user).build();
+    let mut set: ProgressSet = tx_get(progress, PROGRESS_TREE, &progress_key)?.unwrap_or_default();
+    let next = learn::update_progress(set.get(&card.question), right, &req.answer_text, req.now);
+    set.put(&card.question, next);
+    progress.insert(progress_key, set.encode())?;
 
-    // Log (a deterministic key: a retried transaction writes the same entry).
-    let log_key = keys::log(req.user, req.now, req.chat, req.message).build();
-    let entry = LogValue {
+    // Log: this month's chunk. An entry's identity is (time, chat, message), so a
+    // retried transaction replaces rather than adds; the card above refuses a
+    // second answer of the same user.
+    let month = month_of(req.now);
+    let log_key = keys::log_chunk(req.user, month).build();
+    let mut chunk = tx_get_chunk(log, req.user, month, &log_key)?;
+    chunk.put(LogItem {
+        at: req.now,
+        chat: req.chat,
+        message: req.message,
         question: card.question.clone(),
         right,
         answer: req.answer_text.clone(),
-    };
-    log.insert(log_key, entry.encode())?;
+    });
+    log.insert(log_key, chunk.encode(req.user, month))?;
 
     // Learner and streak.
     let learner_key = keys::learner(req.user).build();

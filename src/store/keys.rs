@@ -4,18 +4,31 @@
 //! byte order equals numeric order (negative group chat ids sort before positive
 //! private ones). A string may only be the last component (it is written raw).
 //!
-//! | tree               | key                                   | value            |
-//! |--------------------|---------------------------------------|------------------|
-//! | `meta`             | `b"schema"`                           | u32 BE           |
-//! | `learners`         | user i64                              | `LearnerRecord`  |
-//! | `chats`            | chat i64                              | `ChatRecord`     |
-//! | `progress`         | user i64 · question id (utf-8)        | `ProgressRecord` |
-//! | `log`              | user i64 · at ms i64 · chat i64 · msg i32 | `LogRecord`  |
-//! | `cards`            | chat i64 · message i32                | `CardRecord`     |
-//! | `open_cards`       | chat i64 · message i32                | empty            |
-//! | `scores`           | chat i64 · user i64                   | `ScoreRecord`    |
-//! | `schedule`         | at ms i64 · chat i64 · kind u8        | empty            |
-//! | `schedule_by_chat` | chat i64 · kind u8                    | at ms i64 (8 bytes) |
+//! | tree                  | key                                       | value                  |
+//! |-----------------------|-------------------------------------------|------------------------|
+//! | `meta`                | `b"schema"`                               | u32 BE                 |
+//! | `learners`            | user i64                                  | `LearnerRecord`        |
+//! | `chats`               | chat i64                                  | `ChatRecord`           |
+//! | `progress_by_learner` | user i64                                  | `ProgressSetRecord`: every question they answered |
+//! | `log_by_month`        | user i64 · month i32 (UTC, from 0000-01)  | `LogChunkRecord`: that month's answers |
+//! | `cards`               | chat i64 · message i32                    | `CardRecord`           |
+//! | `open_cards`          | chat i64 · message i32                    | empty                  |
+//! | `scores`              | chat i64 · user i64                       | `ScoreRecord`          |
+//! | `schedule`            | at ms i64 · chat i64 · kind u8            | empty                  |
+//! | `schedule_by_chat`    | chat i64 · kind u8                        | at ms i64 (8 bytes)    |
+//!
+//! Until schema 2 a learner's progress and log were one sled entry per question and
+//! per answer, in trees that the migration to schema 2 reads and then drops:
+//!
+//! | tree       | key                                        | value            |
+//! |------------|--------------------------------------------|------------------|
+//! | `progress` | user i64 · question id (utf-8)             | `ProgressRecord` |
+//! | `log`      | user i64 · at ms i64 · chat i64 · msg i32  | `LogRecord`      |
+//!
+//! sled pays about a hundred bytes of its own per entry (message and node headers,
+//! leaves of at most 16 entries, superseded versions in its log), more than these
+//! records' data, so a learner's progress and log, always read together, are packed.
+//! An answer rewrites its learner's progress record and month chunk (a few KiB).
 
 use chrono::{DateTime, Utc};
 
@@ -139,11 +152,25 @@ pub fn chat(chat: i64) -> Key {
     Key::new().i64(chat)
 }
 
-pub fn progress(user: i64, question: &str) -> Key {
+/// A learner's progress on every question (schema 2).
+pub fn progress(user: i64) -> Key {
+    Key::new().i64(user)
+}
+
+/// A learner's answers in one month (schema 2; the month as `records::month_of`).
+pub fn log_chunk(user: i64, month: i32) -> Key {
+    Key::new().i64(user).i32(month)
+}
+
+/// Schema 1: progress on one question (the migration reads these keys back).
+#[cfg(test)]
+pub fn progress_v1(user: i64, question: &str) -> Key {
     Key::new().i64(user).str(question)
 }
 
-pub fn log(user: i64, at: DateTime<Utc>, chat: i64, message: i32) -> Key {
+/// Schema 1: one logged answer.
+#[cfg(test)]
+pub fn log_v1(user: i64, at: DateTime<Utc>, chat: i64, message: i32) -> Key {
     Key::new().i64(user).time(at).i64(chat).i32(message)
 }
 
@@ -215,7 +242,7 @@ mod tests {
         assert!(job(t1, 99, 3).build() < job(t2, -99, 0).build());
         assert!(job(t1, -99, 3).build() < job(t1, 99, 0).build());
 
-        let k = log(-7, t2, -100, 42).build();
+        let k = log_v1(-7, t2, -100, 42).build();
         let mut r = Reader::new(&k);
         assert_eq!(r.i64(), Some(-7));
         assert_eq!(r.time(), Some(t2));
@@ -223,10 +250,20 @@ mod tests {
         assert_eq!(r.i32(), Some(42));
         assert!(r.is_empty());
 
-        let k = progress(3, "c1-q01").build();
+        let k = progress_v1(3, "c1-q01").build();
         let mut r = Reader::new(&k);
         assert_eq!(r.i64(), Some(3));
         assert_eq!(r.str(), Some("c1-q01"));
         assert_eq!(r.i64(), None);
+
+        // Chunks of a learner's log sort by month, and a learner's keys by user first.
+        assert!(log_chunk(3, -1).build() < log_chunk(3, 0).build());
+        assert!(log_chunk(3, 24_400).build() < log_chunk(3, 24_401).build());
+        assert!(log_chunk(3, i32::MAX).build() < log_chunk(4, i32::MIN).build());
+        assert!(
+            log_chunk(3, 24_400)
+                .build()
+                .starts_with(&progress(3).build())
+        );
     }
 }

@@ -47,7 +47,7 @@ pub use model::{
 };
 pub use schema::SCHEMA_VERSION;
 
-use records::{Codec, LogValue, ScoreValue};
+use records::{Codec, LogChunk, LogItem, ProgressSet, ScoreValue, month_of};
 
 /// How the store is opened.
 #[derive(Debug, Clone, Copy)]
@@ -117,6 +117,11 @@ impl From<TransactionError<StoreError>> for StoreError {
 /// The error type inside transaction closures.
 type TxError = ConflictableTransactionError<StoreError>;
 
+/// The trees of a learner's progress and log (schema 2: one value per learner, and
+/// per learner and month; see `keys.rs`).
+pub(crate) const PROGRESS_TREE: &str = "progress_by_learner";
+pub(crate) const LOG_TREE: &str = "log_by_month";
+
 /// The sled trees.
 #[derive(Clone)]
 pub(crate) struct Trees {
@@ -138,8 +143,8 @@ impl Trees {
             meta: db.open_tree("meta")?,
             learners: db.open_tree("learners")?,
             chats: db.open_tree("chats")?,
-            progress: db.open_tree("progress")?,
-            log: db.open_tree("log")?,
+            progress: db.open_tree(PROGRESS_TREE)?,
+            log: db.open_tree(LOG_TREE)?,
             cards: db.open_tree("cards")?,
             open_cards: db.open_tree("open_cards")?,
             scores: db.open_tree("scores")?,
@@ -154,8 +159,8 @@ impl Trees {
             ("meta", &self.meta),
             ("learners", &self.learners),
             ("chats", &self.chats),
-            ("progress", &self.progress),
-            ("log", &self.log),
+            (PROGRESS_TREE, &self.progress),
+            (LOG_TREE, &self.log),
             ("cards", &self.cards),
             ("open_cards", &self.open_cards),
             ("scores", &self.scores),
@@ -289,6 +294,26 @@ fn tx_get<T: Codec>(
         Some(bytes) => decode(tree, key, &bytes)
             .map(Some)
             .map_err(ConflictableTransactionError::Abort),
+    }
+}
+
+/// A `log` chunk read inside a transaction (empty if missing); a decode failure
+/// aborts it.
+fn tx_get_chunk(
+    t: &TransactionalTree,
+    user: i64,
+    month: i32,
+    key: &[u8],
+) -> Result<LogChunk, TxError> {
+    match t.get(key)? {
+        None => Ok(LogChunk::default()),
+        Some(bytes) => LogChunk::decode(user, month, &bytes).map_err(|msg| {
+            ConflictableTransactionError::Abort(StoreError::Decode {
+                tree: LOG_TREE,
+                key_hex: keys::hex(key),
+                msg,
+            })
+        }),
     }
 }
 
@@ -517,39 +542,51 @@ impl Store {
     /// A learner's progress on every question they have answered, including
     /// questions that have since left the bank (callers go through the bank).
     pub fn progress(&self, user: i64) -> Result<HashMap<String, Progress>, StoreError> {
-        let mut out = HashMap::new();
-        for kv in self.trees().progress.scan_prefix(keys::learner(user)) {
-            let (k, v) = kv?;
-            let mut r = keys::Reader::new(&k);
-            r.i64();
-            let Some(qid) = r.str() else {
-                return Err(StoreError::Decode {
-                    tree: "progress",
-                    key_hex: keys::hex(&k),
-                    msg: "question id is not UTF-8".into(),
-                });
-            };
-            out.insert(qid.to_string(), decode("progress", &k, &v)?);
-        }
-        Ok(out)
+        let set: Option<ProgressSet> = self.get(
+            &self.trees().progress,
+            PROGRESS_TREE,
+            &keys::progress(user).build(),
+        )?;
+        Ok(set.unwrap_or_default().into_vec().into_iter().collect())
     }
 
     /// A learner's answers since `since` (inclusive), oldest first.
     pub fn log(&self, user: i64, since: DateTime<Utc>) -> Result<Vec<LogEntry>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.log_items(user, Some(since))? {
+            out.push(LogEntry {
+                at: item.at,
+                question: item.question,
+                right: item.right,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A learner's log entries (since `since`, if given), oldest first.
+    pub(crate) fn log_items(
+        &self,
+        user: i64,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<LogItem>, StoreError> {
         let prefix = keys::learner(user).build();
-        let start = Key::new().i64(user).time(since).build();
+        let start = match since {
+            Some(t) => keys::log_chunk(user, month_of(t)).build(),
+            None => prefix.clone(),
+        };
         let mut out = Vec::new();
         for kv in self.trees().log.range(start..) {
             let (k, v) = kv?;
             if !k.starts_with(&prefix) {
                 break;
             }
-            let (at, value) = decode_log(&k, &v)?;
-            out.push(LogEntry {
-                at,
-                question: value.question,
-                right: value.right,
-            });
+            let chunk = decode_chunk(&k, &v)?;
+            out.extend(
+                chunk
+                    .into_items()
+                    .into_iter()
+                    .filter(|e| since.is_none_or(|t| e.at >= t)),
+            );
         }
         Ok(out)
     }
@@ -594,8 +631,6 @@ impl Store {
     }
 }
 
-use keys::Key;
-
 fn bad_key(tree: &'static str, key: &[u8]) -> StoreError {
     StoreError::Decode {
         tree,
@@ -604,10 +639,21 @@ fn bad_key(tree: &'static str, key: &[u8]) -> StoreError {
     }
 }
 
-/// A log entry's time (from its key) and value.
-fn decode_log(k: &[u8], v: &[u8]) -> Result<(DateTime<Utc>, LogValue), StoreError> {
+/// The (user, month) of a `log` chunk's key.
+fn chunk_key(k: &[u8]) -> Result<(i64, i32), StoreError> {
     let mut r = keys::Reader::new(k);
-    r.i64();
-    let at = r.time().ok_or_else(|| bad_key("log", k))?;
-    Ok((at, decode("log", k, v)?))
+    match (r.i64(), r.i32(), r.is_empty()) {
+        (Some(user), Some(month), true) => Ok((user, month)),
+        _ => Err(bad_key(LOG_TREE, k)),
+    }
+}
+
+/// A `log` chunk, from its key (user and month) and value.
+fn decode_chunk(k: &[u8], v: &[u8]) -> Result<LogChunk, StoreError> {
+    let (user, month) = chunk_key(k)?;
+    LogChunk::decode(user, month, v).map_err(|msg| StoreError::Decode {
+        tree: LOG_TREE,
+        key_hex: keys::hex(k),
+        msg,
+    })
 }

@@ -14,7 +14,7 @@ use super::cards::tx_put_card;
 use super::model::{Card, Chat, JobKind, Learner};
 use super::records::{Codec, ScoreValue};
 use super::schedule::{decode_job, tx_schedule};
-use super::{Store, StoreError, bad_key, decode, decode_log, keys};
+use super::{Store, StoreError, bad_key, decode, keys};
 
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -148,24 +148,20 @@ impl Store {
         let mut progress: Vec<(String, Progress)> = self.progress(user)?.into_iter().collect();
         progress.sort_by(|a, b| a.0.cmp(&b.0));
 
-        let mut log = Vec::new();
-        for kv in t.log.scan_prefix(keys::learner(user)) {
-            let (k, v) = kv?;
-            let mut r = keys::Reader::new(&k);
-            r.i64();
-            r.time();
-            let chat = r.i64().ok_or_else(|| bad_key("log", &k))?;
-            let message = r.i32().ok_or_else(|| bad_key("log", &k))?;
-            let (at, value) = decode_log(&k, &v)?;
-            log.push(json!({
-                "at": ts(at),
-                "chat": chat,
-                "message": message,
-                "question": value.question,
-                "right": value.right,
-                "answer": value.answer,
-            }));
-        }
+        let log: Vec<Value> = self
+            .log_items(user, None)?
+            .into_iter()
+            .map(|e| {
+                json!({
+                    "at": ts(e.at),
+                    "chat": e.chat,
+                    "message": e.message,
+                    "question": e.question,
+                    "right": e.right,
+                    "answer": e.answer,
+                })
+            })
+            .collect();
 
         let mut scores = Vec::new();
         for kv in t.scores.iter() {

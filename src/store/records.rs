@@ -352,6 +352,26 @@ pub(crate) enum ProgressRecord {
     V1(ProgressV1),
 }
 
+fn phase_rec(p: Phase) -> PhaseRec {
+    match p {
+        Phase::New => PhaseRec::New,
+        Phase::Learning => PhaseRec::Learning,
+        Phase::Review => PhaseRec::Review,
+        Phase::Relearning => PhaseRec::Relearning,
+    }
+}
+
+fn phase(p: PhaseRec) -> Phase {
+    match p {
+        PhaseRec::New => Phase::New,
+        PhaseRec::Learning => Phase::Learning,
+        PhaseRec::Review => Phase::Review,
+        PhaseRec::Relearning => Phase::Relearning,
+    }
+}
+
+/// The single-question record of the schema-1 `progress` tree (key user · question
+/// id). Only read now: by the migration to schema 2 (see `schema.rs`).
 impl Codec for Progress {
     fn encode(&self) -> Vec<u8> {
         let m = &self.memory;
@@ -364,12 +384,7 @@ impl Codec for Progress {
                 scheduled_days: m.scheduled_days,
                 reps: m.reps,
                 lapses: m.lapses,
-                phase: match m.phase {
-                    Phase::New => PhaseRec::New,
-                    Phase::Learning => PhaseRec::Learning,
-                    Phase::Review => PhaseRec::Review,
-                    Phase::Relearning => PhaseRec::Relearning,
-                },
+                phase: phase_rec(m.phase),
                 last_review: ms(m.last_review),
             },
             seen: self.seen,
@@ -393,12 +408,7 @@ impl Codec for Progress {
                         scheduled_days: m.scheduled_days,
                         reps: m.reps,
                         lapses: m.lapses,
-                        phase: match m.phase {
-                            PhaseRec::New => Phase::New,
-                            PhaseRec::Learning => Phase::Learning,
-                            PhaseRec::Review => Phase::Review,
-                            PhaseRec::Relearning => Phase::Relearning,
-                        },
+                        phase: phase(m.phase),
                         last_review: time(m.last_review)?,
                     },
                     seen: r.seen,
@@ -412,9 +422,126 @@ impl Codec for Progress {
     }
 }
 
+/// One question's progress inside a [`ProgressSetRecord`]. The two other instants
+/// are stored as differences from `last_review` (zigzag varints: `last_seen` is
+/// usually the same instant, one byte).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ProgressItemV1 {
+    question: String,
+    last_review: i64,
+    due_after: i64,
+    seen_after: i64,
+    stability: f64,
+    difficulty: f64,
+    elapsed_days: i64,
+    scheduled_days: i64,
+    reps: i32,
+    lapses: i32,
+    phase: PhaseRec,
+    seen: u32,
+    right: u32,
+    last_right: bool,
+    last_answer: String,
+}
+
+/// All of one learner's progress (schema 2, tree `progress`, key user): one value
+/// per learner instead of one per question, so sled's per-entry overhead is paid
+/// once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum ProgressSetRecord {
+    V1(Vec<ProgressItemV1>),
+}
+
+/// A learner's progress by question id, sorted by id, each id once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ProgressSet(Vec<(String, Progress)>);
+
+impl ProgressSet {
+    pub fn get(&self, question: &str) -> Option<&Progress> {
+        self.0
+            .binary_search_by(|(q, _)| q.as_str().cmp(question))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// Adds or replaces the progress on `question`.
+    pub fn put(&mut self, question: &str, progress: Progress) {
+        match self.0.binary_search_by(|(q, _)| q.as_str().cmp(question)) {
+            Ok(i) => self.0[i].1 = progress,
+            Err(i) => self.0.insert(i, (question.to_string(), progress)),
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<(String, Progress)> {
+        self.0
+    }
+}
+
+impl Codec for ProgressSet {
+    fn encode(&self) -> Vec<u8> {
+        let items = self
+            .0
+            .iter()
+            .map(|(q, p)| {
+                let m = &p.memory;
+                let base = ms(m.last_review);
+                ProgressItemV1 {
+                    question: q.clone(),
+                    last_review: base,
+                    due_after: ms(m.due).wrapping_sub(base),
+                    seen_after: ms(p.last_seen).wrapping_sub(base),
+                    stability: m.stability,
+                    difficulty: m.difficulty,
+                    elapsed_days: m.elapsed_days,
+                    scheduled_days: m.scheduled_days,
+                    reps: m.reps,
+                    lapses: m.lapses,
+                    phase: phase_rec(m.phase),
+                    seen: p.seen,
+                    right: p.right,
+                    last_right: p.last_right,
+                    last_answer: p.last_answer.clone(),
+                }
+            })
+            .collect();
+        to_bytes(&ProgressSetRecord::V1(items))
+    }
+
+    fn decode(bytes: &[u8]) -> R<Self> {
+        match from_bytes(bytes)? {
+            ProgressSetRecord::V1(items) => {
+                let mut set = ProgressSet(Vec::with_capacity(items.len()));
+                for r in items {
+                    let p = Progress {
+                        memory: Memory {
+                            due: time(r.last_review.wrapping_add(r.due_after))?,
+                            stability: r.stability,
+                            difficulty: r.difficulty,
+                            elapsed_days: r.elapsed_days,
+                            scheduled_days: r.scheduled_days,
+                            reps: r.reps,
+                            lapses: r.lapses,
+                            phase: phase(r.phase),
+                            last_review: time(r.last_review)?,
+                        },
+                        seen: r.seen,
+                        right: r.right,
+                        last_seen: time(r.last_review.wrapping_add(r.seen_after))?,
+                        last_right: r.last_right,
+                        last_answer: r.last_answer,
+                    };
+                    set.put(&r.question, p);
+                }
+                Ok(set)
+            }
+        }
+    }
+}
+
 // ---- log ------------------------------------------------------------------------
 
-/// One answer in the log; the key holds user, time, chat and message.
+/// One answer in the schema-1 `log` tree; the key holds user, time, chat and
+/// message. Only read now: by the migration to schema 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LogValue {
     pub question: String,
@@ -450,6 +577,127 @@ impl Codec for LogValue {
                 right: r.right,
                 answer: r.answer,
             }),
+        }
+    }
+}
+
+/// One answer in a learner's log (schema 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LogItem {
+    pub at: DateTime<Utc>,
+    pub chat: i64,
+    pub message: i32,
+    pub question: String,
+    pub right: bool,
+    pub answer: String,
+}
+
+impl LogItem {
+    /// The identity of an entry, as the schema-1 key was: an entry with the same
+    /// identity replaces the old one.
+    fn id(&self) -> (i64, i64, i32) {
+        (ms(self.at), self.chat, self.message)
+    }
+}
+
+/// One answer inside a [`LogChunkRecord`]. `after`: milliseconds since the previous
+/// entry (the first: since the chunk's month began); `chat`: the chat id minus the
+/// learner's id (0 in their private chat). Both are varints, a few bytes each.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct LogItemV1 {
+    after: u64,
+    chat: i64,
+    message: i32,
+    question: String,
+    right: bool,
+    answer: String,
+}
+
+/// A learner's answers in one calendar month (UTC) (schema 2, tree `log`, key
+/// user · month), oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum LogChunkRecord {
+    V1(Vec<LogItemV1>),
+}
+
+/// The months since 0000-01 (proleptic Gregorian, UTC) that `at` falls in.
+pub(crate) fn month_of(at: DateTime<Utc>) -> i32 {
+    at.year() * 12 + at.month0() as i32
+}
+
+/// The first instant of `month` (as [`month_of`] counts), in ms since the epoch.
+pub(crate) fn month_start_ms(month: i32) -> R<i64> {
+    NaiveDate::from_ymd_opt(month.div_euclid(12), month.rem_euclid(12) as u32 + 1, 1)
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc().timestamp_millis())
+        .ok_or_else(|| format!("month {month} out of range"))
+}
+
+/// A learner's answers in one month, oldest first, each identity once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LogChunk(Vec<LogItem>);
+
+impl LogChunk {
+    /// Adds an entry in time order; one with the same time, chat and message
+    /// replaces the old one (a repeated import, or a retried write, adds nothing).
+    pub fn put(&mut self, item: LogItem) {
+        match self.0.binary_search_by(|e| e.id().cmp(&item.id())) {
+            Ok(i) => self.0[i] = item,
+            Err(i) => self.0.insert(i, item),
+        }
+    }
+
+    pub fn into_items(self) -> Vec<LogItem> {
+        self.0
+    }
+
+    /// The encoding for the chunk of `user`'s answers in `month`. Every entry must
+    /// fall in that month.
+    pub fn encode(&self, user: i64, month: i32) -> Vec<u8> {
+        let mut prev = month_start_ms(month).unwrap_or(i64::MIN);
+        let items = self
+            .0
+            .iter()
+            .map(|e| {
+                let at = ms(e.at);
+                debug_assert!(
+                    at >= prev && month_of(e.at) == month,
+                    "entry outside its chunk"
+                );
+                let after = at.wrapping_sub(prev) as u64;
+                prev = at;
+                LogItemV1 {
+                    after,
+                    chat: e.chat.wrapping_sub(user),
+                    message: e.message,
+                    question: e.question.clone(),
+                    right: e.right,
+                    answer: e.answer.clone(),
+                }
+            })
+            .collect();
+        to_bytes(&LogChunkRecord::V1(items))
+    }
+
+    pub fn decode(user: i64, month: i32, bytes: &[u8]) -> R<LogChunk> {
+        match from_bytes(bytes)? {
+            LogChunkRecord::V1(items) => {
+                let mut at = month_start_ms(month)?;
+                let mut out = Vec::with_capacity(items.len());
+                for r in items {
+                    at = at
+                        .checked_add_unsigned(r.after)
+                        .ok_or_else(|| format!("log time overflows after {at}"))?;
+                    out.push(LogItem {
+                        at: time(at)?,
+                        chat: r.chat.wrapping_add(user),
+                        message: r.message,
+                        question: r.question,
+                        right: r.right,
+                        answer: r.answer,
+                    });
+                }
+                Ok(LogChunk(out))
+            }
         }
     }
 }

@@ -4,20 +4,32 @@
 //! - 0: the pre-release layout, without the derived indexes `open_cards` and
 //!   `schedule_by_chat`.
 //! - 1: the indexes exist and are kept in step with their records.
+//! - 2: a learner's progress is one record (`progress_by_learner`, key user) and
+//!   their log one record per month (`log_by_month`, key user · month), instead of
+//!   one sled entry per question (`progress`) and per answer (`log`): sled's own
+//!   overhead per entry was several times the data. The migration packs the old
+//!   entries, a group of learners per transaction that also removes what it
+//!   packed, then drops the old trees.
 //!
 //! A migration step must be idempotent: the version is written only after all steps
 //! succeed, so a crash mid-way reruns them.
 
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
+use sled::Transactional;
+
 use super::model::{Card, Chat, Learner};
-use super::records::{Codec, LogValue, ScoreValue};
+use super::records::{Codec, LogItem, LogValue, ProgressSet, ScoreValue, month_of};
 use super::schedule::decode_job;
-use super::{Store, StoreError, Trees, decode, keys};
+use super::{
+    PROGRESS_TREE, Store, StoreError, Trees, bad_key, decode, decode_chunk, keys, tx_get,
+    tx_get_chunk,
+};
 use crate::learn::Progress;
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub(crate) const SCHEMA_KEY: &[u8] = b"schema";
 
@@ -71,7 +83,7 @@ pub(crate) fn check_and_migrate(store: &Store, existed: bool) -> Result<(), Stor
                 "migrating database {} from schema {found} to {SCHEMA_VERSION}",
                 store.path().display()
             );
-            migrate(t, found)?;
+            migrate(store, found)?;
             write_version(t, SCHEMA_VERSION)?;
             store.flush_blocking()
         }
@@ -79,12 +91,18 @@ pub(crate) fn check_and_migrate(store: &Store, existed: bool) -> Result<(), Stor
 }
 
 /// Runs every step from `from` up to [`SCHEMA_VERSION`].
-pub(crate) fn migrate(t: &Trees, from: u32) -> Result<(), StoreError> {
+pub(crate) fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
+    let t = store.trees();
     for version in from..SCHEMA_VERSION {
         match version {
             0 => {
-                check_records(t)?;
+                check_records(store)?;
                 rebuild_indexes(t)?;
+            }
+            1 => {
+                check_records(store)?;
+                pack_progress(store)?;
+                pack_log(store)?;
             }
             _ => unreachable!("no migration from schema {version}"),
         }
@@ -92,8 +110,26 @@ pub(crate) fn migrate(t: &Trees, from: u32) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The schema-1 trees of per-question progress and per-answer log entries.
+const V1_PROGRESS: &str = "progress";
+const V1_LOG: &str = "log";
+
+/// A schema-1 tree, if the database has it (opening a tree creates it).
+fn v1_tree(store: &Store, name: &str) -> Result<Option<sled::Tree>, StoreError> {
+    let db = &store.inner.db;
+    if db
+        .tree_names()
+        .iter()
+        .any(|n| n.as_ref() == name.as_bytes())
+    {
+        Ok(Some(db.open_tree(name)?))
+    } else {
+        Ok(None)
+    }
+}
+
 /// Decodes every record, so a migration never runs over data it cannot read.
-fn check_records(t: &Trees) -> Result<(), StoreError> {
+fn check_records(store: &Store) -> Result<(), StoreError> {
     fn all<T: Codec>(tree: &sled::Tree, name: &'static str) -> Result<(), StoreError> {
         for kv in tree.iter() {
             let (k, v) = kv?;
@@ -101,12 +137,165 @@ fn check_records(t: &Trees) -> Result<(), StoreError> {
         }
         Ok(())
     }
+    let t = store.trees();
     all::<Learner>(&t.learners, "learners")?;
     all::<Chat>(&t.chats, "chats")?;
-    all::<Progress>(&t.progress, "progress")?;
-    all::<LogValue>(&t.log, "log")?;
+    all::<ProgressSet>(&t.progress, PROGRESS_TREE)?;
+    for kv in t.log.iter() {
+        let (k, v) = kv?;
+        decode_chunk(&k, &v)?;
+    }
+    if let Some(tree) = v1_tree(store, V1_PROGRESS)? {
+        for kv in tree.iter() {
+            let (k, v) = kv?;
+            v1_progress_key(&k)?;
+            decode::<Progress>(V1_PROGRESS, &k, &v)?;
+        }
+    }
+    if let Some(tree) = v1_tree(store, V1_LOG)? {
+        for kv in tree.iter() {
+            let (k, v) = kv?;
+            v1_log_key(&k)?;
+            decode::<LogValue>(V1_LOG, &k, &v)?;
+        }
+    }
     all::<Card>(&t.cards, "cards")?;
     all::<ScoreValue>(&t.scores, "scores")
+}
+
+/// (user, question) of a schema-1 progress key.
+fn v1_progress_key(k: &[u8]) -> Result<(i64, String), StoreError> {
+    let mut r = keys::Reader::new(k);
+    match (r.i64(), r.str()) {
+        (Some(user), Some(q)) if !q.is_empty() => Ok((user, q.to_string())),
+        _ => Err(bad_key(V1_PROGRESS, k)),
+    }
+}
+
+/// (user, at, chat, message) of a schema-1 log key.
+fn v1_log_key(k: &[u8]) -> Result<(i64, DateTime<Utc>, i64, i32), StoreError> {
+    let mut r = keys::Reader::new(k);
+    match (r.i64(), r.time(), r.i64(), r.i32(), r.is_empty()) {
+        (Some(user), Some(at), Some(chat), Some(message), true) => Ok((user, at, chat, message)),
+        _ => Err(bad_key(V1_LOG, k)),
+    }
+}
+
+/// How many old entries one migration transaction moves (at least one group).
+const MIGRATION_BATCH: usize = 4096;
+
+/// Moves the schema-1 per-question progress into one record per learner. Each
+/// transaction merges a few learners' entries into their records and removes them,
+/// so a rerun after a crash moves only what is left.
+fn pack_progress(store: &Store) -> Result<(), StoreError> {
+    let Some(old) = v1_tree(store, V1_PROGRESS)? else {
+        return Ok(());
+    };
+    let t = store.trees();
+    // Groups of one learner's entries; keys sort by user first.
+    type Group = (i64, Vec<(sled::IVec, String, Progress)>);
+    let mut groups: Vec<Group> = Vec::new();
+    let mut pending = 0;
+    let flush = |groups: &mut Vec<Group>| {
+        (&old, &t.progress)
+            .transaction(|(old, new)| {
+                for (user, entries) in groups.iter() {
+                    let key = keys::progress(*user).build();
+                    let mut set: ProgressSet =
+                        tx_get(new, PROGRESS_TREE, &key)?.unwrap_or_default();
+                    for (k, q, p) in entries {
+                        set.put(q, p.clone());
+                        old.remove(k.clone())?;
+                    }
+                    new.insert(key, set.encode())?;
+                }
+                Ok(())
+            })
+            .map_err(StoreError::from)?;
+        groups.clear();
+        Ok::<_, StoreError>(())
+    };
+    for kv in old.iter() {
+        let (k, v) = kv?;
+        let (user, q) = v1_progress_key(&k)?;
+        let p: Progress = decode(V1_PROGRESS, &k, &v)?;
+        if groups.last().is_none_or(|(u, _)| *u != user) {
+            if pending >= MIGRATION_BATCH {
+                flush(&mut groups)?;
+                pending = 0;
+            }
+            groups.push((user, Vec::new()));
+        }
+        if let Some((_, entries)) = groups.last_mut() {
+            entries.push((k, q, p));
+        }
+        pending += 1;
+    }
+    flush(&mut groups)?;
+    drop(old);
+    store.inner.db.drop_tree(V1_PROGRESS)?;
+    Ok(())
+}
+
+/// Moves the schema-1 per-answer log entries into one record per learner and
+/// month, like [`pack_progress`].
+fn pack_log(store: &Store) -> Result<(), StoreError> {
+    let Some(old) = v1_tree(store, V1_LOG)? else {
+        return Ok(());
+    };
+    let t = store.trees();
+    type Group = ((i64, i32), Vec<(sled::IVec, LogItem)>);
+    let mut groups: Vec<Group> = Vec::new();
+    let mut pending = 0;
+    let flush = |groups: &mut Vec<Group>| {
+        (&old, &t.log)
+            .transaction(|(old, new)| {
+                for ((user, month), entries) in groups.iter() {
+                    let key = keys::log_chunk(*user, *month).build();
+                    let mut chunk = tx_get_chunk(new, *user, *month, &key)?;
+                    for (k, item) in entries {
+                        chunk.put(item.clone());
+                        old.remove(k.clone())?;
+                    }
+                    new.insert(key, chunk.encode(*user, *month))?;
+                }
+                Ok(())
+            })
+            .map_err(StoreError::from)?;
+        groups.clear();
+        Ok::<_, StoreError>(())
+    };
+    for kv in old.iter() {
+        let (k, v) = kv?;
+        let (user, at, chat, message) = v1_log_key(&k)?;
+        let value: LogValue = decode(V1_LOG, &k, &v)?;
+        let id = (user, month_of(at));
+        if groups.last().is_none_or(|(g, _)| *g != id) {
+            if pending >= MIGRATION_BATCH {
+                flush(&mut groups)?;
+                pending = 0;
+            }
+            groups.push((id, Vec::new()));
+        }
+        if let Some((_, entries)) = groups.last_mut() {
+            entries.push((
+                k,
+                LogItem {
+                    at,
+                    chat,
+                    message,
+                    question: value.question,
+                    right: value.right,
+                    answer: value.answer,
+                },
+            ));
+        }
+        pending += 1;
+    }
+    flush(&mut groups)?;
+    drop(old);
+    store.inner.db.drop_tree(V1_LOG)?;
+    Ok(())
 }
 
 /// Rebuilds the derived indexes from the records they index: `open_cards` from

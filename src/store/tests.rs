@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::records::{Codec, LogValue, ScoreValue};
+use super::records::{Codec, LogChunk, LogItem, LogValue, ProgressSet, ScoreValue, month_of};
 use super::*;
 use crate::bank::{Bank, OptionSet};
 use crate::lang::Lang;
@@ -220,6 +220,73 @@ fn every_record_round_trips() {
         answer: "BD".into(),
     };
     assert_eq!(LogValue::decode(&log.encode()).unwrap(), log);
+
+    // A learner's progress set: sorted by question, instants relative to the review.
+    let mut set = ProgressSet::default();
+    let mut odd = sample_progress();
+    odd.memory.due = t(-30);
+    odd.last_seen = t(999_999);
+    odd.memory.phase = Phase::New;
+    set.put("c1-q02", odd.clone());
+    set.put("c1-q01", p.clone());
+    set.put("c2-q10", p.clone());
+    set.put("c2-q10", odd.clone());
+    let back = ProgressSet::decode(&set.encode()).unwrap();
+    assert_eq!(back, set);
+    assert_eq!(back.get("c1-q01"), Some(&p));
+    assert_eq!(back.get("c2-q10"), Some(&odd));
+    assert_eq!(back.get("c9-q99"), None);
+    assert_eq!(
+        back.into_vec()
+            .iter()
+            .map(|(q, _)| q.as_str())
+            .collect::<Vec<_>>(),
+        ["c1-q01", "c1-q02", "c2-q10"]
+    );
+
+    // A month of a learner's log, from the month's first to its last millisecond.
+    let user = 7_000_000_001;
+    let first = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
+    let last =
+        Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap() - chrono::TimeDelta::milliseconds(1);
+    let month = month_of(first);
+    assert_eq!(month_of(last), month);
+    assert_eq!(
+        month_of(last + chrono::TimeDelta::milliseconds(1)),
+        month + 1
+    );
+    let item = |at: DateTime<Utc>, chat: i64, message: i32, right: bool| LogItem {
+        at,
+        chat,
+        message,
+        question: "c1-q03".into(),
+        right,
+        answer: "对".into(),
+    };
+    let mut chunk = LogChunk::default();
+    chunk.put(item(last, GROUP, i32::MAX, true));
+    chunk.put(item(first, user, -3, false));
+    chunk.put(item(first, GROUP, 5, true));
+    chunk.put(item(
+        first + chrono::TimeDelta::milliseconds(1),
+        i64::MIN,
+        i32::MIN,
+        true,
+    ));
+    // The same time, chat and message: replaced, not added.
+    chunk.put(item(first, user, -3, true));
+    let back = LogChunk::decode(user, month, &chunk.encode(user, month)).unwrap();
+    assert_eq!(back, chunk);
+    let items = back.into_items();
+    assert_eq!(items.len(), 4);
+    assert_eq!((items[0].chat, items[0].message), (GROUP, 5));
+    assert_eq!((items[1].chat, items[1].right), (user, true));
+    assert_eq!(items[3].at, last);
+    // A private chat's entry costs a few bytes beyond its strings.
+    let mut one = LogChunk::default();
+    one.put(item(first + chrono::TimeDelta::days(3), user, 1234, true));
+    assert!(one.encode(user, month).len() <= 2 + 5 + 1 + 3 + 7 + 1 + 4);
+    assert!(LogChunk::decode(user, month, &[9, 9]).is_err());
 
     let bank = bank();
     let mut c = card(&bank, GROUP, 9, "c1-q02", true);
@@ -1211,4 +1278,215 @@ fn prune_removes_only_old_closed_cards() {
     assert!(store.card(5, 2).unwrap().is_some());
     assert!(store.card(5, 3).unwrap().is_some());
     assert_eq!(store.prune_cards(t(500)).unwrap(), 0);
+}
+
+/// Writes a learner's progress and log in the schema-1 layout (one sled entry per
+/// question and per answer), as a tutor of that schema did.
+fn write_v1(store: &Store, user: i64, progress: &[(&str, Progress)], log: &[LogItem]) {
+    let db = &store.inner.db;
+    let tp = db.open_tree("progress").unwrap();
+    for (q, p) in progress {
+        tp.insert(keys::progress_v1(user, q).build(), p.encode())
+            .unwrap();
+    }
+    let tl = db.open_tree("log").unwrap();
+    for e in log {
+        let value = LogValue {
+            question: e.question.clone(),
+            right: e.right,
+            answer: e.answer.clone(),
+        };
+        tl.insert(
+            keys::log_v1(user, e.at, e.chat, e.message).build(),
+            value.encode(),
+        )
+        .unwrap();
+    }
+}
+
+fn v1_history(n: usize, chat: i64) -> Vec<LogItem> {
+    // Six hours apart: they cross month boundaries.
+    (0..n)
+        .map(|i| LogItem {
+            at: t(i as i64 * 6 * 3600 + 7),
+            chat,
+            message: 100 + i as i32,
+            question: format!("c1-q0{}", 1 + i % 3),
+            right: i % 3 != 1,
+            answer: if i % 2 == 0 { "B" } else { "对" }.into(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_schema_1_database_is_migrated_to_packed_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let a: i64 = 7_123_456_789;
+    let b: i64 = 5;
+    let mut p2 = sample_progress();
+    p2.last_answer = "对".into();
+    p2.memory.due = t(-5);
+    // More entries than one migration transaction moves.
+    let history_a = v1_history(5_000, a);
+    let history_b = v1_history(40, GROUP);
+    {
+        let store = open(&path);
+        store
+            .update_learner(a, |_| Learner::new(a, "甲", t(0)))
+            .unwrap();
+        write_v1(
+            &store,
+            a,
+            &[("c1-q01", sample_progress()), ("c1-q02", p2.clone())],
+            &history_a,
+        );
+        write_v1(&store, b, &[("c1-q03", p2.clone())], &history_b);
+        schema::write_version(store.trees(), 1).unwrap();
+        store.flush_blocking().unwrap();
+    }
+    let store = reopen(&path).unwrap();
+    assert_eq!(
+        schema::stored_version(store.trees()).unwrap(),
+        Some(SCHEMA_VERSION)
+    );
+    let pa = store.progress(a).unwrap();
+    assert_eq!(pa.len(), 2);
+    assert_eq!(pa["c1-q01"], sample_progress());
+    assert_eq!(pa["c1-q02"], p2);
+    assert_eq!(store.progress(b).unwrap()["c1-q03"], p2);
+
+    let log = store.log(a, t(0)).unwrap();
+    assert_eq!(log.len(), history_a.len());
+    for (got, want) in log.iter().zip(&history_a) {
+        assert_eq!(
+            (got.at, &got.question, got.right),
+            (want.at, &want.question, want.right)
+        );
+    }
+    assert_eq!(store.log(b, t(0)).unwrap().len(), history_b.len());
+    // A range that starts mid-month.
+    let since = history_a[1234].at;
+    assert_eq!(store.log(a, since).unwrap().len(), history_a.len() - 1234);
+    assert_eq!(store.log_items(b, None).unwrap(), history_b);
+
+    let doc = store.export(a).unwrap();
+    assert_eq!(doc["log"].as_array().unwrap().len(), history_a.len());
+    assert_eq!(doc["log"][3]["chat"], a);
+    assert_eq!(doc["log"][3]["message"], 103);
+    assert_eq!(doc["progress"].as_array().unwrap().len(), 2);
+
+    // The old trees are gone; a learner's log is one entry per month.
+    let names = store.inner.db.tree_names();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.as_ref() == b"progress" || n.as_ref() == b"log")
+    );
+    let months = history_a
+        .iter()
+        .map(|e| month_of(e.at))
+        .collect::<HashSet<_>>()
+        .len();
+    assert!(months > 10);
+    assert_eq!(
+        store.trees().log.scan_prefix(keys::learner(a)).count(),
+        months
+    );
+    assert_eq!(store.trees().progress.len(), 2);
+
+    // Answering after the migration adds to the packed records.
+    let bank = bank();
+    store
+        .put_card(&card(&bank, a, 99_999, "c1-q03", false))
+        .unwrap();
+    let at = (history_a.last().unwrap().at - t(0)).num_seconds() + 60;
+    recorded(
+        store
+            .record_answer(&bank, &req(a, 99_999, a, Response::Judge(true), at))
+            .unwrap(),
+    );
+    assert_eq!(store.log(a, t(0)).unwrap().len(), history_a.len() + 1);
+    assert_eq!(store.progress(a).unwrap().len(), 3);
+    // Forgetting a migrated learner removes their packed records.
+    store.forget(a).unwrap();
+    assert!(store.progress(a).unwrap().is_empty());
+    assert!(store.log_items(a, None).unwrap().is_empty());
+    assert_eq!(store.log(b, t(0)).unwrap().len(), history_b.len());
+}
+
+#[test]
+fn an_interrupted_migration_resumes_without_loss() {
+    // A crash between two migration transactions: some of a learner's entries are
+    // already packed, the rest still in the schema-1 trees.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let user = 77;
+    let history = v1_history(30, user);
+    let mut p2 = sample_progress();
+    p2.seen = 9;
+    {
+        let store = open(&path);
+        store
+            .import_history(
+                &Learner::new(user, "x", t(0)),
+                &[("c1-q01".to_string(), sample_progress())],
+                &history[..12]
+                    .iter()
+                    .map(|e| LoggedAnswer {
+                        at: e.at,
+                        chat: e.chat,
+                        message: e.message,
+                        question: e.question.clone(),
+                        right: e.right,
+                        answer: e.answer.clone(),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap();
+        // Entry 11 in both layouts (one transaction moves and removes, so this
+        // cannot happen; the merge keeps one anyway).
+        write_v1(&store, user, &[("c1-q02", p2.clone())], &history[11..]);
+        schema::write_version(store.trees(), 1).unwrap();
+        store.flush_blocking().unwrap();
+    }
+    let store = reopen(&path).unwrap();
+    let progress = store.progress(user).unwrap();
+    assert_eq!(progress.len(), 2);
+    assert_eq!(progress["c1-q02"], p2);
+    assert_eq!(store.log_items(user, None).unwrap(), history);
+    assert_eq!(store.learner(user).unwrap().unwrap().name, "x");
+}
+
+#[test]
+fn a_damaged_schema_1_record_stops_the_migration_before_it_moves_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let store = open(&path);
+        write_v1(
+            &store,
+            3,
+            &[("c1-q01", sample_progress())],
+            &v1_history(5, 3),
+        );
+        store
+            .inner
+            .db
+            .open_tree("log")
+            .unwrap()
+            .insert(keys::log_v1(9, t(0), 9, 1).build(), &[200, 1][..])
+            .unwrap();
+        schema::write_version(store.trees(), 1).unwrap();
+        store.flush_blocking().unwrap();
+    }
+    match reopen(&path) {
+        Err(StoreError::Decode { tree, .. }) => assert_eq!(tree, "log"),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    // Nothing was moved: the version and the old entries are as they were.
+    let db = sled::open(&path).unwrap();
+    assert_eq!(db.open_tree("log").unwrap().len(), 6);
+    assert_eq!(db.open_tree("progress").unwrap().len(), 1);
+    assert!(db.open_tree(super::PROGRESS_TREE).unwrap().is_empty());
 }
