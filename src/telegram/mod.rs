@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::Utc;
 use chrono_tz::Tz;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::adaptors::DefaultParseMode;
+use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::prelude::*;
 use teloxide::types::{

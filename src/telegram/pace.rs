@@ -23,11 +23,11 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use teloxide::RequestError;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 use teloxide::requests::{HasPayload, Output};
 use teloxide::types::{InputFile, Recipient};
-use teloxide::RequestError;
 
 /// Cells are spaced this much wider than the limit allows (0.5%), so that a counter
 /// over a sliding window, as Telegram keeps, never sees one send too many.
@@ -180,11 +180,7 @@ impl<B: Requester> Paced<B> {
         self.paced(chat.clone(), self.bot.send_photo(chat, photo))
     }
 
-    pub fn send_document<C>(
-        &self,
-        chat_id: C,
-        document: InputFile,
-    ) -> PacedRequest<B::SendDocument>
+    pub fn send_document<C>(&self, chat_id: C, document: InputFile) -> PacedRequest<B::SendDocument>
     where
         C: Into<Recipient>,
     {
@@ -280,12 +276,53 @@ mod tests {
         assert!((190..=200).contains(&n), "{n} sends in 1 s at 200/s");
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_senders_share_the_limit_and_none_starves() {
+        // 50 tasks × 8 sends at 150/s overall: no 1 s window holds more than 150,
+        // and all 400 are through in about (400 - 150) / 150 s after the first second.
+        let pace = Arc::new(Pace::new(limits(150, 1_000)));
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..50)
+            .map(|t| {
+                let pace = pace.clone();
+                tokio::spawn(async move {
+                    let mut at = Vec::new();
+                    for i in 0..8 {
+                        pace.ready(t * 100 + i).await;
+                        at.push(start.elapsed());
+                    }
+                    at
+                })
+            })
+            .collect();
+        let mut stamps = Vec::new();
+        for t in tasks {
+            stamps.extend(t.await.unwrap());
+        }
+        stamps.sort();
+        for (i, first) in stamps.iter().enumerate() {
+            let within = stamps[i..]
+                .iter()
+                .take_while(|t| **t - *first < Duration::from_secs(1))
+                .count();
+            assert!(within <= 150, "{within} sends within 1 s of {first:?}");
+        }
+        let last = *stamps.last().unwrap();
+        assert!(
+            (Duration::from_millis(2_500)..Duration::from_millis(3_500)).contains(&last),
+            "400 sends at 150/s took {last:?}"
+        );
+    }
+
     #[tokio::test]
     async fn one_chat_gets_its_own_rate_and_others_are_not_held() {
         let pace = Pace::new(limits(10_000, 20));
         // One chat at 20/s: 5 or fewer in 0.25 s.
         let n = sent_within(&pace, &[7], Duration::from_millis(250)).await;
-        assert!((4..=5).contains(&n), "{n} sends to one chat in 0.25 s at 20/s");
+        assert!(
+            (4..=5).contains(&n),
+            "{n} sends to one chat in 0.25 s at 20/s"
+        );
         // Another chat is ready at once.
         let start = Instant::now();
         pace.ready(8).await;
