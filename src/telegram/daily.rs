@@ -59,7 +59,7 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 .flat_map(futures::stream::iter)
                 .for_each_concurrent(CONCURRENCY, |work| async {
                     let sent_one = match work {
-                        Work::Daily(claimed) => deliver(&app, claimed).await,
+                        Work::Daily(claimed) => deliver(&app, *claimed).await,
                         Work::Other(job) => {
                             run_job(&app, job).await;
                             false
@@ -125,7 +125,7 @@ async fn run_job(app: &Arc<App>, job: Job) {
 /// A scheduled job, after its chunk's claims.
 enum Work {
     /// A daily question claimed for today (durable once its chunk is flushed).
-    Daily(Claimed),
+    Daily(Box<Claimed>),
     Other(Job),
 }
 
@@ -159,7 +159,7 @@ async fn claim_chunk(app: &Arc<App>, jobs: Vec<Job>) -> Vec<Work> {
             warn!(error = %e, count = claimed.len(), "flushing daily claims failed; not sending them");
             return work;
         }
-        work.extend(claimed.into_iter().map(Work::Daily));
+        work.extend(claimed.into_iter().map(|c| Work::Daily(Box::new(c))));
     }
     work
 }
