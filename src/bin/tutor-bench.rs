@@ -6,7 +6,7 @@
 //!
 //! Everything runs on this machine: a fake Bot API on 127.0.0.1 in this process
 //! (`fake.rs`), and the bot under test as a child process — this binary re-executed
-//! as `child-bot` (`tutor::telegram::run` with chosen Throttle limits) or
+//! as `child-bot` (`tutor::telegram::run` with chosen flood limits) or
 //! `child-bare` (a bare teloxide dispatcher), or the real `tutor run` for `startup` —
 //! so the CPU time and peak RSS measured are the bot's own. `--quick` runs tiny
 //! sizes and checks only that everything completes and the counts add up.
@@ -292,20 +292,20 @@ fn all(c: Common, a: AnswersArgs, f: FanoutArgs, s: StartupArgs) -> anyhow::Resu
     let mut t = Table::new(&["scenario", "figure", "result", "target", ""]);
     t.row(vec![
         "answers".into(),
-        "throughput tutor / bare teloxide (same Throttle)".into(),
+        "throughput tutor / bare teloxide".into(),
         format!(
             "{:.2} ({:.0} answers/s)",
-            ans.ratio_throttle, ans.tutor_throughput
+            ans.ratio_plain, ans.tutor_throughput
         ),
         "≥ 0.7".into(),
-        verdict(ans.ratio_throttle >= 0.7),
+        verdict(ans.ratio_plain >= 0.7),
     ]);
     t.row(vec![
         "answers".into(),
-        "throughput tutor / bare teloxide (no Throttle)".into(),
-        format!("{:.2}", ans.ratio_plain),
-        "≥ 0.7".into(),
-        verdict(ans.ratio_plain >= 0.7),
+        "  the same, bare teloxide with its Throttle".into(),
+        format!("{:.2}", ans.ratio_throttle),
+        "".into(),
+        "".into(),
     ]);
     t.row(vec![
         "answers".into(),

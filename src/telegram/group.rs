@@ -54,7 +54,7 @@ const GROUP_ANONYMOUS_BOT: u64 = 1_087_968_824;
 const GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 
 /// What a group may get from us in a minute: Telegram allows about 20 messages a
-/// minute in a group. Throttle paces sends only, so the quiz counts its own sends
+/// minute in a group. The pace holds sends only, so the quiz counts its own sends
 /// and edits, and the optional ones (live counts) use only what is left.
 const GROUP_PER_MINUTE: usize = 20;
 /// Kept free of live edits: room for a reveal, the next card, a podium, a reply.
@@ -1739,7 +1739,7 @@ mod tests {
         }
         assert!(live.spend_spare(g), "one spare slot left");
         assert!(!live.spend_spare(g), "the reserve is for sends");
-        // Sends are always counted (Throttle paces them), and other groups are apart.
+        // Sends are always counted (the pace holds them), and other groups are apart.
         live.spend(g);
         assert_eq!(
             live.sent.lock().unwrap()[&g].len(),

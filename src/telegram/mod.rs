@@ -1,6 +1,6 @@
 //! The Telegram adapter: a thin layer of teloxide over the learn core and the store.
 //!
-//! - [`run`] wires the bot: Throttle (rate limits) and HTML parse mode, the handler
+//! - [`run`] wires the bot: paced sends (`pace`, Telegram's limits) and HTML parse mode, the handler
 //!   schema, the scheduler task, graceful shutdown.
 //! - `handlers`: private-chat commands, cards, typed answers, callbacks.
 //! - `group`: group quizzes, reveals, rounds, leaderboards, admin checks.
@@ -13,6 +13,7 @@ pub mod commands;
 mod daily;
 mod group;
 mod handlers;
+mod pace;
 pub mod render;
 
 use std::collections::HashMap;
@@ -24,8 +25,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::Utc;
 use chrono_tz::Tz;
+use teloxide::adaptors::DefaultParseMode;
 use teloxide::adaptors::throttle::Limits;
-use teloxide::adaptors::{DefaultParseMode, Throttle};
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -40,8 +41,10 @@ use crate::lang::Lang;
 use crate::learn::{self, Presentation};
 use crate::store::{self, Card, Chat, ChatKind, Learner, Store};
 
-/// The bot as the handlers use it: rate-limited, HTML by default.
-pub type Tg = DefaultParseMode<Throttle<Bot>>;
+/// The bot as the dispatcher sees it: HTML by default.
+pub type Tg = DefaultParseMode<Bot>;
+/// The bot as the handlers use it: sends paced to Telegram's limits.
+pub(crate) type Sender = pace::Paced<Tg>;
 
 /// Everything `tutor run` needs, parsed and validated at the edge.
 pub struct RunConfig {
@@ -52,7 +55,7 @@ pub struct RunConfig {
     pub default_tz: Tz,
     pub webhook: Option<Webhook>,
     pub cache_bytes: u64,
-    /// Throttle limits (the default is Telegram's).
+    /// Telegram's flood limits the sends are paced to (the default is Telegram's).
     pub limits: Limits,
 }
 
@@ -79,7 +82,7 @@ pub fn token_is_well_formed(token: &str) -> bool {
 
 /// Shared state of the running bot.
 pub(crate) struct App {
-    pub bot: Tg,
+    pub bot: Sender,
     pub bank: Arc<Bank>,
     pub store: Store,
     pub default_tz: Tz,
@@ -264,7 +267,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
     if let Some(url) = cfg.api_url.clone() {
         raw = raw.set_api_url(url);
     }
-    let bot: Tg = raw.throttle(cfg.limits).parse_mode(ParseMode::Html);
+    let bot: Tg = raw.parse_mode(ParseMode::Html);
 
     let me = tokio::select! {
         me = get_me_with_retry(&bot) => me?,
@@ -277,7 +280,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
     register_commands(&bot).await;
 
     let app = Arc::new(App {
-        bot: bot.clone(),
+        bot: pace::Paced::new(bot.clone(), cfg.limits),
         bank: Arc::new(cfg.bank),
         store: store.clone(),
         default_tz: cfg.default_tz,
@@ -498,7 +501,7 @@ const SEND_ATTEMPTS: u32 = 5;
 
 /// Runs a Telegram call again while it fails transiently (network, timeout, 5xx,
 /// 429): for messages that must not be lost, such as a verdict. teloxide already
-/// waits 10 s after a 5xx, and Throttle waits out a 429 on sends itself, so this adds
+/// waits 10 s after a 5xx, and a paced send waits out a 429 itself, so this adds
 /// only short pauses. A timed-out call may have reached Telegram: the retry can then
 /// show the message twice, which beats not at all.
 pub(crate) async fn with_retries<T, F, Fut>(mut call: F) -> Result<T, RequestError>

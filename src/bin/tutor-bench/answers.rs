@@ -278,7 +278,7 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
         o.batch
     );
     println!(
-        "Throttle limits {}/s overall and per chat, {}/min per chat: never binding. The tutor bot runs with a fresh database per pass, sled cache 64 MiB, durable flushes.\n",
+        "Flood limits {}/s overall and per chat, {}/min per chat: never binding (the tutor's pace; the bare bot's Throttle in its Throttle pass). The tutor bot runs with a fresh database per pass, sled cache 64 MiB, durable flushes.\n",
         thousands(UNBOUND.messages_per_sec_overall.into()),
         thousands(UNBOUND.messages_per_min_chat.into()),
     );
@@ -419,16 +419,16 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
     };
     let mut r = Table::new(&["figure", "value", "target", ""]);
     r.row(vec![
-        "throughput ratio tutor / bare (Throttle)".into(),
-        format!("{ratio_throttle:.2}"),
-        "≥ 0.7".into(),
-        crate::report::verdict(ratio_throttle >= 0.7),
-    ]);
-    r.row(vec![
-        "throughput ratio tutor / bare (no Throttle)".into(),
+        "throughput ratio tutor / bare teloxide".into(),
         format!("{ratio_plain:.2}"),
         "≥ 0.7".into(),
         crate::report::verdict(ratio_plain >= 0.7),
+    ]);
+    r.row(vec![
+        "  tutor / bare teloxide with its Throttle".into(),
+        format!("{ratio_throttle:.2}"),
+        "".into(),
+        "".into(),
     ]);
     r.row(vec![
         "tutor p99 latency, saturating".into(),

@@ -4,7 +4,7 @@
 //!
 //! - `child-bot`: the real bot, `tutor::telegram::run` (dispatcher, handlers, learn
 //!   core, sled store with durable flushes, scheduler), with the embedded bank and
-//!   chosen Throttle limits. Stops on SIGTERM like `tutor run`.
+//!   chosen flood limits (its pace). Stops on SIGTERM like `tutor run`.
 //! - `child-bare`: a bare teloxide dispatcher over the same transport that answers
 //!   each button tap and sends a fixed text for each update.
 
@@ -18,7 +18,7 @@ use teloxide::types::{ParseMode, ReplyParameters};
 
 use crate::fake::TOKEN;
 
-/// Throttle limits far above anything the benchmarks send (the `answers` and
+/// Flood limits far above anything the benchmarks send (the `answers` and
 /// `memory` scenarios measure the engine, not Telegram's limits).
 pub const UNBOUND: Limits = Limits {
     messages_per_sec_chat: 100_000,
@@ -109,7 +109,8 @@ pub fn bot(args: BotArgs) -> anyhow::Result<()> {
 pub struct BareArgs {
     #[arg(long)]
     pub api: url::Url,
-    /// Put the same Throttle (with [`UNBOUND`] limits) under it as the tutor bot has.
+    /// Put teloxide's Throttle (with [`UNBOUND`] limits) under it: what a bot paced by
+    /// Throttle pays (its worker wakes every 250 ms).
     #[arg(long)]
     pub throttle: bool,
 }

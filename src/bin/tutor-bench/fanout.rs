@@ -1,5 +1,5 @@
 //! Scenario 2, `fanout`: the daily question to every subscribed chat at once, under
-//! Telegram's limits scaled ×100, enforced both by Throttle and by the fake.
+//! Telegram's limits scaled ×100, kept by the bot's pace and enforced by the fake.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -90,7 +90,7 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
         messages_per_sec_overall: 30 * s,
     };
     println!(
-        "## fanout — {} private chats subscribed at 09:00, all due at one instant; Telegram's limits ×{s}: {}/s overall, {}/s and {}/min per chat, in Throttle and in the fake (429 + retry_after beyond them)\n",
+        "## fanout — {} private chats subscribed at 09:00, all due at one instant; Telegram's limits ×{s}: {}/s overall, {}/s and {}/min per chat, in the bot's pace and in the fake (429 + retry_after beyond them)\n",
         thousands(o.chats as u64),
         thousands(limits.messages_per_sec_overall.into()),
         limits.messages_per_sec_chat,

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use crate::answers::wait_for;
 use crate::fake::{Fake, Setup, TOKEN};
 use crate::proc::{Child, TempDir, profile};
-use crate::report::{Table, median, ms, spread, verdict};
+use crate::report::{Table, median, mib, ms, spread, verdict};
 
 pub struct Opts {
     pub launches: usize,
@@ -59,8 +59,8 @@ fn tutor_binary() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
-/// One launch: the time to the first `getUpdates`.
-fn launch(tutor: &Path, db: &Path, log: &Path) -> anyhow::Result<Duration> {
+/// One launch: the time to the first `getUpdates`, and the RSS then.
+fn launch(tutor: &Path, db: &Path, log: &Path) -> anyhow::Result<(Duration, f64)> {
     let fake = Fake::start(Setup::default())?;
     let mut cmd = Command::new(tutor);
     cmd.arg("run")
@@ -81,12 +81,13 @@ fn launch(tutor: &Path, db: &Path, log: &Path) -> anyhow::Result<Duration> {
         .first_poll()
         .context("no poll")?
         .saturating_duration_since(spawned);
+    let rss = child.rss()? as f64;
     fake.stop_polls();
     let status = child.terminate(Duration::from_secs(30))?;
     if !status.success() {
         bail!("tutor run exited with {status} after SIGTERM");
     }
-    Ok(took)
+    Ok((took, rss))
 }
 
 pub fn run(o: &Opts) -> anyhow::Result<Summary> {
@@ -118,32 +119,21 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
             large.push(launch(&tutor, db, &tmp.join(&format!("large-{i}.log")))?);
         }
     }
-    let l: Vec<f64> = large.iter().map(|d| ms(*d)).collect();
-    let c: Vec<f64> = cold.iter().map(|d| ms(*d)).collect();
-    let w: Vec<f64> = warm.iter().map(|d| ms(*d)).collect();
-    println!(
-        "cold (new database): {}",
-        c.iter()
+    let times = |v: &[(Duration, f64)]| v.iter().map(|(d, _)| ms(*d)).collect::<Vec<f64>>();
+    let rss = |v: &[(Duration, f64)]| median(&v.iter().map(|(_, r)| *r).collect::<Vec<f64>>());
+    let (c, w, l) = (times(&cold), times(&warm), times(&large));
+    let list = |v: &[f64]| {
+        v.iter()
             .map(|x| format!("{x:.0}"))
             .collect::<Vec<_>>()
             .join(" ")
-    );
-    println!(
-        "warm (existing database): {}\n",
-        w.iter()
-            .map(|x| format!("{x:.0}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    };
+    println!("new database: {} ms", list(&c));
+    println!("existing database: {} ms", list(&w));
     if !l.is_empty() {
-        println!(
-            "existing large database: {}\n",
-            l.iter()
-                .map(|x| format!("{x:.0}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
+        println!("existing large database: {} ms", list(&l));
     }
+    println!();
     let summary = Summary {
         cold: Duration::from_secs_f64(median(&c) / 1000.0),
         warm: Duration::from_secs_f64(median(&w) / 1000.0),
@@ -152,28 +142,32 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
     let mut t = Table::new(&[
         "launch → first getUpdates",
         "median (min–max)",
+        "RSS then",
         "target",
         "",
     ]);
     t.row(vec![
         "new database".into(),
         format!("{} ms", spread(&c, |x| format!("{x:.0}"))),
+        mib(rss(&cold)),
         "≤ 300 ms".into(),
         verdict(summary.cold <= Duration::from_millis(300)),
     ]);
     t.row(vec![
         "existing database".into(),
         format!("{} ms", spread(&w, |x| format!("{x:.0}"))),
+        mib(rss(&warm)),
         "≤ 300 ms".into(),
         verdict(summary.warm <= Duration::from_millis(300)),
     ]);
-    if let (Some(large), Some(db)) = (summary.large, &o.large_db) {
+    if let (Some(large_time), Some(db)) = (summary.large, &o.large_db) {
         let (_, bytes) = crate::proc::dir_size(db)?;
         t.row(vec![
-            format!("existing database of {}", crate::report::mib(bytes as f64)),
+            format!("existing database of {}", mib(bytes as f64)),
             format!("{} ms", spread(&l, |x| format!("{x:.0}"))),
+            mib(rss(&large)),
             "≤ 300 ms".into(),
-            verdict(large <= Duration::from_millis(300)),
+            verdict(large_time <= Duration::from_millis(300)),
         ]);
     }
     println!("startup: medians of {} launches", o.launches);
