@@ -31,10 +31,22 @@ pub(crate) fn tx_put_card(
 
 impl Store {
     /// Stores a card (new or replaced), indexing it while it is open.
+    ///
+    /// Two plain writes, not a transaction (sled writes out its log buffer for every
+    /// transaction; this runs for every card sent). Their order keeps the index safe
+    /// for its readers, which skip an entry without an open card: an open card is
+    /// indexed before it is written, a closed one unindexed after.
     pub fn put_card(&self, card: &Card) -> Result<(), StoreError> {
         let t = self.trees();
         let _gate = self.write_gate();
-        (&t.cards, &t.open_cards).transaction(|(cards, open)| tx_put_card(cards, open, card))?;
+        let key = keys::card(card.chat, card.message).build();
+        if card.open {
+            t.open_cards.insert(key.clone(), &[][..])?;
+            t.cards.insert(key, card.encode())?;
+        } else {
+            t.cards.insert(key.clone(), card.encode())?;
+            t.open_cards.remove(key)?;
+        }
         self.wrote();
         Ok(())
     }

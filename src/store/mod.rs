@@ -10,7 +10,8 @@
 //! - the transaction closures are pure (they may be retried); no Telegram call ever
 //!   happens inside one;
 //! - the derived indexes (`open_cards`, `schedule_by_chat`) change in the same
-//!   transaction as the records they index;
+//!   transaction as the records they index, except `put_card`, which orders its two
+//!   writes so that a crash between them leaves only an index entry readers skip;
 //! - values are versioned records (see `records.rs`), keys are built in `keys.rs`.
 
 mod backup;

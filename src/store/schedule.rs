@@ -69,6 +69,27 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::schedule`] for many jobs in one transaction (the scheduler reschedules
+    /// a chunk of due jobs at once: one transaction, not one per job).
+    pub fn schedule_many(
+        &self,
+        jobs: &[(i64, JobKind, Option<DateTime<Utc>>)],
+    ) -> Result<(), StoreError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let t = self.trees();
+        let _gate = self.write_gate();
+        (&t.schedule, &t.schedule_by_chat).transaction(|(s, b)| {
+            for &(chat, kind, at) in jobs {
+                tx_schedule(s, b, chat, kind, at)?;
+            }
+            Ok(())
+        })?;
+        self.wrote();
+        Ok(())
+    }
+
     /// When job `kind` of `chat` is scheduled.
     pub fn scheduled(&self, chat: i64, kind: JobKind) -> Result<Option<DateTime<Utc>>, StoreError> {
         let rev = keys::job_by_chat(chat, kind.code()).build();

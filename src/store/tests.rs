@@ -718,6 +718,41 @@ fn schedule_index_is_a_range_scan() {
 }
 
 #[test]
+fn schedule_many_moves_adds_and_removes_in_one_go() {
+    let (_dir, store) = tmp();
+    store.schedule(1, JobKind::Daily, Some(t(10))).unwrap();
+    store.schedule(2, JobKind::Daily, Some(t(20))).unwrap();
+    store
+        .schedule_many(&[
+            (1, JobKind::Daily, Some(t(500))),
+            (2, JobKind::Daily, None),
+            (3, JobKind::Daily, Some(t(30))),
+            // The same job twice in a batch: the last time wins, no stray entry.
+            (3, JobKind::Daily, Some(t(40))),
+        ])
+        .unwrap();
+    store.schedule_many(&[]).unwrap();
+    let due = store.due_jobs(t(1_000), 10).unwrap();
+    assert_eq!(
+        due.iter().map(|j| (j.at, j.chat)).collect::<Vec<_>>(),
+        vec![(t(40), 3), (t(500), 1)]
+    );
+    assert_eq!(store.scheduled(2, JobKind::Daily).unwrap(), None);
+    assert_eq!(store.trees().schedule.len(), 2);
+    assert_eq!(store.trees().schedule_by_chat.len(), 2);
+}
+
+#[test]
+fn a_card_index_entry_without_its_card_is_skipped() {
+    // What a crash between put_card's two writes can leave: an index entry only.
+    let (_dir, store) = tmp();
+    let k = keys::card(GROUP, 9).build();
+    store.trees().open_cards.insert(k, &[][..]).unwrap();
+    assert_eq!(store.latest_open_card(GROUP).unwrap(), None);
+    assert!(store.open_cards(GROUP).unwrap().is_empty());
+}
+
+#[test]
 fn claim_daily_once_a_day() {
     let (_dir, store) = tmp();
     let day = NaiveDate::from_ymd_opt(2025, 6, 3).unwrap();
