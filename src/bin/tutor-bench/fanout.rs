@@ -13,9 +13,9 @@ use crate::answers::wait_for;
 use crate::child::BotArgs;
 use crate::fake::{Fake, RateLimits, Setup};
 use crate::load::FIRST_LEARNER;
-use tutor::telegram::SCHEDULER_BATCH;
 use crate::proc::{Child, TempDir, copy_dir};
 use crate::report::{Table, median, ms, spread, thousands, verdict};
+use tutor::telegram::SCHEDULER_BATCH;
 
 pub struct Opts {
     pub chats: usize,
