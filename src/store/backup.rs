@@ -3,8 +3,12 @@
 use std::fs;
 use std::path::Path;
 
+use super::records::{LogChunk, ProgressSet};
 use super::schema::{SCHEMA_KEY, SCHEMA_VERSION};
-use super::{Store, StoreError, create_private_dir, has_sled_files, open_sled};
+use super::{
+    LOG_TREE, PROGRESS_TREE, Store, StoreError, chunk_key, create_private_dir, has_sled_files,
+    open_sled,
+};
 
 /// The page cache of a database opened only to copy it.
 const COPY_CACHE_BYTES: u64 = 8 * 1024 * 1024;
@@ -22,8 +26,25 @@ fn ensure_empty_or_missing(path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// A value as the copy holds it: a learner's packed progress or month of log in an
+/// older record version is written in the current one (smaller; the same data).
+/// Anything else, a value that does not decode included, is copied as it is.
+fn current_form(tree: &[u8], k: &[u8], v: sled::IVec) -> sled::IVec {
+    let upgraded = if tree == PROGRESS_TREE.as_bytes() {
+        ProgressSet::upgrade(&v)
+    } else if tree == LOG_TREE.as_bytes() {
+        chunk_key(k)
+            .ok()
+            .and_then(|(user, month)| LogChunk::upgrade(user, month, &v))
+    } else {
+        None
+    };
+    upgraded.map_or(v, sled::IVec::from)
+}
+
 /// Copies every tree of `src` into `dst`, `meta` (the schema version) last: a copy
-/// cut short has no schema version and is refused as damaged when opened.
+/// cut short has no schema version and is refused as damaged when opened. Packed
+/// records of an older version are copied in the current one (see `current_form`).
 fn copy_db(src: &sled::Db, dst: &sled::Db) -> Result<(), StoreError> {
     let mut names = src.tree_names();
     names.sort_by_key(|n| n.as_ref() == META);
@@ -34,6 +55,7 @@ fn copy_db(src: &sled::Db, dst: &sled::Db) -> Result<(), StoreError> {
         let mut pending = 0usize;
         for kv in from.iter() {
             let (k, v) = kv?;
+            let v = current_form(&name, &k, v);
             batch.insert(k, v);
             pending += 1;
             if pending == 4096 {

@@ -141,6 +141,52 @@ impl From<ResponseRec> for Response {
     }
 }
 
+// ---- question ids ---------------------------------------------------------------
+
+/// A question id inside a packed record (version 2 of [`ProgressSetRecord`] and
+/// [`LogChunkRecord`]). Bank ids look like `c1-q01`: `Short` holds such an id as its
+/// two numbers (3 bytes instead of 7), and only when formatting them back gives the
+/// identical string (`c1-q1`, `c1-q001`, `c01-q01` or `c300-q01` stay `Other`), so
+/// an id always reads back exactly as it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum QuestionRef {
+    Short { chapter: u8, number: u16 },
+    Other(String),
+}
+
+impl QuestionRef {
+    pub fn new(id: &str) -> QuestionRef {
+        Self::short(id).unwrap_or_else(|| QuestionRef::Other(id.to_string()))
+    }
+
+    fn short(id: &str) -> Option<QuestionRef> {
+        let (chapter, number) = id.strip_prefix('c')?.split_once("-q")?;
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(chapter) || !digits(number) {
+            return None;
+        }
+        let short = QuestionRef::Short {
+            chapter: chapter.parse().ok()?,
+            number: number.parse().ok()?,
+        };
+        (short.id() == id).then_some(short)
+    }
+
+    pub fn id(&self) -> String {
+        match self {
+            QuestionRef::Short { chapter, number } => format!("c{chapter}-q{number:02}"),
+            QuestionRef::Other(s) => s.clone(),
+        }
+    }
+
+    fn into_id(self) -> String {
+        match self {
+            QuestionRef::Other(s) => s,
+            short => short.id(),
+        }
+    }
+}
+
 // ---- learners -------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -444,12 +490,38 @@ pub(crate) struct ProgressItemV1 {
     last_answer: String,
 }
 
-/// All of one learner's progress (schema 2, tree `progress`, key user): one value
-/// per learner instead of one per question, so sled's per-entry overhead is paid
-/// once.
+/// One question's progress inside a [`ProgressSetRecord`], version 2: the question
+/// as a [`QuestionRef`], and `due` relative to `last_review` plus `scheduled_days`
+/// (a review is due exactly that many days after it: one byte instead of five).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ProgressItemV2 {
+    question: QuestionRef,
+    last_review: i64,
+    due_after_scheduled: i64,
+    seen_after: i64,
+    stability: f64,
+    difficulty: f64,
+    elapsed_days: i64,
+    scheduled_days: i64,
+    reps: i32,
+    lapses: i32,
+    phase: PhaseRec,
+    seen: u32,
+    right: u32,
+    last_right: bool,
+    last_answer: String,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// All of one learner's progress (schema 2, tree `progress_by_learner`, key user):
+/// one value per learner instead of one per question, so sled's per-entry overhead
+/// is paid once. Written as V2; V1 (question ids as strings, `due` relative to
+/// `last_review` only) is still read, and rewritten as V2 when next written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum ProgressSetRecord {
     V1(Vec<ProgressItemV1>),
+    V2(Vec<ProgressItemV2>),
 }
 
 /// A learner's progress by question id, sorted by id, each id once.
@@ -477,8 +549,10 @@ impl ProgressSet {
     }
 }
 
-impl Codec for ProgressSet {
-    fn encode(&self) -> Vec<u8> {
+impl ProgressSet {
+    /// The version-1 encoding, as schema 2 first wrote it (for tests of old values).
+    #[cfg(test)]
+    pub(crate) fn encode_v1(&self) -> Vec<u8> {
         let items = self
             .0
             .iter()
@@ -506,11 +580,60 @@ impl Codec for ProgressSet {
             .collect();
         to_bytes(&ProgressSetRecord::V1(items))
     }
+}
+
+/// The first byte (postcard's variant index) of the packed records as this build
+/// writes them: [`ProgressSetRecord::V2`] and [`LogChunkRecord::V2`].
+const PACKED_CURRENT: u8 = 1;
+
+impl ProgressSet {
+    /// For a value of an older [`ProgressSetRecord`] version: the same progress
+    /// encoded as this build writes it. `None` if `bytes` is current or does not
+    /// decode.
+    pub(crate) fn upgrade(bytes: &[u8]) -> Option<Vec<u8>> {
+        if bytes.first() == Some(&PACKED_CURRENT) {
+            return None;
+        }
+        ProgressSet::decode(bytes).ok().map(|set| set.encode())
+    }
+}
+
+impl Codec for ProgressSet {
+    fn encode(&self) -> Vec<u8> {
+        let items = self
+            .0
+            .iter()
+            .map(|(q, p)| {
+                let m = &p.memory;
+                let base = ms(m.last_review);
+                let scheduled = base.wrapping_add(m.scheduled_days.wrapping_mul(DAY_MS));
+                ProgressItemV2 {
+                    question: QuestionRef::new(q),
+                    last_review: base,
+                    due_after_scheduled: ms(m.due).wrapping_sub(scheduled),
+                    seen_after: ms(p.last_seen).wrapping_sub(base),
+                    stability: m.stability,
+                    difficulty: m.difficulty,
+                    elapsed_days: m.elapsed_days,
+                    scheduled_days: m.scheduled_days,
+                    reps: m.reps,
+                    lapses: m.lapses,
+                    phase: phase_rec(m.phase),
+                    seen: p.seen,
+                    right: p.right,
+                    last_right: p.last_right,
+                    last_answer: p.last_answer.clone(),
+                }
+            })
+            .collect();
+        to_bytes(&ProgressSetRecord::V2(items))
+    }
 
     fn decode(bytes: &[u8]) -> R<Self> {
+        let mut set = ProgressSet::default();
         match from_bytes(bytes)? {
             ProgressSetRecord::V1(items) => {
-                let mut set = ProgressSet(Vec::with_capacity(items.len()));
+                set.0.reserve(items.len());
                 for r in items {
                     let p = Progress {
                         memory: Memory {
@@ -532,9 +655,36 @@ impl Codec for ProgressSet {
                     };
                     set.put(&r.question, p);
                 }
-                Ok(set)
+            }
+            ProgressSetRecord::V2(items) => {
+                set.0.reserve(items.len());
+                for r in items {
+                    let scheduled = r
+                        .last_review
+                        .wrapping_add(r.scheduled_days.wrapping_mul(DAY_MS));
+                    let p = Progress {
+                        memory: Memory {
+                            due: time(scheduled.wrapping_add(r.due_after_scheduled))?,
+                            stability: r.stability,
+                            difficulty: r.difficulty,
+                            elapsed_days: r.elapsed_days,
+                            scheduled_days: r.scheduled_days,
+                            reps: r.reps,
+                            lapses: r.lapses,
+                            phase: phase(r.phase),
+                            last_review: time(r.last_review)?,
+                        },
+                        seen: r.seen,
+                        right: r.right,
+                        last_seen: time(r.last_review.wrapping_add(r.seen_after))?,
+                        last_right: r.last_right,
+                        last_answer: r.last_answer,
+                    };
+                    set.put(&r.question.into_id(), p);
+                }
             }
         }
+        Ok(set)
     }
 }
 
@@ -613,11 +763,26 @@ pub(crate) struct LogItemV1 {
     answer: String,
 }
 
-/// A learner's answers in one calendar month (UTC) (schema 2, tree `log`, key
-/// user · month), oldest first.
+/// One answer inside a [`LogChunkRecord`], version 2: as version 1, but the
+/// message id as a difference from the previous entry's (the first: from 0; one
+/// byte for consecutive messages in a chat) and the question as a [`QuestionRef`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct LogItemV2 {
+    after: u64,
+    chat: i64,
+    message_after: i32,
+    question: QuestionRef,
+    right: bool,
+    answer: String,
+}
+
+/// A learner's answers in one calendar month (UTC) (schema 2, tree `log_by_month`,
+/// key user · month), oldest first. Written as V2; V1 is still read, and rewritten
+/// as V2 when next written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum LogChunkRecord {
     V1(Vec<LogItemV1>),
+    V2(Vec<LogItemV2>),
 }
 
 /// The months since 0000-01 (proleptic Gregorian, UTC) that `at` falls in.
@@ -654,6 +819,7 @@ impl LogChunk {
     /// fall in that month.
     pub fn encode(&self, user: i64, month: i32) -> Vec<u8> {
         let mut prev = month_start_ms(month).unwrap_or(i64::MIN);
+        let mut prev_message = 0i32;
         let items = self
             .0
             .iter()
@@ -663,6 +829,32 @@ impl LogChunk {
                     at >= prev && month_of(e.at) == month,
                     "entry outside its chunk"
                 );
+                let after = at.wrapping_sub(prev) as u64;
+                prev = at;
+                let message_after = e.message.wrapping_sub(prev_message);
+                prev_message = e.message;
+                LogItemV2 {
+                    after,
+                    chat: e.chat.wrapping_sub(user),
+                    message_after,
+                    question: QuestionRef::new(&e.question),
+                    right: e.right,
+                    answer: e.answer.clone(),
+                }
+            })
+            .collect();
+        to_bytes(&LogChunkRecord::V2(items))
+    }
+
+    /// The version-1 encoding, as schema 2 first wrote it (for tests of old values).
+    #[cfg(test)]
+    pub(crate) fn encode_v1(&self, user: i64, month: i32) -> Vec<u8> {
+        let mut prev = month_start_ms(month).unwrap_or(i64::MIN);
+        let items = self
+            .0
+            .iter()
+            .map(|e| {
+                let at = ms(e.at);
                 let after = at.wrapping_sub(prev) as u64;
                 prev = at;
                 LogItemV1 {
@@ -678,20 +870,52 @@ impl LogChunk {
         to_bytes(&LogChunkRecord::V1(items))
     }
 
+    /// For a value of an older [`LogChunkRecord`] version: the same chunk encoded
+    /// as this build writes it. `None` if `bytes` is current or does not decode.
+    pub(crate) fn upgrade(user: i64, month: i32, bytes: &[u8]) -> Option<Vec<u8>> {
+        if bytes.first() == Some(&PACKED_CURRENT) {
+            return None;
+        }
+        let chunk = LogChunk::decode(user, month, bytes).ok()?;
+        let in_month = chunk.0.iter().all(|e| month_of(e.at) == month);
+        in_month.then(|| chunk.encode(user, month))
+    }
+
     pub fn decode(user: i64, month: i32, bytes: &[u8]) -> R<LogChunk> {
+        let start = month_start_ms(month)?;
+        let step = |at: i64, after: u64| {
+            at.checked_add_unsigned(after)
+                .ok_or_else(|| format!("log time overflows after {at}"))
+        };
         match from_bytes(bytes)? {
             LogChunkRecord::V1(items) => {
-                let mut at = month_start_ms(month)?;
+                let mut at = start;
                 let mut out = Vec::with_capacity(items.len());
                 for r in items {
-                    at = at
-                        .checked_add_unsigned(r.after)
-                        .ok_or_else(|| format!("log time overflows after {at}"))?;
+                    at = step(at, r.after)?;
                     out.push(LogItem {
                         at: time(at)?,
                         chat: r.chat.wrapping_add(user),
                         message: r.message,
                         question: r.question,
+                        right: r.right,
+                        answer: r.answer,
+                    });
+                }
+                Ok(LogChunk(out))
+            }
+            LogChunkRecord::V2(items) => {
+                let mut at = start;
+                let mut message = 0i32;
+                let mut out = Vec::with_capacity(items.len());
+                for r in items {
+                    at = step(at, r.after)?;
+                    message = message.wrapping_add(r.message_after);
+                    out.push(LogItem {
+                        at: time(at)?,
+                        chat: r.chat.wrapping_add(user),
+                        message,
+                        question: r.question.into_id(),
                         right: r.right,
                         answer: r.answer,
                     });
@@ -860,5 +1084,198 @@ impl Codec for ScoreValue {
                 },
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, TimeZone};
+
+    use super::*;
+
+    #[test]
+    fn question_ids_round_trip_exactly() {
+        for (id, short) in [
+            ("c1-q01", Some((1, 1))),
+            ("c8-q12", Some((8, 12))),
+            ("c12-q99", Some((12, 99))),
+            ("c255-q100", Some((255, 100))),
+            ("c0-q00", Some((0, 0))),
+            ("c1-q65535", Some((1, 65535))),
+            // Would not format back identically, or does not fit: kept as written.
+            ("c1-q1", None),
+            ("c1-q001", None),
+            ("c01-q01", None),
+            ("c300-q01", None),
+            ("c1-q65536", None),
+            ("c+1-q01", None),
+            ("c1-q+1", None),
+            ("c1-q", None),
+            ("c-q01", None),
+            ("c1-q01 ", None),
+            ("C1-q01", None),
+            ("c1-s01", None),
+            ("x", None),
+            ("", None),
+            ("c１-q01", None),
+            ("第1章-题01", None),
+        ] {
+            let r = QuestionRef::new(id);
+            match short {
+                Some((chapter, number)) => {
+                    assert_eq!(r, QuestionRef::Short { chapter, number }, "{id}")
+                }
+                None => assert_eq!(r, QuestionRef::Other(id.to_string()), "{id}"),
+            }
+            assert_eq!(r.id(), id);
+            let back: QuestionRef = from_bytes(&to_bytes(&r)).unwrap();
+            assert_eq!(back.into_id(), id);
+        }
+        // `c1-q1` and `c1-q01` are different questions and stay apart.
+        assert_ne!(QuestionRef::new("c1-q1"), QuestionRef::new("c1-q01"));
+        assert_eq!(to_bytes(&QuestionRef::new("c8-q12")).len(), 3);
+    }
+
+    fn t(ms: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(ms).unwrap()
+    }
+
+    fn progress(scheduled_days: i64, due_extra_ms: i64, answer: &str) -> Progress {
+        let last_review = t(1_780_000_000_123);
+        Progress {
+            memory: Memory {
+                due: last_review
+                    + TimeDelta::days(scheduled_days)
+                    + TimeDelta::milliseconds(due_extra_ms),
+                stability: 3.173_2,
+                difficulty: 5.281_1,
+                elapsed_days: 4,
+                scheduled_days,
+                reps: 3,
+                lapses: 1,
+                phase: Phase::Review,
+                last_review,
+            },
+            seen: 4,
+            right: 3,
+            last_seen: last_review,
+            last_right: true,
+            last_answer: answer.into(),
+        }
+    }
+
+    fn sample_set() -> ProgressSet {
+        let mut set = ProgressSet::default();
+        set.put("c1-q01", progress(12, 0, "B"));
+        set.put("c1-q1", progress(0, 600_000, "对"));
+        set.put("c1-q001", progress(-3, -5, "BD"));
+        // Scheduled days that do not match `due` at all (wrapping arithmetic).
+        let mut wild = progress(3, 0, "A");
+        wild.memory.scheduled_days = i64::MAX;
+        set.put("c300-q01", wild.clone());
+        wild.memory.scheduled_days = i64::MIN;
+        set.put("c255-q255", wild);
+        set.put("x", progress(1, 1, ""));
+        set.put("第1章-题01", progress(2, -86_400_000, "错"));
+        let mut odd = progress(7, 0, "C");
+        odd.memory.due = t(-30);
+        odd.last_seen = t(999_999);
+        set.put("c8-q12", odd);
+        set
+    }
+
+    fn sample_chunk(user: i64, month: i32) -> LogChunk {
+        let start = t(month_start_ms(month).unwrap());
+        let mut chunk = LogChunk::default();
+        for (i, (q, message)) in [
+            ("c1-q01", 1000),
+            ("c1-q1", 1001),
+            ("c1-q001", i32::MIN),
+            ("c300-q01", i32::MAX),
+            ("x", -5),
+            ("第1章-题01", 1002),
+            ("c8-q12", 1002),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            chunk.put(LogItem {
+                at: start + TimeDelta::hours(i as i64 * 30),
+                chat: if i % 2 == 0 { user } else { -1_001_234_567_890 },
+                message,
+                question: q.into(),
+                right: i % 3 == 0,
+                answer: "BD".into(),
+            });
+        }
+        chunk
+    }
+
+    #[test]
+    fn progress_sets_round_trip_and_old_versions_decode() {
+        let set = sample_set();
+        let v2 = set.encode();
+        assert_eq!(v2[0], 1, "written as version 2");
+        assert_eq!(ProgressSet::decode(&v2).unwrap(), set);
+        let v1 = set.encode_v1();
+        assert_eq!(v1[0], 0);
+        assert_eq!(ProgressSet::decode(&v1).unwrap(), set);
+        assert!(v2.len() < v1.len());
+        // Rewriting an old value gives the new form.
+        assert_eq!(ProgressSet::decode(&v1).unwrap().encode(), v2);
+        // Ids that only look alike stay apart, each with its own progress.
+        let back = ProgressSet::decode(&v2).unwrap();
+        assert_eq!(back.get("c1-q1"), set.get("c1-q1"));
+        assert_ne!(back.get("c1-q1"), back.get("c1-q01"));
+        assert_eq!(back.get("c1-q001").unwrap().last_answer, "BD");
+        assert_eq!(
+            back.into_vec()
+                .iter()
+                .map(|(q, _)| q.as_str())
+                .collect::<Vec<_>>(),
+            set.into_vec()
+                .iter()
+                .map(|(q, _)| q.as_str())
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn log_chunks_round_trip_and_old_versions_decode() {
+        let user = 7_000_000_001;
+        let month = month_of(Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap());
+        let chunk = sample_chunk(user, month);
+        let v2 = chunk.encode(user, month);
+        assert_eq!(v2[0], 1, "written as version 2");
+        assert_eq!(LogChunk::decode(user, month, &v2).unwrap(), chunk);
+        let v1 = chunk.encode_v1(user, month);
+        assert_eq!(v1[0], 0);
+        assert_eq!(LogChunk::decode(user, month, &v1).unwrap(), chunk);
+        assert_eq!(
+            LogChunk::decode(user, month, &v1)
+                .unwrap()
+                .encode(user, month),
+            v2
+        );
+        assert!(v2.len() < v1.len());
+        // A private chat's answer to the next message: time, chat, message delta,
+        // question, right, "B" — 4 + 1 + 1 + 3 + 1 + 2 bytes.
+        let mut two = LogChunk::default();
+        for k in 0..2 {
+            two.put(LogItem {
+                at: t(month_start_ms(month).unwrap()) + TimeDelta::days(3 + k),
+                chat: user,
+                message: 1234 + k as i32,
+                question: "c3-q07".into(),
+                right: true,
+                answer: "B".into(),
+            });
+        }
+        let one_more = two.encode(user, month).len();
+        two.0.pop();
+        assert_eq!(
+            one_more - two.encode(user, month).len(),
+            4 + 1 + 1 + 3 + 1 + 2
+        );
     }
 }

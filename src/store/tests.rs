@@ -1525,3 +1525,105 @@ fn a_damaged_schema_1_record_stops_the_migration_before_it_moves_anything() {
     assert_eq!(db.open_tree("progress").unwrap().len(), 1);
     assert!(db.open_tree(super::PROGRESS_TREE).unwrap().is_empty());
 }
+
+/// Packed records as the first schema-2 build wrote them (question ids as strings):
+/// still read, rewritten in the current form when next written, and copied in the
+/// current form by a backup.
+#[test]
+fn packed_records_of_the_first_version_still_read() {
+    let (dir, store) = tmp();
+    let user: i64 = 7_123_456_789;
+    let mut set = ProgressSet::default();
+    set.put("c1-q01", sample_progress());
+    set.put("c1-q1", sample_progress());
+    set.put("题-1", sample_progress());
+    let history = v1_history(100, user);
+    let mut chunks: std::collections::BTreeMap<i32, LogChunk> = Default::default();
+    for e in &history {
+        chunks.entry(month_of(e.at)).or_default().put(e.clone());
+    }
+    assert!(chunks.len() > 1);
+    let tr = store.trees();
+    tr.progress
+        .insert(keys::progress(user).build(), set.encode_v1())
+        .unwrap();
+    for (&month, chunk) in &chunks {
+        tr.log
+            .insert(
+                keys::log_chunk(user, month).build(),
+                chunk.encode_v1(user, month),
+            )
+            .unwrap();
+    }
+    let expect_progress: std::collections::HashMap<String, Progress> =
+        set.clone().into_vec().into_iter().collect();
+    assert_eq!(store.progress(user).unwrap(), expect_progress);
+    let log = store.log(user, t(-1)).unwrap();
+    assert_eq!(log.len(), history.len());
+    assert!(
+        log.iter()
+            .zip(&history)
+            .all(|(a, b)| a.at == b.at && a.question == b.question && a.right == b.right)
+    );
+    assert_eq!(store.log_items(user, None).unwrap(), history);
+
+    // A backup holds them in the current form; the restored copy reads the same.
+    let backup = dir.path().join("backup");
+    store.backup(&backup).unwrap();
+    let restored_path = dir.path().join("restored");
+    Store::restore(&backup, &restored_path).unwrap();
+    let restored = open(&restored_path);
+    assert_eq!(restored.progress(user).unwrap(), expect_progress);
+    assert_eq!(restored.log_items(user, None).unwrap(), history);
+    let first_bytes = |s: &Store| {
+        let tr = s.trees();
+        tr.progress
+            .iter()
+            .chain(tr.log.iter())
+            .map(|kv| kv.unwrap().1[0])
+            .collect::<Vec<u8>>()
+    };
+    assert!(first_bytes(&store).iter().all(|&b| b == 0));
+    assert_eq!(first_bytes(&restored), vec![1; 1 + chunks.len()]);
+    assert!(restored.tree_sizes().unwrap() != store.tree_sizes().unwrap());
+
+    // The next write of a learner's records writes the current form.
+    let learner = Learner::new(user, "Ada", t(0));
+    let extra = crate::store::LoggedAnswer {
+        at: history[0].at + chrono::TimeDelta::seconds(1),
+        chat: user,
+        message: 9,
+        question: "c1-q1".into(),
+        right: true,
+        answer: "B".into(),
+    };
+    let mut p = sample_progress();
+    p.seen = 99;
+    store
+        .import_history(&learner, &[("c2-q03".into(), p.clone())], &[extra])
+        .unwrap();
+    let read = store.progress(user).unwrap();
+    assert_eq!(read.len(), 4);
+    assert_eq!(read["c2-q03"], p);
+    assert_eq!(read["c1-q1"], expect_progress["c1-q1"]);
+    assert_eq!(
+        store.log_items(user, None).unwrap().len(),
+        history.len() + 1
+    );
+    let tr = store.trees();
+    assert_eq!(
+        tr.progress
+            .get(keys::progress(user).build())
+            .unwrap()
+            .unwrap()[0],
+        1
+    );
+    let first_month = *chunks.keys().next().unwrap();
+    assert_eq!(
+        tr.log
+            .get(keys::log_chunk(user, first_month).build())
+            .unwrap()
+            .unwrap()[0],
+        1
+    );
+}
