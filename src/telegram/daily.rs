@@ -27,7 +27,7 @@ use super::{App, SendFailure, classify, group};
 const CONCURRENCY: usize = 256;
 /// Jobs taken per wake. The sends of a wake overlap, and a wake waits for its last
 /// one: large enough that this pause is rare at a fan-out's rate.
-const BATCH: usize = 10_000;
+pub(crate) const BATCH: usize = 10_000;
 /// Daily questions claimed per flush. A crash skips the day of at most these many
 /// chats (claimed, not yet sent), in exchange for one fsync per chunk, not per send.
 const CLAIM_CHUNK: usize = 128;

@@ -42,6 +42,9 @@ use crate::lang::Lang;
 use crate::learn::{self, Presentation};
 use crate::store::{self, Card, Chat, ChatKind, Learner, Store};
 
+/// Due jobs the scheduler takes per wake (the fan-out benchmark measures this scan).
+pub const SCHEDULER_BATCH: usize = daily::BATCH;
+
 /// The bot as the dispatcher sees it: HTML by default.
 pub type Tg = DefaultParseMode<Bot>;
 /// The bot as the handlers use it: sends paced to Telegram's limits.

@@ -15,6 +15,7 @@ use crate::fake::{Fake, RateLimits, Setup};
 use crate::load::FIRST_LEARNER;
 use crate::proc::{Child, TempDir, copy_dir};
 use crate::report::{Table, median, ms, spread, thousands, verdict};
+use tutor::telegram::SCHEDULER_BATCH;
 
 pub struct Opts {
     pub chats: usize,
@@ -119,9 +120,9 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
     let again = store.due_jobs(Utc::now(), usize::MAX)?.len();
     let scan_warm = t.elapsed();
     let t = Instant::now();
-    let first_batch = store.due_jobs(Utc::now(), 1000)?.len();
+    let first_batch = store.due_jobs(Utc::now(), SCHEDULER_BATCH)?.len();
     let scan_batch = t.elapsed();
-    anyhow::ensure!(again == o.chats && first_batch == o.chats.min(1000));
+    anyhow::ensure!(again == o.chats && first_batch == o.chats.min(SCHEDULER_BATCH));
     drop(store);
 
     let configured = f64::from(limits.messages_per_sec_overall);
@@ -256,7 +257,10 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
         verdict(scan_warm < Duration::from_secs(1)),
     ]);
     t.row(vec![
-        "due_jobs: the scheduler's batch of 1,000".into(),
+        format!(
+            "due_jobs: the scheduler's batch of {}",
+            thousands(SCHEDULER_BATCH as u64)
+        ),
         format!("{:.2} ms", ms(scan_batch)),
         String::new(),
         String::new(),
