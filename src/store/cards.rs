@@ -257,6 +257,39 @@ impl Store {
         }
         Ok(outcome)
     }
+
+    /// [`Store::record_answer`] for answers that arrived together, in one transaction:
+    /// the outcomes are those of recording them one after another, in order (a second
+    /// answer to the same card by the same user is `AlreadyAnswered`). sled writes its
+    /// log out for every transaction, so this is what a burst of answers costs once.
+    pub fn record_answers(
+        &self,
+        bank: &Bank,
+        reqs: &[AnswerRequest],
+    ) -> Result<Vec<AnswerOutcome>, StoreError> {
+        let t: &Trees = self.trees();
+        let _gate = self.write_gate();
+        let outcomes = (
+            &t.cards,
+            &t.open_cards,
+            &t.progress,
+            &t.log,
+            &t.learners,
+            &t.scores,
+        )
+            .transaction(|(cards, open, progress, log, learners, scores)| {
+                reqs.iter()
+                    .map(|req| answer_tx(bank, req, cards, open, progress, log, learners, scores))
+                    .collect::<Result<Vec<_>, _>>()
+            })?;
+        if outcomes
+            .iter()
+            .any(|o| matches!(o, AnswerOutcome::Recorded { .. }))
+        {
+            self.wrote();
+        }
+        Ok(outcomes)
+    }
 }
 
 /// The body of [`Store::record_answer`]: pure apart from the transactional trees.

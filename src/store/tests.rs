@@ -525,6 +525,47 @@ fn group_card_stays_open_and_a_double_tap_counts_once() {
     assert_eq!(store.progress(1).unwrap()["c1-q03"].seen, 1);
 }
 
+#[test]
+fn answers_recorded_together_are_what_one_by_one_would_be() {
+    let bank = bank();
+    let (_dir, store) = tmp();
+    store.put_card(&card(&bank, 7, 1, "c1-q01", false)).unwrap();
+    store.put_card(&card(&bank, 8, 2, "c1-q01", false)).unwrap();
+    store
+        .put_card(&card(&bank, GROUP, 10, "c1-q03", true))
+        .unwrap();
+    let reqs = [
+        req(7, 1, 7, choice("B"), 1),
+        // A redelivery in the same batch counts once.
+        req(7, 1, 7, choice("B"), 1),
+        req(8, 2, 8, choice("A"), 1),
+        req(GROUP, 10, 1, Response::Judge(true), 2),
+        req(GROUP, 10, 2, Response::Judge(false), 3),
+        // A second tap of member 1, and a card that does not exist.
+        req(GROUP, 10, 1, Response::Judge(false), 4),
+        req(GROUP, 99, 1, Response::Judge(false), 4),
+    ];
+    let out = store.record_answers(&bank, &reqs).unwrap();
+    assert_eq!(out.len(), reqs.len());
+    recorded(out[0].clone());
+    assert!(matches!(out[1], AnswerOutcome::AlreadyAnswered { .. }));
+    recorded(out[2].clone());
+    let (_, first_points, _) = recorded(out[3].clone());
+    let (_, _, group_card) = recorded(out[4].clone());
+    assert_eq!(group_card.answers.len(), 2, "the second sees the first");
+    assert!(matches!(out[5], AnswerOutcome::AlreadyAnswered { .. }));
+    assert!(matches!(out[6], AnswerOutcome::NoSuchCard));
+    assert!(store.record_answers(&bank, &[]).unwrap().is_empty());
+
+    assert_eq!(store.log(7, t(0)).unwrap().len(), 1);
+    assert_eq!(store.progress(7).unwrap()["c1-q01"].seen, 1);
+    assert_eq!(store.log(8, t(0)).unwrap().len(), 1);
+    let scores = store.scores(GROUP).unwrap();
+    assert_eq!(scores.len(), 2);
+    let one = scores.iter().find(|s| s.0 == 1).unwrap();
+    assert_eq!((one.2.answered, one.2.total), (1, u64::from(first_points)));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_members_answer_one_card_at_once() {
     let bank = Arc::new(bank());

@@ -708,10 +708,9 @@ pub async fn submit(
         let _ = group::reveal(app, card.chat, card.message).await;
         return group::after_answer(app, card, AnswerOutcome::Closed, lang, callback).await;
     }
-    let outcome = app.store.record_answer(&app.bank, &req)?;
     // The answer (or the first delivery of a redelivered one) is on disk before the
-    // learner hears about it.
-    app.store.flush().await?;
+    // learner hears about it: the writer returns after its flush.
+    let outcome = app.answers.record(req).await?;
     if card.group {
         return group::after_answer(app, card, outcome, lang, callback).await;
     }

@@ -15,6 +15,7 @@ mod group;
 mod handlers;
 mod pace;
 pub mod render;
+mod writer;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -94,6 +95,8 @@ pub(crate) struct App {
     pub wake: Notify,
     /// (chat, user) → (is admin, when checked).
     admins: Mutex<HashMap<(i64, i64), (bool, Instant)>>,
+    /// Records answers, many to a transaction (group commit).
+    pub answers: writer::AnswerWriter,
     /// Group cards with a live-count edit task running, and each group's message budget.
     pending_edits: group::LiveEdits,
 }
@@ -282,9 +285,11 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
     info!(bot = %me.username(), "connected to the Bot API");
     register_commands(&bot).await;
 
+    let bank = Arc::new(cfg.bank);
     let app = Arc::new(App {
         bot: pace::Paced::new(bot.clone(), cfg.limits),
-        bank: Arc::new(cfg.bank),
+        answers: writer::AnswerWriter::spawn(store.clone(), bank.clone()),
+        bank,
         store: store.clone(),
         default_tz: cfg.default_tz,
         me,
