@@ -239,23 +239,8 @@ impl Store {
         bank: &Bank,
         req: &AnswerRequest,
     ) -> Result<AnswerOutcome, StoreError> {
-        let t: &Trees = self.trees();
-        let _gate = self.write_gate();
-        let outcome = (
-            &t.cards,
-            &t.open_cards,
-            &t.progress,
-            &t.log,
-            &t.learners,
-            &t.scores,
-        )
-            .transaction(|(cards, open, progress, log, learners, scores)| {
-                answer_tx(bank, req, cards, open, progress, log, learners, scores)
-            })?;
-        if matches!(outcome, AnswerOutcome::Recorded { .. }) {
-            self.wrote();
-        }
-        Ok(outcome)
+        let mut outcomes = self.record_answers(bank, std::slice::from_ref(req))?;
+        Ok(outcomes.remove(0))
     }
 
     /// [`Store::record_answer`] for answers that arrived together, in one transaction:

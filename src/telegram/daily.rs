@@ -11,6 +11,7 @@ use std::time::Duration;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use futures::StreamExt;
 use teloxide::RequestError;
 use teloxide::prelude::*;
@@ -131,6 +132,7 @@ enum Work {
 struct Claimed {
     chat: Chat,
     daily: Daily,
+    tz: Tz,
     day: NaiveDate,
     now: DateTime<Utc>,
 }
@@ -189,6 +191,7 @@ fn claim(app: &App, job: &Job) -> anyhow::Result<(Option<DateTime<Utc>>, Option<
     let claimed = won.then_some(Claimed {
         chat,
         daily,
+        tz,
         day,
         now,
     });
@@ -210,10 +213,10 @@ async fn deliver(app: &Arc<App>, claimed: Claimed) -> bool {
     let Claimed {
         chat,
         daily: d,
+        tz,
         day,
         now,
     } = claimed;
-    let tz = app.tz_of(&chat.tz);
     debug!(chat = chat.id, %day, "sending the daily question");
     let mut target = chat.id;
     let mut delay = Duration::from_secs(1);
