@@ -40,13 +40,16 @@ impl Store {
         let t = self.trees();
         let _gate = self.write_gate();
         let key = keys::card(card.chat, card.message).build();
-        if card.open {
-            t.open_cards.insert(key.clone(), &[][..])?;
-            t.cards.insert(key, card.encode())?;
-        } else {
-            t.cards.insert(key.clone(), card.encode())?;
-            t.open_cards.remove(key)?;
-        }
+        self.checked((|| {
+            if card.open {
+                t.open_cards.insert(key.clone(), &[][..])?;
+                t.cards.insert(key, card.encode())?;
+            } else {
+                t.cards.insert(key.clone(), card.encode())?;
+                t.open_cards.remove(key)?;
+            }
+            Ok(())
+        })())?;
         self.wrote();
         Ok(())
     }
@@ -144,7 +147,7 @@ impl Store {
         let key = keys::card(chat, message).build();
         let t = self.trees();
         let _gate = self.write_gate();
-        let (out, changed) = t.cards.transaction(|cards| {
+        let out = t.cards.transaction(|cards| {
             let Some(mut card) = tx_get::<Card>(cards, "cards", &key)? else {
                 return Ok((None, false));
             };
@@ -162,7 +165,8 @@ impl Store {
             }
             cards.insert(key.as_slice(), card.encode())?;
             Ok((Some((card, sel)), true))
-        })?;
+        });
+        let (out, changed) = self.checked(out.map_err(StoreError::from))?;
         if changed {
             self.wrote();
         }
@@ -185,7 +189,8 @@ impl Store {
             card.open = false;
             tx_put_card(cards, open, &card)?;
             Ok(Some(card))
-        })?;
+        });
+        let out = self.checked(out.map_err(StoreError::from))?;
         if out.is_some() {
             self.wrote();
         }
@@ -266,7 +271,8 @@ impl Store {
                 reqs.iter()
                     .map(|req| answer_tx(bank, req, cards, open, progress, log, learners, scores))
                     .collect::<Result<Vec<_>, _>>()
-            })?;
+            });
+        let outcomes = self.checked(outcomes.map_err(StoreError::from))?;
         if outcomes
             .iter()
             .any(|o| matches!(o, AnswerOutcome::Recorded { .. }))

@@ -17,6 +17,7 @@
 mod backup;
 mod bulk;
 mod cards;
+mod health;
 mod keys;
 mod model;
 mod privacy;
@@ -42,6 +43,7 @@ use crate::bank::Bank;
 use crate::learn::{self, LogEntry, MemberScore, Progress};
 
 pub use bulk::{LoggedAnswer, TreeSize};
+pub use health::Probe;
 pub use model::{
     AnswerOutcome, AnswerRequest, Card, CardAnswer, Chat, ChatKind, DEFAULT_TIME_LIMIT_SECS, Daily,
     Job, JobKind, Learner, Round,
@@ -189,6 +191,8 @@ struct Inner {
     /// The `written` value covered by the last completed flush.
     flushed: AtomicU64,
     flush_lock: tokio::sync::Mutex<()>,
+    /// Whether writes reach the disk (see [`Store::writable`]).
+    health: health::Health,
 }
 
 impl std::fmt::Debug for Store {
@@ -343,6 +347,7 @@ impl Store {
                 written: AtomicU64::new(0),
                 flushed: AtomicU64::new(0),
                 flush_lock: tokio::sync::Mutex::new(()),
+                health: Default::default(),
             }),
         };
         schema::check_and_migrate(&store, existed)?;
@@ -388,7 +393,7 @@ impl Store {
             return Ok(());
         }
         let upto = inner.written.load(Ordering::SeqCst);
-        inner.db.flush_async().await?;
+        self.checked(inner.db.flush_async().await.map_err(StoreError::from))?;
         inner.flushed.fetch_max(upto, Ordering::SeqCst);
         Ok(())
     }
@@ -397,7 +402,7 @@ impl Store {
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
         let inner = &self.inner;
         let upto = inner.written.load(Ordering::SeqCst);
-        inner.db.flush()?;
+        self.checked(inner.db.flush().map_err(StoreError::from))?;
         inner.flushed.fetch_max(upto, Ordering::SeqCst);
         Ok(())
     }
@@ -437,7 +442,10 @@ impl Store {
             // The gate covers only the swap: `f` may call back into the store.
             let swapped = {
                 let _gate = self.write_gate();
-                tree.compare_and_swap(key, old, Some(new.encode()))?
+                self.checked(
+                    tree.compare_and_swap(key, old, Some(new.encode()))
+                        .map_err(StoreError::from),
+                )?
             };
             if swapped.is_ok() {
                 self.wrote();

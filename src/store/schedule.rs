@@ -63,8 +63,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         let t = self.trees();
         let _gate = self.write_gate();
-        (&t.schedule, &t.schedule_by_chat)
-            .transaction(|(s, b)| tx_schedule(s, b, chat, kind, at))?;
+        let done = (&t.schedule, &t.schedule_by_chat)
+            .transaction(|(s, b)| tx_schedule(s, b, chat, kind, at));
+        self.checked(done.map_err(StoreError::from))?;
         self.wrote();
         Ok(())
     }
@@ -80,12 +81,13 @@ impl Store {
         }
         let t = self.trees();
         let _gate = self.write_gate();
-        (&t.schedule, &t.schedule_by_chat).transaction(|(s, b)| {
+        let done = (&t.schedule, &t.schedule_by_chat).transaction(|(s, b)| {
             for &(chat, kind, at) in jobs {
                 tx_schedule(s, b, chat, kind, at)?;
             }
             Ok(())
-        })?;
+        });
+        self.checked(done.map_err(StoreError::from))?;
         self.wrote();
         Ok(())
     }

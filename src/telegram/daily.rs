@@ -36,18 +36,62 @@ const CLAIM_CHUNK: usize = 128;
 const ATTEMPTS: u32 = 5;
 /// The longest sleep without looking at the index again.
 const MAX_SLEEP: Duration = Duration::from_secs(3600);
+/// The pause after a wake with failures: doubling from MIN to MAX.
+const MIN_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How often the scheduler looks again while the store cannot write.
+const OUTAGE_POLL: Duration = Duration::from_secs(1);
+
+/// Failures since the scheduler last looked (see `run`).
+static FAILURES: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a failure of a scheduled job (logged at debug: `run` logs the state).
+fn failed(e: &dyn std::fmt::Display) {
+    FAILURES.fetch_add(1, Ordering::SeqCst);
+    debug!(error = %e, "a scheduled job failed");
+}
 
 pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    // After a wake in which something failed, the next waits (doubling up to
+    // MAX_BACKOFF): a job whose rescheduling failed is still due, and must not be
+    // taken again at once. The state is logged when it changes, not per attempt.
+    let mut backoff = Duration::ZERO;
     loop {
         if *stop.borrow() {
             return;
+        }
+        let pause = if !app.store.writable() {
+            // Nothing goes out that could not be recorded; the watchdog wakes us.
+            Some(OUTAGE_POLL)
+        } else if FAILURES.swap(0, Ordering::SeqCst) > 0 {
+            if backoff.is_zero() {
+                warn!("scheduled jobs are failing; retrying with backoff");
+            }
+            backoff = (backoff * 2).clamp(MIN_BACKOFF, MAX_BACKOFF);
+            Some(backoff)
+        } else {
+            if !backoff.is_zero() {
+                info!("scheduled jobs run again");
+                backoff = Duration::ZERO;
+            }
+            None
+        };
+        if let Some(pause) = pause {
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = app.wake.notified() => {}
+                _ = stop.changed() => return,
+            }
+            if !app.store.writable() {
+                continue;
+            }
         }
         let now = Utc::now();
         let jobs = match app.store.due_jobs(now, BATCH) {
             Ok(j) => j,
             Err(e) => {
-                warn!(error = %e, "reading the schedule failed");
-                Vec::new()
+                failed(&e);
+                continue;
             }
         };
         if !jobs.is_empty() {
@@ -76,6 +120,8 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             if sent > 0 {
                 info!(count = sent, "daily questions sent");
             }
+            // Always yield between wakes, even when every job failed at once.
+            tokio::task::yield_now().await;
             continue;
         }
         let sleep = match app.store.next_job_time() {
@@ -106,12 +152,16 @@ async fn run_job(app: &Arc<App>, job: Job) {
         }
         JobKind::Reminder => reminder(app, job).await,
         JobKind::Close => {
-            let _ = app.store.schedule(job.chat, JobKind::Close, None);
+            if let Err(e) = app.store.schedule(job.chat, JobKind::Close, None) {
+                failed(&e);
+            }
             group::on_deadline(app, job.chat).await;
             Ok(())
         }
         JobKind::Reveal => {
-            let _ = app.store.schedule(job.chat, JobKind::Reveal, None);
+            if let Err(e) = app.store.schedule(job.chat, JobKind::Reveal, None) {
+                failed(&e);
+            }
             group::on_daily_reveal(app, job.chat).await;
             Ok(())
         }
@@ -158,12 +208,13 @@ async fn claim_chunk(app: &Arc<App>, jobs: Vec<Job>) -> Vec<Work> {
     }
     // One transaction for the chunk's new times.
     if let Err(e) = app.store.schedule_many(&next) {
-        warn!(error = %e, "rescheduling daily jobs failed");
+        failed(&e);
     }
     if !claimed.is_empty() {
         if let Err(e) = app.store.flush().await {
             // Not durable: not sent. The claims stand, so the day is skipped.
             warn!(error = %e, count = claimed.len(), "flushing daily claims failed; not sending them");
+            failed(&e);
             return work;
         }
         work.extend(claimed.into_iter().map(|c| Work::Daily(Box::new(c))));
@@ -198,14 +249,14 @@ fn claim(app: &App, job: &Job) -> anyhow::Result<(Option<DateTime<Utc>>, Option<
     Ok((Some(next), claimed))
 }
 
-/// Never leaves a failing job at the head of the index.
+/// Moves a failing job back by five minutes; when even that write fails, the job
+/// stays due and the scheduler's backoff keeps it from being taken again at once.
 fn retry_later(app: &App, job: &Job, e: &anyhow::Error) {
-    warn!(chat = job.chat, kind = ?job.kind, error = %e, "scheduled job failed");
-    let _ = app.store.schedule(
-        job.chat,
-        job.kind,
-        Some(Utc::now() + chrono::Duration::minutes(5)),
-    );
+    failed(e);
+    let later = Some(Utc::now() + chrono::Duration::minutes(5));
+    if app.store.schedule(job.chat, job.kind, later).is_ok() {
+        warn!(chat = job.chat, kind = ?job.kind, error = %e, "scheduled job failed; retrying in 5 minutes");
+    }
 }
 
 /// Sends a claimed daily question; `true` when it was delivered.

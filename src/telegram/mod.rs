@@ -13,6 +13,7 @@ pub mod commands;
 mod daily;
 mod group;
 mod handlers;
+mod outage;
 mod pace;
 pub mod render;
 mod writer;
@@ -34,7 +35,7 @@ use teloxide::types::{
     BotCommand, BotCommandScope, ChatId, InputFile, Me, Message, ParseMode, ReplyMarkup, UpdateKind,
 };
 use teloxide::{ApiError, RequestError};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tracing::{info, warn};
 
 use crate::bank::{Bank, Question};
@@ -263,6 +264,13 @@ fn at_handlers(upd: Update) -> Option<Dropped> {
 
 /// Starts the bot and runs until SIGINT or SIGTERM.
 pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
+    // One listener for SIGINT and SIGTERM for the whole run, before anything else: a
+    // signal is never lost between start-up steps.
+    let (term_tx, term_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        terminated().await;
+        let _ = term_tx.send(true);
+    });
     let store = Store::open(
         &cfg.db,
         store::Options {
@@ -277,7 +285,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
 
     let me = tokio::select! {
         me = get_me_with_retry(&bot) => me?,
-        _ = terminated() => {
+        _ = became_true(term_rx.clone()) => {
             info!("stopped before start-up finished");
             return Ok(());
         }
@@ -304,14 +312,24 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         .branch(Update::filter_message().branch(dropped()).endpoint(
             |app: Arc<App>, msg: Message| async move {
                 let chat = msg.chat.id.0;
+                let to = outage::Asker::of_message(&msg);
+                if !app.store.writable() {
+                    return outage::tell(&app, to).await;
+                }
                 let result = handlers::on_message(app.clone(), msg).await;
+                let result = outage::after(&app, to, result).await;
                 after_handler(&app, Some(chat), result)
             },
         ))
         .branch(Update::filter_callback_query().branch(dropped()).endpoint(
             |app: Arc<App>, q: teloxide::types::CallbackQuery| async move {
                 let chat = q.message.as_ref().map(|m| m.chat().id.0);
+                let to = outage::Asker::of_callback(&q);
+                if !app.store.writable() {
+                    return outage::tell(&app, to).await;
+                }
                 let result = handlers::on_callback(app.clone(), q).await;
+                let result = outage::after(&app, to, result).await;
                 after_handler(&app, chat, result)
             },
         ))
@@ -332,25 +350,95 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
             Box::pin(async move { warn!(error = %e, "handler failed") })
                 as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
         }))
-        .enable_ctrlc_handler()
         .build();
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(daily::run(app.clone(), stop_rx));
-    let shutdown = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        if let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            term.recv().await;
-            info!("SIGTERM: draining in-flight updates");
-            if let Ok(done) = shutdown.shutdown() {
-                done.await;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (fatal_tx, fatal_rx) = watch::channel(None::<String>);
+    let scheduler = tokio::spawn(daily::run(app.clone(), stop_rx.clone()));
+    let watchdog = tokio::spawn(outage::watchdog(app.clone(), stop_rx, fatal_tx));
+    // A signal, or a store that cannot recover, stops the dispatcher: it drains the
+    // updates in flight, for at most DRAIN_TIMEOUT.
+    let stopping = {
+        let (term, fatal) = (term_rx.clone(), fatal_rx.clone());
+        async move {
+            tokio::select! {
+                _ = became_true(term) => info!("signal: draining in-flight updates"),
+                _ = became_some(fatal) => {}
             }
         }
+    };
+    let shutdown = dispatcher.shutdown_token();
+    let stopper = tokio::spawn(async move {
+        stopping.await;
+        // The dispatcher may not be running yet (it refuses a shutdown while idle).
+        while shutdown.shutdown().is_err() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     });
+    let drain_limit = {
+        let (term, fatal) = (term_rx.clone(), fatal_rx.clone());
+        async move {
+            tokio::select! {
+                _ = became_true(term) => {}
+                _ = became_some(fatal) => {}
+            }
+            tokio::time::sleep(DRAIN_TIMEOUT).await;
+        }
+    };
+    tokio::select! {
+        done = dispatch(&mut dispatcher, &bot, cfg.webhook) => done?,
+        _ = drain_limit => warn!(
+            seconds = DRAIN_TIMEOUT.as_secs(),
+            "updates in flight did not finish in time; stopping without them"
+        ),
+    }
+    stopper.abort();
 
-    match cfg.webhook {
+    let _ = stop_tx.send(true);
+    let mut scheduler = scheduler;
+    if tokio::time::timeout(Duration::from_secs(5), &mut scheduler)
+        .await
+        .is_err()
+    {
+        // Its claimed days are skipped (at most once a day), never sent twice.
+        warn!("the scheduler did not stop in time");
+        scheduler.abort();
+    }
+    let _ = watchdog.await;
+    let flushed = store.flush().await;
+    if let Some(reason) = fatal_rx.borrow().clone() {
+        anyhow::bail!(reason);
+    }
+    flushed.context("flushing the database on the way out")?;
+    info!("stopped; the store is flushed");
+    Ok(())
+}
+
+/// How long a stop waits for the updates in flight (systemd's default stop timeout
+/// is 90 s; README's unit sets 30).
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Resolves once `rx` holds `true` (never, if its sender is gone first).
+async fn became_true(mut rx: watch::Receiver<bool>) {
+    if rx.wait_for(|v| *v).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Resolves once `rx` holds a value (never, if its sender is gone first).
+async fn became_some(mut rx: watch::Receiver<Option<String>>) {
+    if rx.wait_for(Option::is_some).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs the dispatcher on long polling or a webhook until it is shut down.
+async fn dispatch(
+    dispatcher: &mut Dispatcher<Tg, anyhow::Error, i64>,
+    bot: &Tg,
+    webhook: Option<Webhook>,
+) -> anyhow::Result<()> {
+    match webhook {
         None => {
             // teloxide's default backoff doubles up to 64 s between failed polls: after an
             // outage the bot would stay deaf for up to a minute. Retry every 4 s at most.
@@ -381,11 +469,6 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
                 .await
         }
     }
-
-    let _ = stop_tx.send(true);
-    let _ = scheduler.await;
-    store.flush().await?;
-    info!("stopped; the store is flushed");
     Ok(())
 }
 

@@ -10,5 +10,6 @@ mod faults;
 mod group;
 mod harness;
 mod hostile;
+mod outage;
 mod support;
 mod webhook;
