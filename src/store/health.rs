@@ -118,7 +118,11 @@ impl Store {
                 let health = &self.inner.health;
                 if health.failing.swap(false, Ordering::SeqCst) {
                     info!("database writes work again");
-                    health.cause.lock().unwrap_or_else(|p| p.into_inner()).take();
+                    health
+                        .cause
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .take();
                 }
                 Probe::Healthy
             }

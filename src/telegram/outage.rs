@@ -77,11 +77,7 @@ pub(crate) async fn tell(app: &App, to: Asker) -> anyhow::Result<()> {
 
 /// A handler that failed on a store write has not told its sender anything true:
 /// tell them now (the error is still logged by the dispatcher).
-pub(crate) async fn after(
-    app: &App,
-    to: Asker,
-    result: anyhow::Result<()>,
-) -> anyhow::Result<()> {
+pub(crate) async fn after(app: &App, to: Asker, result: anyhow::Result<()>) -> anyhow::Result<()> {
     if let Err(e) = &result
         && (!app.store.writable()
             || e.downcast_ref::<StoreError>()

@@ -74,7 +74,11 @@ async fn until_cant_save(app: &TestApp, u: i64) {
         if said.is_some() {
             return;
         }
-        assert!(Instant::now() < deadline, "never said it can't save\n{}", app.output());
+        assert!(
+            Instant::now() < deadline,
+            "never said it can't save\n{}",
+            app.output()
+        );
     }
 }
 
@@ -84,7 +88,12 @@ fn cpu_seconds(pid: u32) -> f64 {
     let fields: Vec<&str> = stat
         .rsplit_once(')')
         .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // After the command name: state is field 0, utime 11, stime 12.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -118,12 +127,23 @@ async fn outage_is_calm(app: &mut TestApp, u: i64, daily_due: chrono::DateTime<U
         .into_iter()
         .filter(|s| s.seq >= mark && !s.buttons().is_empty())
         .count();
-    assert_eq!(cards, 0, "no card while nothing can be recorded\n{}", app.output());
+    assert_eq!(
+        cards,
+        0,
+        "no card while nothing can be recorded\n{}",
+        app.output()
+    );
     let cpu = cpu_seconds(app.pid()) - cpu_before;
     let elapsed = wait.as_secs_f64();
-    assert!(cpu < elapsed * 0.3, "{cpu:.1} s of CPU in {elapsed:.0} s: spinning");
+    assert!(
+        cpu < elapsed * 0.3,
+        "{cpu:.1} s of CPU in {elapsed:.0} s: spinning"
+    );
     let logged = app.stderr().matches("scheduled job").count() - logged_before;
-    assert!(logged <= 3, "{logged} scheduler log lines during the outage");
+    assert!(
+        logged <= 3,
+        "{logged} scheduler log lines during the outage"
+    );
     assert!(app.is_running(), "the bot died\n{}", app.output());
 }
 
@@ -207,7 +227,12 @@ async fn a_full_disk_is_an_outage_the_bot_survives() {
 
     std::fs::remove_file(&filler).unwrap();
     resumes(&mut app, u).await;
-    assert_eq!(stop_and_count(&mut app, &db, u).await, 2, "{}", app.output());
+    assert_eq!(
+        stop_and_count(&mut app, &db, u).await,
+        2,
+        "{}",
+        app.output()
+    );
     app.assert_no_token_leak();
 }
 
@@ -239,5 +264,10 @@ async fn an_immutable_data_file_is_an_outage_the_bot_survives() {
     outage_is_calm(&mut app, u, due).await;
     drop(guard);
     resumes(&mut app, u).await;
-    assert_eq!(stop_and_count(&mut app, &db, u).await, 2, "{}", app.output());
+    assert_eq!(
+        stop_and_count(&mut app, &db, u).await,
+        2,
+        "{}",
+        app.output()
+    );
 }
