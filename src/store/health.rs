@@ -15,7 +15,6 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing::{error, info};
@@ -26,8 +25,6 @@ use super::{Store, StoreError};
 #[derive(Default)]
 pub(super) struct Health {
     failing: AtomicBool,
-    /// The first error of the current outage (for the probe's report).
-    cause: Mutex<Option<String>>,
 }
 
 /// What a [`Store::probe`] found.
@@ -79,18 +76,7 @@ impl Store {
         let health = &self.inner.health;
         if !health.failing.swap(true, Ordering::SeqCst) {
             error!(error = %e, "database writes are failing: not starting new work until they work again");
-            *health.cause.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
         }
-    }
-
-    /// The first error of the current outage, if writes are failing.
-    pub fn outage_cause(&self) -> Option<String> {
-        self.inner
-            .health
-            .cause
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
     }
 
     /// Tries a small write and flush. Ends the outage when it works; otherwise tells
@@ -115,14 +101,8 @@ impl Store {
         };
         match result {
             Ok(()) => {
-                let health = &self.inner.health;
-                if health.failing.swap(false, Ordering::SeqCst) {
+                if self.inner.health.failing.swap(false, Ordering::SeqCst) {
                     info!("database writes work again");
-                    health
-                        .cause
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .take();
                 }
                 Probe::Healthy
             }

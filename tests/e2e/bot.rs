@@ -12,6 +12,21 @@ pub fn bank_dir() -> String {
     format!("{}/tests/fixtures/e2e", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `tutor run --db <db> --content <e2e bank>`, for a database outside the harness's
+/// temp dir.
+pub fn builder_on(db: &std::path::Path) -> crate::support::app::TestAppBuilder {
+    TestApp::builder().program(
+        crate::support::app::TUTOR_BIN,
+        vec![
+            "run".into(),
+            "--db".into(),
+            db.to_string_lossy().into_owned(),
+            "--content".into(),
+            bank_dir(),
+        ],
+    )
+}
+
 pub async fn spawn() -> TestApp {
     TestApp::builder()
         .arg("--content")

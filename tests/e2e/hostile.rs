@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 
 use crate::bot::{T, bank_dir, card_after, data, spawn, stats, toast_after, verdict_after};
 use crate::faults::{eventually, is_card, parse_stats};
-use crate::support::app::TUTOR_BIN;
 use crate::support::{FakeApi, Sent, TEST_TOKEN, TestApp, run_tutor, tg};
 
 /// The callback data that answers `card` rightly (`right`) or wrongly, in order: one
@@ -651,20 +650,7 @@ async fn a_malformed_content_directory_is_a_clear_error() {
 
 /// Runs `tutor run --db db` against a new fake until it polls (`Ok`) or exits (`Err`).
 async fn start_on(db: &Path) -> Result<TestApp, (Option<i32>, String)> {
-    let mut app = TestApp::builder()
-        .program(
-            TUTOR_BIN,
-            vec![
-                "run".into(),
-                "--db".into(),
-                db.to_string_lossy().into_owned(),
-                "--content".into(),
-                bank_dir(),
-            ],
-        )
-        .no_wait()
-        .spawn()
-        .await;
+    let mut app = crate::bot::builder_on(db).no_wait().spawn().await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if app.fake.find(|r| r.method == "getupdates").is_some() {

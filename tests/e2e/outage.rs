@@ -13,28 +13,15 @@ use std::time::{Duration, Instant};
 
 use chrono::{Timelike, Utc};
 
-use crate::bot::{T, bank_dir, card_after, data, verdict_after};
+use crate::bot::{T, builder_on, card_after, data, verdict_after};
 use crate::faults::eventually;
 use crate::support::TestApp;
-use crate::support::app::TUTOR_BIN;
 
 const CANT_SAVE: &str = "暂时无法保存";
 
 /// Starts the bot on `db` (a path outside the harness's temp dir).
 async fn spawn_on(db: &Path) -> TestApp {
-    TestApp::builder()
-        .program(
-            TUTOR_BIN,
-            vec![
-                "run".into(),
-                "--db".into(),
-                db.to_string_lossy().into_owned(),
-                "--content".into(),
-                bank_dir(),
-            ],
-        )
-        .spawn()
-        .await
+    builder_on(db).spawn().await
 }
 
 /// One question answered through its buttons (the first option; for a multiple
