@@ -1,7 +1,10 @@
-//! Structured logs on stderr, with the bot token scrubbed from every line.
+//! Structured logs on stderr, with the bot token and raw API bodies scrubbed from
+//! every line.
 //!
 //! teloxide already redacts the token in its errors; this is the second line of
 //! defence for anything else (a dependency logging a request URL at debug level).
+//! teloxide's `InvalidJson` error quotes the body it could not parse (`raw: "…"`),
+//! which may hold message texts and names: the quote is cut from every line.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -64,9 +67,10 @@ impl Write for RedactingWriter {
 impl Drop for RedactingWriter {
     fn drop(&mut self) {
         let text = String::from_utf8_lossy(&self.buf);
+        let text = omit_raw_bodies(&text);
         let text = match &self.secret {
             Some(s) => redact(&text, s),
-            None => text.into_owned(),
+            None => text,
         };
         let _ = io::stderr().lock().write_all(text.as_bytes());
     }
@@ -83,6 +87,31 @@ pub fn redact(text: &str, secret: &str) -> String {
     out
 }
 
+/// Replaces each `raw: "<Rust string literal>"` with `raw: [N bytes omitted]`.
+pub fn omit_raw_bodies(text: &str) -> String {
+    const MARK: &str = "raw: \"";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at]);
+        let body = &rest[at + MARK.len()..];
+        // The literal ends at the first quote not escaped by a backslash.
+        let mut escaped = false;
+        let end = body
+            .char_indices()
+            .find(|&(_, c)| {
+                let end = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                end
+            })
+            .map_or(body.len(), |(i, _)| i);
+        out.push_str(&format!("raw: [{end} bytes omitted]"));
+        rest = body.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +125,30 @@ mod tests {
         );
         assert_eq!(redact("key abcdefghijklmnop", t), "key [redacted]");
         assert_eq!(redact("nothing here", t), "nothing here");
+    }
+
+    #[test]
+    fn raw_bodies_quoted_by_teloxide_are_cut() {
+        for (line, want) in [
+            (
+                r#"error: parsing JSON: EOF (raw: "<html>secret \"q\" 502</html>") at x"#,
+                "error: parsing JSON: EOF (raw: [29 bytes omitted]) at x",
+            ),
+            (
+                r#"InvalidJson { source: E, raw: "{\"text\":\"secret\"}" } and raw: "" end"#,
+                "InvalidJson { source: E, raw: [21 bytes omitted] } and raw: [0 bytes omitted] end",
+            ),
+            (
+                r#"cut raw: "secret to the end"#,
+                "cut raw: [17 bytes omitted]",
+            ),
+            (
+                r#"raw: "ends in a backslash \\" tail"#,
+                "raw: [22 bytes omitted] tail",
+            ),
+            ("nothing raw here", "nothing raw here"),
+        ] {
+            assert_eq!(omit_raw_bodies(line), want, "{line}");
+        }
     }
 }

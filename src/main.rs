@@ -97,6 +97,15 @@ struct RunArgs {
     /// sled's cache size in MiB.
     #[arg(long, env = "TUTOR_CACHE_MB", default_value_t = 64)]
     cache_mb: u64,
+    /// Test seam: run as if the clock were this many seconds ahead (negative: behind).
+    #[arg(
+        long,
+        env = "TUTOR_CLOCK_OFFSET",
+        hide = true,
+        default_value_t = 0,
+        allow_hyphen_values = true
+    )]
+    clock_offset: i64,
 }
 
 fn main() -> ExitCode {
@@ -130,7 +139,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Backup { db, out } => {
-            let result = tutor::store::Store::open(&db, Default::default())
+            let result = tutor::store::Store::open_existing(&db, Default::default())
                 .and_then(|store| store.backup(&out));
             match result {
                 Ok(()) => {
@@ -270,6 +279,7 @@ fn run(args: RunArgs) -> ExitCode {
         webhook,
         cache_bytes: args.cache_mb.max(1) * 1024 * 1024,
         limits: Default::default(),
+        clock_offset: chrono::TimeDelta::try_seconds(args.clock_offset).unwrap_or_default(),
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

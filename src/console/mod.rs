@@ -92,7 +92,7 @@ pub fn play(bank: Bank, opts: PlayOptions) -> anyhow::Result<()> {
         input::Inputs::start().map_err(|e| anyhow!("无法读取输入或安装 Ctrl-C 处理：{e}"))?;
     let mut session = Session::new(setup, stdout.lock());
     let result = session.run(&mut || inputs.next());
-    let flushed = store.flush_blocking();
+    let flushed = store.flush_blocking().and_then(|()| store.seal());
     result?;
     flushed.map_err(|e| anyhow!("保存进度失败：{e}"))?;
     Ok(())

@@ -60,6 +60,25 @@ fn first_instant_at_or_after(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
     DateTime::from_timestamp(hi, 0).unwrap_or(base)
 }
 
+/// How far ahead of `now` anything the bot plans can lie: the day after tomorrow's
+/// send (a zone change can move "today" by a day) is under three days away, a
+/// reminder or reveal under two, a group card's deadline hours. A time or day
+/// further ahead was written while the clock ran fast, and is planned again from now.
+pub const PLANNING_HORIZON: TimeDelta = TimeDelta::days(3);
+
+/// Whether `at` lies beyond the [`PLANNING_HORIZON`] from `now`: the mark of a clock
+/// that jumped forward and was set right.
+pub fn beyond_horizon(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now.checked_add_signed(PLANNING_HORIZON)
+        .is_some_and(|limit| at > limit)
+}
+
+/// Whether local `day` lies after tomorrow of `today`: no zone change explains it, a
+/// clock that ran fast does.
+pub fn day_beyond_tomorrow(day: NaiveDate, today: NaiveDate) -> bool {
+    day.signed_duration_since(today).num_days() > 1
+}
+
 /// What to do about a chat's daily question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DailyAction {
@@ -80,9 +99,10 @@ pub enum DailyAction {
 ///   days of downtime the missed days are skipped and only today's is sent).
 /// - Else: wait until today's time.
 ///
-/// A `last_sent` after today (a clock or time-zone change) counts as sent today, and
-/// the next question is for the day after `last_sent`: a chat never gets two daily
-/// questions for the same date.
+/// A `last_sent` of tomorrow (a time-zone change) counts as sent today, and the next
+/// question is for the day after `last_sent`: a chat never gets two daily questions
+/// for the same date. A `last_sent` further ahead was claimed while the clock ran
+/// fast: it is ignored, so a corrected clock does not silence the chat until then.
 pub fn daily_action(
     time: NaiveTime,
     tz: Tz,
@@ -90,6 +110,7 @@ pub fn daily_action(
     now: DateTime<Utc>,
 ) -> DailyAction {
     let today = local_day(now, tz);
+    let last_sent = last_sent.filter(|&sent| !day_beyond_tomorrow(sent, today));
     if let Some(sent) = last_sent.filter(|&sent| sent >= today) {
         return DailyAction::WaitUntil(match sent.succ_opt() {
             Some(next) => send_instant(next, time, tz),
@@ -316,12 +337,28 @@ mod tests {
                 wait("2026-03-10 01:00"),
             ),
             (
-                "last sent in the future",
+                "last sent tomorrow (a zone change): the day after",
+                "09:00",
+                sh,
+                Some("2026-03-11"),
+                "2026-03-10 02:00",
+                wait("2026-03-12 01:00"),
+            ),
+            (
+                "last sent further ahead (the clock ran fast): ignored",
                 "09:00",
                 sh,
                 Some("2026-03-12"),
                 "2026-03-10 02:00",
-                wait("2026-03-13 01:00"),
+                send("2026-03-10"),
+            ),
+            (
+                "last sent a month ahead, before today's time",
+                "09:00",
+                sh,
+                Some("2026-04-10"),
+                "2026-03-10 00:30",
+                wait("2026-03-10 01:00"),
             ),
             // New York 08:00.
             (
@@ -484,6 +521,37 @@ mod tests {
         for (name, time, tz, last, now, want) in cases {
             let got = daily_action(t(time), tz, last.map(d), utc(now));
             assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_planning_horizon_table() {
+        let now = utc("2026-03-10 12:00");
+        for (at, beyond) in [
+            ("2026-03-10 12:00", false),
+            ("2026-03-12 23:59", false),
+            ("2026-03-13 12:00", false),
+            ("2026-03-13 12:01", true),
+            ("2026-04-10 12:00", true),
+            ("2020-01-01 00:00", false),
+        ] {
+            assert_eq!(beyond_horizon(utc(at), now), beyond, "{at}");
+        }
+        assert!(!beyond_horizon(
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::<Utc>::MAX_UTC
+        ));
+        for (day, beyond) in [
+            ("2026-03-09", false),
+            ("2026-03-10", false),
+            ("2026-03-11", false),
+            ("2026-03-12", true),
+        ] {
+            assert_eq!(
+                day_beyond_tomorrow(d(day), d("2026-03-10")),
+                beyond,
+                "{day}"
+            );
         }
     }
 

@@ -59,8 +59,10 @@ fn repair_available(s: &Streak, day: NaiveDate) -> bool {
 
 /// Records a graded answer on local `day`.
 ///
-/// A day before `last_day` (a clock or time-zone change) changes nothing and is
-/// reported as [`StreakChange::SameDay`].
+/// A day just before `last_day` (a time-zone change) changes nothing and is reported
+/// as [`StreakChange::SameDay`]. A `last_day` more than a day ahead was recorded while
+/// the clock ran fast: the learner is not to blame, so `day` extends the streak as if
+/// that day had been yesterday.
 pub fn record_day(s: &Streak, day: NaiveDate) -> (Streak, StreakChange) {
     let Some(last) = s.last_day else {
         let next = Streak {
@@ -71,7 +73,10 @@ pub fn record_day(s: &Streak, day: NaiveDate) -> (Streak, StreakChange) {
         };
         return (next, StreakChange::Started);
     };
-    let gap = day.signed_duration_since(last).num_days();
+    let gap = match day.signed_duration_since(last).num_days() {
+        ..-1 => 1,
+        gap => gap,
+    };
     let (current, last_repair, change) = match gap {
         ..=0 => return (s.clone(), StreakChange::SameDay),
         1 => (
@@ -175,8 +180,22 @@ mod tests {
                 Started,
             ),
             (s5.clone(), "2026-03-10", s5.clone(), SameDay),
-            // A day in the past changes nothing.
-            (s5.clone(), "2026-03-01", s5.clone(), SameDay),
+            // The day before (a zone change) changes nothing.
+            (s5.clone(), "2026-03-09", s5.clone(), SameDay),
+            // A last day further ahead was counted while the clock ran fast: today
+            // extends the streak as if it had been yesterday.
+            (
+                s5.clone(),
+                "2026-03-08",
+                streak(6, 9, "2026-03-08", None),
+                Extended,
+            ),
+            (
+                s5.clone(),
+                "2026-02-08",
+                streak(6, 9, "2026-02-08", None),
+                Extended,
+            ),
             (
                 s5.clone(),
                 "2026-03-11",
@@ -265,7 +284,7 @@ mod tests {
             last_repair: None,
         };
         assert_eq!(record_day(&end, NaiveDate::MAX).1, SameDay);
-        assert_eq!(record_day(&end, NaiveDate::MIN).1, SameDay);
+        assert_eq!(record_day(&end, NaiveDate::MIN).1, Extended);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::records::{LogChunk, ProgressSet};
 use super::schema::{SCHEMA_KEY, SCHEMA_VERSION};
 use super::{
     LOG_TREE, PROGRESS_TREE, Store, StoreError, chunk_key, create_private_dir, has_sled_files,
-    open_sled,
+    open_sled, seal,
 };
 
 /// The page cache of a database opened only to copy it.
@@ -98,7 +98,8 @@ fn fill_fresh_dir(
 
 impl Store {
     /// Writes a consistent snapshot of the database to `out`, a new sled database
-    /// directory (which must be missing or empty). Writers wait while it runs.
+    /// directory (which must be missing or empty), sealed (see `seal`) so that a
+    /// restore can tell whether it changed since. Writers wait while it runs.
     pub fn backup(&self, out: &Path) -> Result<(), StoreError> {
         ensure_empty_or_missing(out)?;
         if out == self.path() {
@@ -107,13 +108,16 @@ impl Store {
         let _x = self.exclusive();
         fill_fresh_dir(out, || {
             let dst = open_sled(out, COPY_CACHE_BYTES)?;
-            copy_db(&self.inner.db, &dst)
+            copy_db(&self.inner.db, &dst)?;
+            seal::write(out, &dst)
         })
     }
 
     /// Restores the backup at `from` into `db`, which must be missing or empty.
-    /// The backup is checked first (a tutor database, not from a newer tutor); an
-    /// older one is migrated the next time it is opened.
+    /// The backup is only read: sled writes to the files it opens, so it opens a copy
+    /// (beside `db`, removed afterwards). The copy is checked first (a tutor database,
+    /// not from a newer tutor, unchanged since its seal); an older one is migrated the
+    /// next time it is opened. The restored database is sealed like a backup.
     pub fn restore(from: &Path, db: &Path) -> Result<(), StoreError> {
         ensure_empty_or_missing(db)?;
         if !from.is_dir() || !has_sled_files(from) {
@@ -122,7 +126,23 @@ impl Store {
                 from.display()
             )));
         }
-        let src = open_sled(from, COPY_CACHE_BYTES)?;
+        let staging = Staging::beside(db)?;
+        copy_files(from, &staging.0).map_err(|e| StoreError::Path {
+            path: from.to_path_buf(),
+            msg: format!("cannot read the backup: {e}"),
+        })?;
+        let src = open_sled(&staging.0, COPY_CACHE_BYTES)?;
+        seal::check_and_break(&staging.0, &src).map_err(|e| match e {
+            StoreError::Corrupt(msg) => StoreError::Corrupt(format!(
+                "the backup {}: {}",
+                from.display(),
+                msg.replace(
+                    &staging.0.display().to_string(),
+                    &from.display().to_string()
+                )
+            )),
+            other => other,
+        })?;
         let not_tutor = || {
             StoreError::Corrupt(format!(
                 "{} has no tutor schema version: not a tutor backup, or damaged",
@@ -146,7 +166,49 @@ impl Store {
         }
         fill_fresh_dir(db, || {
             let dst = open_sled(db, COPY_CACHE_BYTES)?;
-            copy_db(&src, &dst)
+            copy_db(&src, &dst)?;
+            seal::write(db, &dst)
         })
     }
+}
+
+/// A scratch directory beside a path, removed when dropped.
+struct Staging(std::path::PathBuf);
+
+impl Staging {
+    fn beside(path: &Path) -> Result<Staging, StoreError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "db".into());
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join(format!(".{name}.restoring-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        create_private_dir(&dir)?;
+        Ok(Staging(dir))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copies the files of directory `from` into `to`, recursively.
+fn copy_files(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            fs::create_dir_all(&target)?;
+            copy_files(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }

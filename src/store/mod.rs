@@ -24,6 +24,7 @@ mod privacy;
 mod records;
 mod schedule;
 mod schema;
+mod seal;
 #[cfg(test)]
 mod tests;
 
@@ -83,6 +84,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{} exists and is not empty; refusing to overwrite it", .0.display())]
     NotEmpty(PathBuf),
+    /// A problem with a path itself (missing, not a directory, no permission).
+    #[error("{}: {msg}", path.display())]
+    Path { path: PathBuf, msg: String },
     #[error("database I/O error: {0}")]
     Io(#[from] std::io::Error),
     #[error("database error: {0}")]
@@ -205,24 +209,40 @@ impl std::fmt::Debug for Store {
 
 /// Creates `path` (and its parents) with the leaf directory private to the owner.
 fn create_private_dir(path: &Path) -> Result<(), StoreError> {
+    let at = |path: &Path, what: &str| {
+        let path = path.to_path_buf();
+        let what = what.to_owned();
+        move |e: std::io::Error| StoreError::Path {
+            path,
+            msg: format!("{what}: {e}"),
+        }
+    };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent)?;
+        fs::create_dir_all(parent).map_err(at(parent, "cannot create the directory"))?;
     }
     match fs::DirBuilder::new().mode(0o700).create(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => {
-            let mode = fs::metadata(path)?.permissions().mode();
+            let mode = fs::metadata(path)
+                .map_err(at(path, "cannot read the directory"))?
+                .permissions()
+                .mode();
             if mode & 0o077 != 0 {
                 tracing::warn!(
                     "database directory {} was readable by others (mode {:o}); making it private",
                     path.display(),
                     mode & 0o777
                 );
-                fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
+                fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+                    .map_err(at(path, "cannot make the directory private"))?;
             }
             Ok(())
         }
-        Err(e) => Err(e.into()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(StoreError::Path {
+            path: path.to_path_buf(),
+            msg: "is a file, not a database directory".into(),
+        }),
+        Err(e) => Err(at(path, "cannot create the database directory")(e)),
     }
 }
 
@@ -257,6 +277,10 @@ fn open_sled_once(path: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError>
             "sled cannot open {}: {msg}",
             path.display()
         ))),
+        Ok(Err(sled::Error::Io(e))) => Err(StoreError::Path {
+            path: path.to_path_buf(),
+            msg: format!("cannot open the database: {e}"),
+        }),
         Ok(Err(e)) => Err(e.into()),
         Err(panic) => {
             let msg = panic
@@ -337,6 +361,10 @@ impl Store {
         if existed && !db.tree_names().iter().any(|n| n.as_ref() == b"meta") {
             return Err(schema::no_schema(path));
         }
+        // Changed since its last clean shutdown (a flipped bit, a cut file): refused.
+        if existed {
+            seal::check_and_break(path, &db)?;
+        }
         let t = Trees::open(&db)?;
         let store = Store {
             inner: Arc::new(Inner {
@@ -352,6 +380,35 @@ impl Store {
         };
         schema::check_and_migrate(&store, existed)?;
         Ok(store)
+    }
+
+    /// Opens a database that must already exist: a missing or empty `path` is an
+    /// error, not a new database (for commands that read one, such as `backup`).
+    pub fn open_existing(path: &Path, opts: Options) -> Result<Store, StoreError> {
+        let problem = if !path.exists() {
+            Some("does not exist")
+        } else if !path.is_dir() {
+            Some("is a file, not a database directory")
+        } else if !has_sled_files(path) {
+            Some("holds no database")
+        } else {
+            None
+        };
+        if let Some(msg) = problem {
+            return Err(StoreError::Path {
+                path: path.to_path_buf(),
+                msg: msg.into(),
+            });
+        }
+        Store::open(path, opts)
+    }
+
+    /// Flushes and seals the database at a clean shutdown (see `seal`): the next open
+    /// refuses it if it changed while closed. Call when no more writes will come.
+    pub fn seal(&self) -> Result<(), StoreError> {
+        let _x = self.exclusive();
+        self.checked(self.inner.db.flush().map_err(StoreError::from))?;
+        seal::write(self.path(), &self.inner.db)
     }
 
     /// The database directory.

@@ -116,6 +116,22 @@ impl Store {
         Ok(out)
     }
 
+    /// Jobs scheduled after `after`, latest first, at most `limit` (the scheduler
+    /// looks here for times set while the clock ran fast).
+    pub fn jobs_after(&self, after: DateTime<Utc>, limit: usize) -> Result<Vec<Job>, StoreError> {
+        let start = keys::Key::new()
+            .time(after)
+            .i64(i64::MAX)
+            .u8(u8::MAX)
+            .build();
+        let mut out = Vec::new();
+        for kv in self.trees().schedule.range(start..).rev().take(limit) {
+            let (k, _) = kv?;
+            out.push(decode_job(&k)?);
+        }
+        Ok(out)
+    }
+
     /// The time of the earliest scheduled job.
     pub fn next_job_time(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         match self.trees().schedule.first()? {

@@ -1280,6 +1280,117 @@ fn backup_and_restore_round_trip() {
     ));
 }
 
+/// Every file under `dir` with its bytes, for "nothing changed" checks.
+fn tree_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(tree_bytes(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_backup_needs_a_database_and_a_restore_only_reads_it() {
+    let bank = bank();
+    let dir = tempfile::tempdir().unwrap();
+    // A mistyped or empty source is an error naming it, and creates nothing.
+    for (name, make) in [("missing", false), ("empty", true)] {
+        let src = dir.path().join(name);
+        if make {
+            std::fs::create_dir(&src).unwrap();
+        }
+        let e = Store::open_existing(&src, Options::default()).unwrap_err();
+        assert!(e.to_string().contains(name), "{e}");
+        assert!(!has_sled_files(&src), "{name}: a database was created");
+    }
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let e = Store::open_existing(&file, Options::default()).unwrap_err();
+    assert!(e.to_string().contains("is a file"), "{e}");
+
+    let (path, snap) = (dir.path().join("db"), dir.path().join("snap"));
+    let store = open(&path);
+    store.put_card(&card(&bank, 5, 1, "c1-q03", false)).unwrap();
+    recorded(
+        store
+            .record_answer(&bank, &req(5, 1, 5, Response::Judge(true), 1))
+            .unwrap(),
+    );
+    store.backup(&snap).unwrap();
+    drop(store);
+    // A read-only backup restores, and is byte for byte as it was.
+    let before = tree_bytes(&snap);
+    let read_only = |dir: &Path, on: bool| {
+        for (p, _) in tree_bytes(dir) {
+            let mut perm = std::fs::metadata(&p).unwrap().permissions();
+            perm.set_readonly(on);
+            std::fs::set_permissions(&p, perm).unwrap();
+        }
+    };
+    read_only(&snap, true);
+    let back = dir.path().join("restored");
+    Store::restore(&snap, &back).unwrap();
+    read_only(&snap, false);
+    assert_eq!(tree_bytes(&snap), before, "the restore changed its source");
+    let restored = reopen(&back).unwrap();
+    assert_eq!(restored.progress(5).unwrap().len(), 1);
+    // No staging directory is left beside the target.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("restoring"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // A backup that changed after it was written is refused, naming the backup.
+    let data = snap.join("db");
+    let mut bytes = std::fs::read(&data).unwrap();
+    let at = bytes.len() / 2;
+    bytes.truncate(at);
+    std::fs::write(&data, bytes).unwrap();
+    let e = Store::restore(&snap, &dir.path().join("again")).unwrap_err();
+    assert!(matches!(e, StoreError::Corrupt(_)), "{e}");
+    assert!(e.to_string().contains(&snap.display().to_string()), "{e}");
+    assert!(!dir.path().join("again").exists());
+}
+
+#[test]
+fn a_db_path_that_cannot_be_a_database_names_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let e = Store::open(&file, Options::default()).unwrap_err();
+    assert!(matches!(e, StoreError::Path { .. }), "{e}");
+    assert!(
+        e.to_string().contains("a-file") && e.to_string().contains("is a file"),
+        "{e}"
+    );
+    let under = file.join("db");
+    let e = Store::open(&under, Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("a-file"), "{e}");
+    // Permissions (root ignores them: then there is nothing to see).
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o500)).unwrap();
+    if std::fs::write(locked.join("probe"), "x").is_err() {
+        let e = Store::open(&locked.join("db"), Options::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("locked") && e.contains("ermission"), "{e}");
+    } else {
+        eprintln!("skipped the permission case: this user may write anywhere (root)");
+    }
+}
+
 #[test]
 fn progress_on_a_question_that_left_the_bank_is_kept() {
     let bank = bank();

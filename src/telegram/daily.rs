@@ -56,6 +56,8 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     // MAX_BACKOFF): a job whose rescheduling failed is still due, and must not be
     // taken again at once. The state is logged when it changes, not per attempt.
     let mut backoff = Duration::ZERO;
+    // Whether jobs beyond the planning horizon were seen at the last wake (logged once).
+    let mut jumped = false;
     loop {
         if *stop.borrow() {
             return;
@@ -86,14 +88,31 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 continue;
             }
         }
-        let now = Utc::now();
-        let jobs = match app.store.due_jobs(now, BATCH) {
+        let now = app.now();
+        let mut jobs = match app.store.due_jobs(now, BATCH) {
             Ok(j) => j,
             Err(e) => {
                 failed(&e);
                 continue;
             }
         };
+        // Times set while the clock ran fast: due now, so that they are planned again.
+        let ahead = now
+            .checked_add_signed(learn::daily::PLANNING_HORIZON)
+            .and_then(|horizon| app.store.jobs_after(horizon, BATCH).ok())
+            .unwrap_or_default();
+        let jumping = !ahead.is_empty();
+        if jumping != jumped {
+            jumped = jumping;
+            if jumping {
+                warn!(
+                    count = ahead.len(),
+                    latest = %ahead[0].at,
+                    "scheduled jobs lie beyond the planning horizon: the clock jumped back; planning them again from now"
+                );
+            }
+        }
+        jobs.extend(ahead);
         if !jobs.is_empty() {
             debug!(count = jobs.len(), "due jobs");
             let sent = AtomicUsize::new(0);
@@ -125,10 +144,7 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             continue;
         }
         let sleep = match app.store.next_job_time() {
-            Ok(Some(at)) => (at - Utc::now())
-                .to_std()
-                .unwrap_or_default()
-                .min(MAX_SLEEP),
+            Ok(Some(at)) => (at - app.now()).to_std().unwrap_or_default().min(MAX_SLEEP),
             _ => MAX_SLEEP,
         };
         tokio::select! {
@@ -232,7 +248,7 @@ fn claim(app: &App, job: &Job) -> anyhow::Result<(Option<DateTime<Utc>>, Option<
         return Ok((None, None));
     };
     let tz = app.tz_of(&chat.tz);
-    let now = Utc::now();
+    let now = app.now();
     let day = match learn::daily_action(daily.time, tz, daily.last_sent, now) {
         DailyAction::WaitUntil(at) => return Ok((Some(at), None)),
         DailyAction::SendNow { day } => day,
@@ -253,7 +269,7 @@ fn claim(app: &App, job: &Job) -> anyhow::Result<(Option<DateTime<Utc>>, Option<
 /// stays due and the scheduler's backoff keeps it from being taken again at once.
 fn retry_later(app: &App, job: &Job, e: &anyhow::Error) {
     failed(e);
-    let later = Some(Utc::now() + chrono::Duration::minutes(5));
+    let later = Some(app.now() + chrono::Duration::minutes(5));
     if app.store.schedule(job.chat, job.kind, later).is_ok() {
         warn!(chat = job.chat, kind = ?job.kind, error = %e, "scheduled job failed; retrying in 5 minutes");
     }
@@ -326,7 +342,7 @@ async fn send_private_daily(app: &Arc<App>, chat: i64) -> Result<(), RequestErro
     let learner = app.store.learner(chat).ok().flatten();
     let lang = learner.as_ref().and_then(|l| l.lang).unwrap_or_default();
     let progress = app.store.progress(chat).unwrap_or_default();
-    let pick = learn::next_question(&app.bank, &progress, Scope::All, Utc::now(), None);
+    let pick = learn::next_question(&app.bank, &progress, Scope::All, app.now(), None);
     let Some(q) = pick.question().and_then(|id| app.bank.question(id)) else {
         return Ok(());
     };
@@ -343,7 +359,7 @@ async fn reminder(app: &Arc<App>, job: Job) -> anyhow::Result<()> {
         return Ok(());
     };
     let tz = app.tz_of(&chat.tz);
-    let now = Utc::now();
+    let now = app.now();
     app.store.schedule(
         chat.id,
         JobKind::Reminder,

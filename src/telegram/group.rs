@@ -1314,7 +1314,9 @@ pub async fn on_daily_reveal(app: &Arc<App>, chat: i64) {
     let mut later: Option<DateTime<Utc>> = None;
     for card in cards.into_iter().filter(|c| c.daily) {
         match card.deadline {
-            Some(d) if d > now + GRACE => later = Some(later.map_or(d, |l| l.min(d))),
+            Some(d) if d > now + GRACE && !learn::daily::beyond_horizon(d, now) => {
+                later = Some(later.map_or(d, |l| l.min(d)))
+            }
             _ => reveal_logged(app, chat, card.message).await,
         }
     }
@@ -1335,8 +1337,13 @@ pub async fn on_deadline(app: &Arc<App>, chat: i64) {
     };
     match open_card(app, &c) {
         Ok(Some(card)) => {
-            if card.deadline.is_some_and(|d| d > app.now() + GRACE) {
-                // Not yet (a stale job): wait for the card's own deadline.
+            let now = app.now();
+            if card
+                .deadline
+                .is_some_and(|d| d > now + GRACE && !learn::daily::beyond_horizon(d, now))
+            {
+                // Not yet (a stale job): wait for the card's own deadline. (One set
+                // while the clock ran fast is due now.)
                 let _ = app.store.schedule(chat, JobKind::Close, card.deadline);
                 app.wake.notify_one();
                 return;

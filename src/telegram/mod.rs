@@ -15,6 +15,7 @@ mod group;
 mod handlers;
 mod outage;
 mod pace;
+mod poll;
 pub mod render;
 mod writer;
 
@@ -62,6 +63,8 @@ pub struct RunConfig {
     pub cache_bytes: u64,
     /// Telegram's flood limits the sends are paced to (the default is Telegram's).
     pub limits: Limits,
+    /// Added to the system clock: a test seam for clock jumps (zero in service).
+    pub clock_offset: chrono::TimeDelta,
 }
 
 pub struct Webhook {
@@ -92,6 +95,8 @@ pub(crate) struct App {
     pub store: Store,
     pub default_tz: Tz,
     pub me: Me,
+    /// Added to the system clock (see [`RunConfig::clock_offset`]).
+    clock_offset: chrono::TimeDelta,
     /// Wakes the scheduler when the schedule changes.
     pub wake: Notify,
     /// (chat, user) → (is admin, when checked).
@@ -301,6 +306,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         store: store.clone(),
         default_tz: cfg.default_tz,
         me,
+        clock_offset: cfg.clock_offset,
         wake: Notify::new(),
         admins: Mutex::new(HashMap::new()),
         pending_edits: Default::default(),
@@ -410,7 +416,11 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         anyhow::bail!(reason);
     }
     flushed.context("flushing the database on the way out")?;
-    info!("stopped; the store is flushed");
+    // What it holds now is what the next start must find (store::seal).
+    if let Err(e) = store.seal() {
+        warn!(error = %e, "sealing the database failed; the next start cannot check it");
+    }
+    info!("stopped; the store is flushed and sealed");
     Ok(())
 }
 
@@ -440,17 +450,13 @@ async fn dispatch(
 ) -> anyhow::Result<()> {
     match webhook {
         None => {
-            // teloxide's default backoff doubles up to 64 s between failed polls: after an
-            // outage the bot would stay deaf for up to a minute. Retry every 4 s at most.
-            let polling = teloxide::update_listeners::Polling::builder(bot.clone())
-                .timeout(Duration::from_secs(10))
-                .backoff_strategy(|errors| Duration::from_millis(500 << errors.min(3)))
-                .delete_webhook()
-                .await
-                .build();
+            // A webhook set earlier would make getUpdates fail with 409.
+            if let Err(e) = with_retries(|| bot.delete_webhook().send()).await {
+                warn!(error = %e, "deleteWebhook failed; polling anyway");
+            }
             dispatcher
                 .dispatch_with_listener(
-                    polling,
+                    poll::listener(bot.inner()),
                     LoggingErrorHandler::with_custom_text("An error from the update listener"),
                 )
                 .await
@@ -572,9 +578,12 @@ pub(crate) fn classify(e: &RequestError) -> SendFailure {
             SendFailure::Gone
         }
         RequestError::MigrateToChatId(id) => SendFailure::Migrated(id.0),
-        RequestError::Network(_) | RequestError::Io(_) | RequestError::RetryAfter(_) => {
-            SendFailure::Transient
-        }
+        // An answer that is not the Bot API's JSON (a proxy's HTML error page, an empty
+        // or cut body) says nothing of the request: try it again, as after a 5xx.
+        RequestError::Network(_)
+        | RequestError::Io(_)
+        | RequestError::RetryAfter(_)
+        | RequestError::InvalidJson { .. } => SendFailure::Transient,
         RequestError::Api(ApiError::Unknown(d))
             if d.contains("Internal Server Error")
                 || d.contains("Bad Gateway")
@@ -641,8 +650,12 @@ pub(crate) fn ignore_not_modified<T>(r: Result<T, RequestError>) -> Result<(), R
 }
 
 impl App {
+    /// The time every rule of the running bot uses: the system clock (plus the test
+    /// seam's offset).
     pub fn now(&self) -> chrono::DateTime<Utc> {
         Utc::now()
+            .checked_add_signed(self.clock_offset)
+            .unwrap_or_else(Utc::now)
     }
 
     pub fn tz_of(&self, name: &str) -> Tz {

@@ -37,6 +37,14 @@ const RETRY_AFTER_ATTEMPTS: u32 = 3;
 /// Chats whose limiter state is kept; beyond it, idle chats are forgotten.
 const KEYS_KEPT: usize = 10_000;
 
+/// Whether `chat` is a group, supergroup or channel: the Bot API gives those negative
+/// ids and users positive ones. (teloxide's `ChatId::is_channel_or_supergroup` panics
+/// on ids beyond MTProto's 40-bit ranges, which the Bot API's 52-bit ids can reach, so
+/// nothing from the wire is classified by it.)
+fn is_group(chat: i64) -> bool {
+    chat < 0
+}
+
 /// The send budget: one cell per send from the chat's limiters, then the overall one.
 pub(crate) struct Pace {
     overall: DefaultDirectRateLimiter,
@@ -87,7 +95,7 @@ impl Pace {
 
     /// Waits until a message may be sent to `chat` now, and takes its cells.
     pub async fn ready(&self, chat: i64) {
-        let minute = if ChatId(chat).is_channel_or_supergroup() {
+        let minute = if is_group(chat) {
             &self.group_min
         } else {
             &self.chat_min
@@ -335,6 +343,23 @@ mod tests {
         let group = -1_001_234_567_890;
         let n = sent_within(&pace, &[group], Duration::from_millis(300)).await;
         assert_eq!(n, 20, "20 a minute, all at once, then none");
+    }
+
+    #[tokio::test]
+    async fn wire_ids_of_any_size_are_paced_without_a_panic() {
+        // The Bot API's ids reach 52 bits; MTProto's ranges (which teloxide checks) end
+        // at 40. Groups of any size get the group budget, users the chat budget.
+        let pace = Pace::new(limits(10_000, 10_000));
+        let big = (1i64 << 52) - 1;
+        for chat in [1 << 41, big, -(1 << 41), -big, i64::MAX, i64::MIN + 1] {
+            pace.ready(chat).await;
+        }
+        let n = sent_within(&pace, &[-big], Duration::from_millis(200)).await;
+        assert_eq!(
+            n, 19,
+            "a 52-bit group keeps its 20 a minute (one already sent)"
+        );
+        assert!(is_group(-(1 << 41)) && !is_group(1 << 41));
     }
 
     #[tokio::test]

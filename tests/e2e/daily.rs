@@ -105,3 +105,100 @@ async fn daily_off_and_bad_times_are_explained() {
     app.fake.push_text(u, u, "/daily off");
     app.fake.wait_for_text(u, "已取消每日一题", T).await;
 }
+
+#[tokio::test]
+async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_question() {
+    // A month ahead, a learner subscribes (this minute: the card comes at once) and
+    // answers. Back on the right clock, the day claimed a month ahead must neither
+    // hold back today's card nor freeze the streak.
+    const MONTH: i64 = 30 * 86_400;
+    let tz: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+    if Utc::now().second() > 50 {
+        tokio::time::sleep(Duration::from_secs(11)).await;
+    }
+    let mut app = crate::support::TestApp::builder()
+        .arg("--content")
+        .arg(crate::bot::bank_dir())
+        .env("TUTOR_CLOCK_OFFSET", MONTH.to_string())
+        .spawn()
+        .await;
+    let u = 171;
+    let ahead = (Utc::now() + chrono::Duration::seconds(MONTH)).with_timezone(&tz);
+    let hhmm = format!("{:02}:{:02}", ahead.hour(), ahead.minute());
+    app.fake.push_text(u, u, &format!("/daily {hhmm}"));
+    app.fake.wait_for_text(u, "已订阅每日一题", T).await;
+    let card = app
+        .fake
+        .wait_for_sent(|s| s.chat_id == Some(u) && is_daily_card(s), T)
+        .await;
+    let mark = app.fake.mark();
+    for tap in crate::hostile::answer_taps(&card, true) {
+        app.fake.push_callback(u, u, card.message_id.unwrap(), &tap);
+    }
+    crate::bot::verdict_after(&app, u, mark).await;
+    app.sigterm();
+    assert!(app.wait_exit(T).await.success(), "{}", app.output());
+
+    // The clock is set right: today's card comes (its time has just passed), the
+    // clock jump is logged once, and /daily names tomorrow as the next send.
+    app.set_env("TUTOR_CLOCK_OFFSET", None);
+    let mark = app.fake.mark();
+    app.restart().await;
+    let card = app
+        .fake
+        .wait_for_sent(
+            |s| s.seq >= mark && s.chat_id == Some(u) && is_daily_card(s),
+            T,
+        )
+        .await;
+    let mark = app.fake.mark();
+    for tap in crate::hostile::answer_taps(&card, true) {
+        app.fake.push_callback(u, u, card.message_id.unwrap(), &tap);
+    }
+    crate::bot::verdict_after(&app, u, mark).await;
+    let mark = app.fake.mark();
+    app.fake.push_text(u, u, "/daily");
+    let status = app
+        .fake
+        .wait_for_sent(
+            |s| {
+                s.seq >= mark
+                    && s.chat_id == Some(u)
+                    && s.text.as_deref().is_some_and(|t| t.contains("下一题"))
+            },
+            T,
+        )
+        .await
+        .text
+        .unwrap();
+    let tomorrow = (Utc::now().with_timezone(&tz) + chrono::Duration::days(1)).date_naive();
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    assert!(
+        status.contains(&tomorrow.format("%Y-%m-%d").to_string())
+            || status.contains(&today.format("%Y-%m-%d").to_string()),
+        "{status}"
+    );
+    assert_eq!(
+        app.output().matches("beyond the planning horizon").count(),
+        1,
+        "{}",
+        app.output()
+    );
+    app.sigterm();
+    assert!(app.wait_exit(T).await.success(), "{}", app.output());
+    // The second day extends the streak; today is recorded as the last day.
+    let store = tutor::store::Store::open(&app.db, Default::default()).unwrap();
+    let learner = store.learner(u).unwrap().unwrap();
+    assert_eq!(learner.streak.current, 2, "{:?}", learner.streak);
+    assert_eq!(learner.streak.last_day, Some(today));
+    let daily = store.chat(u).unwrap().unwrap().daily.unwrap();
+    assert_eq!(daily.last_sent, Some(today));
+    let next = store
+        .scheduled(u, tutor::store::JobKind::Daily)
+        .unwrap()
+        .unwrap();
+    assert!(
+        next < Utc::now() + chrono::Duration::days(2),
+        "next daily at {next}"
+    );
+}

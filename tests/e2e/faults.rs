@@ -131,6 +131,61 @@ async fn retry_after_is_honoured_and_the_verdict_delivered() {
 }
 
 #[tokio::test]
+async fn a_verdict_answered_with_a_body_that_is_not_json_is_sent_again() {
+    // A proxy's HTML error page (5xx or 200), an empty 200 and a cut JSON body: the
+    // answer is recorded once and the verdict is sent again until it gets through.
+    // The body never reaches the log.
+    let app = spawn().await;
+    let faults = [
+        (
+            211,
+            502,
+            "<html><body><h1>502 Bad Gateway</h1>nginx RAWSECRET</body></html>",
+        ),
+        (
+            212,
+            200,
+            "<html><body>Welcome to our proxy RAWSECRET</body></html>",
+        ),
+        (213, 200, ""),
+        (
+            214,
+            200,
+            r#"{"ok":true,"result":{"message_id":5,"text":"RAWSECRET"#,
+        ),
+    ];
+    for (u, status, body) in faults {
+        card_after(&app, u, u, "/quiz").await;
+        app.fake.fail_next(
+            "sendMessage",
+            Some(u),
+            Fault::Raw {
+                status,
+                body: body.to_owned(),
+            },
+            1,
+        );
+        let mark = app.fake.mark();
+        typed_answer(&app, u, "A").await;
+        let verdict = app
+            .fake
+            .wait_for_sent(
+                |s| {
+                    s.seq >= mark
+                        && s.chat_id == Some(u)
+                        && s.text.as_deref().is_some_and(|t| t.starts_with('✅'))
+                },
+                Duration::from_secs(30),
+            )
+            .await;
+        assert!(verdict.text.unwrap().starts_with('✅'));
+        let s = stats(&app, u).await;
+        assert_eq!(parse_stats(&s), (1, 1), "HTTP {status} {body:?}: {s}");
+    }
+    assert!(!app.output().contains("RAWSECRET"), "{}", app.output());
+}
+
+#[tokio::test]
 async fn a_burst_of_5xx_is_retried_while_other_chats_are_served() {
     let app = spawn().await;
     let (u, other) = (211, 212);

@@ -86,6 +86,7 @@ pub fn bot(args: BotArgs) -> anyhow::Result<()> {
     let bank = tutor::bank::Bank::embedded()
         .map_err(|e| anyhow::anyhow!("the embedded bank is invalid: {e:?}"))?;
     let cfg = tutor::telegram::RunConfig {
+        clock_offset: chrono::TimeDelta::zero(),
         token: TOKEN.to_string(),
         api_url: Some(args.api),
         db: args.db,

@@ -237,6 +237,15 @@ impl TestApp {
         self.child.as_ref().expect("child spawned")
     }
 
+    /// Sets (or, with `None`, removes) an environment variable for the next
+    /// [`Self::restart`].
+    pub fn set_env(&mut self, key: &str, value: Option<&str>) {
+        self.launch.envs.retain(|(k, _)| k != key);
+        if let Some(v) = value {
+            self.launch.envs.push((key.to_owned(), v.to_owned()));
+        }
+    }
+
     pub fn pid(&self) -> u32 {
         self.child().id()
     }

@@ -56,7 +56,13 @@ pub enum Fault {
     ChatNotFound,
     /// 403 "Forbidden: user is deactivated" (`ApiError::UserDeactivated`).
     Deactivated,
+    /// This status and body as they are, `text/html` (a proxy's error page, an empty
+    /// or cut answer). teloxide: `RequestError::InvalidJson`.
+    Raw { status: u16, body: String },
 }
+
+/// The key under which [`Fault::Raw`]'s body travels to `handle`.
+const RAW_BODY: &str = "\u{0}raw body";
 
 /// An uploaded file of a multipart request.
 #[derive(Clone, Debug)]
@@ -1032,6 +1038,7 @@ fn fault_answer(fault: &Fault) -> (u16, Value) {
         ),
         Fault::ChatNotFound => (400, error_body(400, "Bad Request: chat not found", None)),
         Fault::Deactivated => (403, error_body(403, "Forbidden: user is deactivated", None)),
+        Fault::Raw { status, body } => (*status, json!({ RAW_BODY: body })),
         Fault::Delay(_) => unreachable!("delay is not an answer"),
     }
 }
@@ -1178,6 +1185,14 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, req: axum::extract::Reque
     }
     shared.log_changed.notify_waiters();
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(raw) = response.get(RAW_BODY).and_then(Value::as_str) {
+        return (
+            code,
+            [(axum::http::header::CONTENT_TYPE, "text/html")],
+            raw.to_owned(),
+        )
+            .into_response();
+    }
     (code, Json(response)).into_response()
 }
 
