@@ -311,7 +311,7 @@ pub fn parse_and_validate(
             let s = s.get_ref();
             claim(&mut r, &s.id, "section");
             section_ids.insert(s.id.get_ref().trim().to_string());
-            if s.title.get_ref().chars().count() > MAX_TITLE_CHARS {
+            if s.title.get_ref().encode_utf16().count() > MAX_TITLE_CHARS {
                 r.error(
                     s.title.span(),
                     format!("section title is longer than {MAX_TITLE_CHARS} characters"),
@@ -343,12 +343,12 @@ pub fn parse_and_validate(
             };
             let stem = non_empty(&mut r, "stem", &q.stem);
             let explanation = non_empty(&mut r, "explanation", &q.explanation);
-            if explanation.chars().count() > MAX_EXPLANATION_CHARS {
+            if explanation.encode_utf16().count() > MAX_EXPLANATION_CHARS {
                 r.error(
                     q.explanation.span(),
                     format!(
                         "explanation is {} characters; at most {MAX_EXPLANATION_CHARS} keep a verdict in one message",
-                        explanation.chars().count()
+                        explanation.encode_utf16().count()
                     ),
                 );
             }
@@ -367,12 +367,12 @@ pub fn parse_and_validate(
             if let Some(opts) = &q.options {
                 for o in opts.get_ref() {
                     let t = non_empty(&mut r, "option", o);
-                    if t.chars().count() > MAX_OPTION_CHARS {
+                    if t.encode_utf16().count() > MAX_OPTION_CHARS {
                         r.error(
                             o.span(),
                             format!(
                                 "option is {} characters; at most {MAX_OPTION_CHARS} fit a card line",
-                                t.chars().count()
+                                t.encode_utf16().count()
                             ),
                         );
                     }
@@ -470,8 +470,12 @@ pub fn parse_and_validate(
                 ));
                 linked.push(sid);
             }
-            let card_len = stem.chars().count()
-                + options.iter().map(|o| o.chars().count() + 4).sum::<usize>()
+            // Telegram counts UTF-16 units.
+            let card_len = stem.encode_utf16().count()
+                + options
+                    .iter()
+                    .map(|o| o.encode_utf16().count() + 4)
+                    .sum::<usize>()
                 + CARD_OVERHEAD;
             if card_len > MESSAGE_LIMIT {
                 r.error(

@@ -141,14 +141,27 @@ impl Section {
     }
 }
 
-/// Cuts `text` to at most `max` characters, after the last sentence end (。！？；!?
-/// or a paragraph break) in the allowed span; adds "……" when it had to cut mid-sentence.
+/// Telegram's measure of a text: UTF-16 code units.
+pub fn tg_len(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// Cuts `text` to at most `max` UTF-16 units (Telegram's measure), after the last
+/// sentence end (。！？；!? or a paragraph break) in the allowed span; adds "……" when
+/// it had to cut mid-sentence.
 pub fn excerpt(text: &str, max: usize) -> String {
     let text = text.trim();
-    if text.chars().count() <= max {
+    if tg_len(text) <= max {
         return text.to_string();
     }
-    let cut: String = text.chars().take(max).collect();
+    let mut units = 0;
+    let cut: String = text
+        .chars()
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= max
+        })
+        .collect();
     let ends = ['。', '！', '？', '；', '!', '?', '\n'];
     match cut.rfind(|c| ends.contains(&c)) {
         Some(pos) if pos >= cut.len() / 3 => {

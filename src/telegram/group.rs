@@ -665,10 +665,12 @@ pub async fn after_answer(
         schedule_live_edit(app, card.chat, card.message);
     }
     if let Some(cb) = callback {
-        app.bot
-            .answer_callback_query(cb.id.clone())
-            .text(toast_text(&outcome, lang))
-            .await?;
+        super::bounded_toast(
+            app.bot
+                .answer_callback_query(cb.id.clone())
+                .text(toast_text(&outcome, lang)),
+        )
+        .await;
     }
     debug!(
         chat = card.chat,

@@ -24,27 +24,33 @@ type HandlerResult = anyhow::Result<()>;
 /// An update dropped by flood control (see `FloodGate`): nothing is done for it, except
 /// one notice when a flood starts (a private message, or a toast for a button).
 pub async fn on_dropped(app: Arc<App>, upd: Update, dropped: super::Dropped) -> HandlerResult {
-    debug!(
-        update = upd.id.0,
-        notify = dropped.notify,
-        "dropped by flood control"
-    );
-    if !dropped.notify {
-        return Ok(());
-    }
+    use super::Dropped;
+    debug!(update = upd.id.0, ?dropped, "dropped at the door");
     let Some(from) = upd.from() else {
         return Ok(());
     };
-    let learner = app.store.learner(from.id.0 as i64)?;
-    let lang = app.lang_of(learner.as_ref(), Some(from));
-    match &upd.kind {
-        UpdateKind::CallbackQuery(q) => {
-            app.bot
-                .answer_callback_query(q.id.clone())
-                .text(lang.pick("操作太快了，请稍等。", "Too fast; please wait."))
-                .await?;
+    let lang = || {
+        let learner = app.store.learner(from.id.0 as i64).ok().flatten();
+        app.lang_of(learner.as_ref(), Some(from))
+    };
+    match (&upd.kind, dropped) {
+        // Every tap is answered, or the client spins until it times out.
+        (UpdateKind::CallbackQuery(q), Dropped::Flood { notify: false }) => {
+            super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
         }
-        UpdateKind::Message(m) if m.chat.is_private() => {
+        (UpdateKind::CallbackQuery(q), Dropped::Flood { notify: true }) => {
+            let text = lang().pick("操作太快了，请稍等。", "Too fast; please wait.");
+            super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(text)).await;
+        }
+        (UpdateKind::CallbackQuery(q), Dropped::Busy) => {
+            let text = lang().pick(
+                "太多人同时作答，请再点一次。",
+                "Too many answers at once; please tap again.",
+            );
+            super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(text)).await;
+        }
+        (UpdateKind::Message(m), Dropped::Flood { notify: true }) if m.chat.is_private() => {
+            let lang = lang();
             app.bot
                 .send_message(
                     m.chat.id,
@@ -92,6 +98,9 @@ pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
     let learner = app.ensure_learner(&from)?;
     let lang = app.lang_of(Some(&learner), Some(&from));
     let Some(text) = msg.text() else {
+        if !app.bot.chatter_allowed() {
+            return Ok(());
+        }
         app.bot
             .send_message(
                 msg.chat.id,
@@ -116,6 +125,9 @@ pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
         None => typed_answer_card(&app, &msg, from.id.0 as i64)?,
     };
     let Some(card) = card.filter(|c| c.open) else {
+        if !app.bot.chatter_allowed() {
+            return Ok(());
+        }
         app.bot
             .send_message(
                 msg.chat.id,
@@ -132,6 +144,7 @@ pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
     };
     match learn::parse_answer(text, q.kind, card.order.len()) {
         Parsed::Answer(response) => submit(&app, &card, &from, response, text, lang, None).await,
+        Parsed::NotAnswer if !app.bot.chatter_allowed() => Ok(()),
         Parsed::NotAnswer => {
             let hint = match q.kind {
                 Kind::Judge => lang.pick(
@@ -176,6 +189,9 @@ fn typed_answer_card(app: &App, msg: &Message, user: i64) -> anyhow::Result<Opti
 }
 
 async fn unknown_command(app: &App, chat: i64, lang: Lang) -> HandlerResult {
+    if !app.bot.chatter_allowed() {
+        return Ok(());
+    }
     app.bot
         .send_message(
             ChatId(chat),
@@ -727,10 +743,7 @@ pub async fn submit(
                 } else {
                     lang.pick("❌ 错误", "❌ Wrong")
                 };
-                let _ = app
-                    .bot
-                    .answer_callback_query(cb.id.clone())
-                    .text(toast)
+                super::bounded_toast(app.bot.answer_callback_query(cb.id.clone()).text(toast))
                     .await;
             }
             // Close the card: no keyboard, so it cannot be graded twice.
@@ -784,10 +797,7 @@ async fn toast_or_say(
 ) -> HandlerResult {
     match cb {
         Some(cb) => {
-            app.bot
-                .answer_callback_query(cb.id.clone())
-                .text(text)
-                .await?;
+            super::bounded_toast(app.bot.answer_callback_query(cb.id.clone()).text(text)).await;
         }
         None => {
             app.bot.send_message(ChatId(chat), text).await?;
@@ -807,18 +817,12 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
     let action = match q.data.as_deref().map(Action::decode) {
         Some(Ok(a)) => a,
         _ => {
-            app.bot
-                .answer_callback_query(q.id.clone())
-                .text(invalid)
-                .await?;
+            super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
             return Ok(());
         }
     };
     let Some(msg) = q.regular_message() else {
-        app.bot
-            .answer_callback_query(q.id.clone())
-            .text(closed)
-            .await?;
+        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(closed)).await;
         return Ok(());
     };
     let chat = msg.chat.id.0;
@@ -826,10 +830,7 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
     // A private chat's buttons are its owner's (the chat id is the user id): a tap by
     // anyone else can only be forged, and must not answer, subscribe or forget.
     if !group && chat != user {
-        app.bot
-            .answer_callback_query(q.id.clone())
-            .text(invalid)
-            .await?;
+        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
         return Ok(());
     }
     match action {
@@ -846,10 +847,8 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
                     Response::Choice(OptionSet::single(index as usize))
                 }
                 _ => {
-                    app.bot
-                        .answer_callback_query(q.id.clone())
-                        .text(invalid)
-                        .await?;
+                    super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid))
+                        .await;
                     return Ok(());
                 }
             };
@@ -866,29 +865,27 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
                 return Ok(());
             };
             if card.answer_of(user).is_some() {
-                app.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(lang.pick("你已经作答过了", "You already answered"))
-                    .await?;
+                super::bounded_toast(
+                    app.bot
+                        .answer_callback_query(q.id.clone())
+                        .text(lang.pick("你已经作答过了", "You already answered")),
+                )
+                .await;
                 return Ok(());
             }
             // Only a multiple-choice card has toggles (a forged one on another kind is
             // refused, or a later submit would grade it).
             if index as usize >= card.order.len() || !is_multi(&app, &card) {
-                app.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(invalid)
-                    .await?;
+                super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid))
+                    .await;
                 return Ok(());
             }
             let Some((card, sel)) =
                 app.store
                     .toggle_selection(chat, card.message, user, index as usize)?
             else {
-                app.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(closed)
-                    .await?;
+                super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(closed))
+                    .await;
                 return Ok(());
             };
             let chosen = if sel.is_empty() {
@@ -896,10 +893,12 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
             } else {
                 sel.letters()
             };
-            app.bot
-                .answer_callback_query(q.id.clone())
-                .text(format!("{}{chosen}", lang.pick("已选：", "Chosen: ")))
-                .await?;
+            super::bounded_toast(
+                app.bot
+                    .answer_callback_query(q.id.clone())
+                    .text(format!("{}{chosen}", lang.pick("已选：", "Chosen: "))),
+            )
+            .await;
             if !group {
                 if let Some(qq) = app.bank.question(&card.question) {
                     let p = Presentation::from_order(card.order.clone())
@@ -918,28 +917,26 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
                 return Ok(());
             };
             if !is_multi(&app, &card) {
-                app.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(invalid)
-                    .await?;
+                super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid))
+                    .await;
                 return Ok(());
             }
             let sel = card.selection_of(user);
             if card.answer_of(user).is_some() {
-                app.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(lang.pick("你已经作答过了", "You already answered"))
-                    .await?;
+                super::bounded_toast(
+                    app.bot
+                        .answer_callback_query(q.id.clone())
+                        .text(lang.pick("你已经作答过了", "You already answered")),
+                )
+                .await;
                 return Ok(());
             }
             if sel.is_empty() {
-                app.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(lang.pick(
-                        "请先点选选项，再按提交",
-                        "Choose options first, then submit",
-                    ))
-                    .await?;
+                super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(lang.pick(
+                    "请先点选选项，再按提交",
+                    "Choose options first, then submit",
+                )))
+                .await;
                 return Ok(());
             }
             ensure_private_chat(&app, msg, group)?;
@@ -955,7 +952,7 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
             .await?;
         }
         Action::Next(scope) => {
-            app.bot.answer_callback_query(q.id.clone()).await?;
+            super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
             if group {
                 return Ok(());
             }
@@ -970,14 +967,14 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
             next_card(&app, chat, user, scope, lang, exclude.as_deref()).await?;
         }
         Action::Read { section } => {
-            app.bot.answer_callback_query(q.id.clone()).await?;
+            super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
             let Some((chapter, index)) = app.bank.section_position(&section) else {
                 return Ok(());
             };
             send_page(&app, chat, chapter, index, lang).await?;
         }
         Action::Page { chapter, index } => {
-            app.bot.answer_callback_query(q.id.clone()).await?;
+            super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
             let Some((parts, kb)) = render::read_page(&app.bank, chapter, index as usize, lang)
             else {
                 return Ok(());
@@ -994,7 +991,7 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
             }
         }
         Action::Subscribe => {
-            app.bot.answer_callback_query(q.id.clone()).await?;
+            super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
             if group {
                 return Ok(());
             }
@@ -1010,19 +1007,19 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
         }
         Action::Forget { confirm } => {
             if group {
-                app.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(invalid)
-                    .await?;
+                super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid))
+                    .await;
                 return Ok(());
             }
             if confirm {
                 app.store.forget(user)?;
                 app.store.flush().await?;
-                app.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(lang.pick("已删除", "Deleted"))
-                    .await?;
+                super::bounded_toast(
+                    app.bot
+                        .answer_callback_query(q.id.clone())
+                        .text(lang.pick("已删除", "Deleted")),
+                )
+                .await;
                 let _ = app
                     .bot
                     .edit_message_text(
@@ -1035,10 +1032,12 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
                     )
                     .await;
             } else {
-                app.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(lang.pick("已取消", "Cancelled"))
-                    .await?;
+                super::bounded_toast(
+                    app.bot
+                        .answer_callback_query(q.id.clone())
+                        .text(lang.pick("已取消", "Cancelled")),
+                )
+                .await;
                 let _ = app
                     .bot
                     .edit_message_text(
@@ -1098,7 +1097,7 @@ async fn card_for(
         Some(_) => None,
     };
     if let Some(t) = toast {
-        app.bot.answer_callback_query(q.id.clone()).text(t).await?;
+        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(t)).await;
         return Ok(None);
     }
     Ok(card)

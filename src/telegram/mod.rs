@@ -37,7 +37,7 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 use tokio::sync::{Notify, watch};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::bank::{Bank, Question};
 use crate::lang::Lang;
@@ -128,11 +128,17 @@ const _: () = assert!(PRIVATE_BACKLOG < WORKER_QUEUE && GROUP_BACKLOG < WORKER_Q
 #[derive(Default)]
 pub(crate) struct FloodGate {
     users: HashMap<i64, Flood>,
+    /// When `users` was last swept of senders gone quiet.
+    swept: Option<Instant>,
     /// Admitted and not yet handled, per chat.
     backlog: HashMap<i64, usize>,
-    /// Updates dropped at the door, and whether the sender is to be told.
-    dropped: HashMap<u32, bool>,
+    /// Updates dropped at the door, and why.
+    dropped: HashMap<u32, Dropped>,
 }
+
+/// Senders tracked before quiet ones are swept out (at most once a window, so the
+/// gate's cost per update does not grow with the number of senders).
+const FLOOD_USERS_KEPT: usize = 10_000;
 
 struct Flood {
     start: Instant,
@@ -141,19 +147,27 @@ struct Flood {
     muted_at: Option<Instant>,
 }
 
-/// An update refused by the [`FloodGate`]; `notify`: the first of a flood.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Dropped {
-    pub notify: bool,
+/// Why the [`FloodGate`] refused an update. A dropped button tap is still answered
+/// (a toast, or at least an empty answer that stops the client's spinner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dropped {
+    /// The sender is flooding; `notify`: the first of the flood, which gets a notice.
+    Flood { notify: bool },
+    /// The chat's backlog is full (a burst of answers in a big group).
+    Busy,
 }
 
 impl FloodGate {
     /// `Some(notify)` when `user` is over the limit: muted (no more updates handled)
     /// until they pause for a window, with one notice when the mute starts.
     fn flooding(&mut self, user: i64, now: Instant) -> Option<bool> {
-        if self.users.len() > 100_000 {
+        let due = self
+            .swept
+            .is_none_or(|at| now.duration_since(at) >= FLOOD_WINDOW);
+        if self.users.len() > FLOOD_USERS_KEPT && due {
             self.users
                 .retain(|_, f| now.duration_since(f.last) < FLOOD_MUTE.max(FLOOD_WINDOW));
+            self.swept = Some(now);
         }
         let f = self.users.entry(user).or_insert(Flood {
             start: now,
@@ -186,8 +200,8 @@ impl FloodGate {
     /// Admits an update to `chat`'s queue, or drops it (flooding sender, or a chat
     /// whose backlog is full).
     fn admit(&mut self, update: u32, chat: i64, user: Option<i64>, now: Instant) -> bool {
-        let notify = match user.and_then(|u| self.flooding(u, now)) {
-            Some(notify) => Some(notify),
+        let dropped = match user.and_then(|u| self.flooding(u, now)) {
+            Some(notify) => Some(Dropped::Flood { notify }),
             None => {
                 let cap = if chat > 0 {
                     PRIVATE_BACKLOG
@@ -199,17 +213,17 @@ impl FloodGate {
                     *queued += 1;
                     None
                 } else {
-                    Some(false)
+                    Some(Dropped::Busy)
                 }
             }
         };
-        match notify {
+        match dropped {
             None => true,
-            Some(notify) => {
+            Some(why) => {
                 if self.dropped.len() > 100_000 {
                     self.dropped.clear();
                 }
-                self.dropped.insert(update, notify);
+                self.dropped.insert(update, why);
                 false
             }
         }
@@ -218,8 +232,8 @@ impl FloodGate {
     /// An update reached the handlers: takes it off its chat's backlog, or returns
     /// how it was dropped.
     fn reached(&mut self, update: u32, chat: Option<i64>) -> Option<Dropped> {
-        if let Some(notify) = self.dropped.remove(&update) {
-            return Some(Dropped { notify });
+        if let Some(why) = self.dropped.remove(&update) {
+            return Some(why);
         }
         if let Some(chat) = chat {
             if let Some(q) = self.backlog.get_mut(&chat) {
@@ -288,15 +302,23 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
     }
     let bot: Tg = raw.parse_mode(ParseMode::Html);
 
+    // Start-up waits on the Bot API; a signal meanwhile ends the run at once.
+    let stopped_early = |store: &Store| {
+        info!("stopped before start-up finished");
+        if let Err(e) = store.seal() {
+            warn!(error = %e, "sealing the database failed; the next start cannot check it");
+        }
+        Ok(())
+    };
     let me = tokio::select! {
         me = get_me_with_retry(&bot) => me?,
-        _ = became_true(term_rx.clone()) => {
-            info!("stopped before start-up finished");
-            return Ok(());
-        }
+        _ = became_true(term_rx.clone()) => return stopped_early(&store),
     };
     info!(bot = %me.username(), "connected to the Bot API");
-    register_commands(&bot).await;
+    tokio::select! {
+        () = register_commands(&bot) => {}
+        _ = became_true(term_rx.clone()) => return stopped_early(&store),
+    }
 
     let bank = Arc::new(cfg.bank);
     let app = Arc::new(App {
@@ -641,6 +663,24 @@ fn after_handler(app: &App, chat: Option<i64>, result: anyhow::Result<()>) -> an
     result
 }
 
+/// How long a toast may take. After a 5xx teloxide waits 10 s before it returns, and
+/// the chat's next update would wait behind that.
+const TOAST_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Answers a button tap (`answerCallbackQuery`), giving up after [`TOAST_TIMEOUT`]
+/// or on an error, which is logged: a lost toast costs the learner a spinner, a slow
+/// one their next tap. (The answer it acknowledges is already on disk.)
+pub(crate) async fn bounded_toast<R, T>(request: R)
+where
+    R: std::future::IntoFuture<Output = Result<T, RequestError>>,
+{
+    match tokio::time::timeout(TOAST_TIMEOUT, request.into_future()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => debug!(error = %e, "answerCallbackQuery failed"),
+        Err(_) => debug!("answerCallbackQuery took too long; moving on"),
+    }
+}
+
 /// "message is not modified" is not an error for us.
 pub(crate) fn ignore_not_modified<T>(r: Result<T, RequestError>) -> Result<(), RequestError> {
     match r {
@@ -946,10 +986,16 @@ mod tests {
             assert!(g.reached(i, Some(7)).is_none());
         }
         assert!(!g.admit(30, 7, Some(7), at(30)));
-        assert!(g.reached(30, Some(7)).is_some_and(|d| d.notify));
+        assert_eq!(
+            g.reached(30, Some(7)),
+            Some(Dropped::Flood { notify: true })
+        );
         for i in 31..200 {
             assert!(!g.admit(i, 7, Some(7), at(100 * u64::from(i))));
-            assert!(g.reached(i, Some(7)).is_some_and(|d| !d.notify));
+            assert_eq!(
+                g.reached(i, Some(7)),
+                Some(Dropped::Flood { notify: false })
+            );
         }
         // Another user is not affected.
         assert!(g.admit(1000, 8, Some(8), at(20_000)));
@@ -962,6 +1008,7 @@ mod tests {
             .filter(|i| g.admit(*i, 9, Some(10_000 + i64::from(*i)), at(0)))
             .count();
         assert_eq!(admitted, PRIVATE_BACKLOG);
+        assert_eq!(g.reached(99, Some(9)), Some(Dropped::Busy));
         assert!(g.reached(0, Some(9)).is_none());
         assert!(g.admit(100, 9, Some(1), at(0)));
         // Groups take a burst of answers from many members.
@@ -969,6 +1016,28 @@ mod tests {
             .filter(|i| g.admit(*i, -9, Some(i64::from(*i)), at(0)))
             .count();
         assert_eq!(admitted, GROUP_BACKLOG);
+    }
+
+    #[test]
+    fn the_flood_gate_sweeps_quiet_senders_at_most_once_a_window() {
+        let mut g = FloodGate::default();
+        let t0 = Instant::now();
+        let n = FLOOD_USERS_KEPT as i64 * 3;
+        for u in 0..n {
+            assert!(g.admit(u as u32, u, Some(u), t0));
+            g.reached(u as u32, Some(u));
+        }
+        // All were active just now: none is swept, and no sweep runs again at once
+        // (which made every update cost a scan of every sender).
+        assert_eq!(g.users.len(), n as usize);
+        let later = t0 + FLOOD_MUTE + FLOOD_WINDOW;
+        g.admit(1, 1, Some(1), later);
+        assert_eq!(
+            g.users.len(),
+            1,
+            "the quiet senders are swept after a window"
+        );
+        assert_eq!(g.swept, Some(later));
     }
 
     #[test]

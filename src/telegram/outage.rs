@@ -68,7 +68,7 @@ pub(crate) fn text(lang: Lang) -> &'static str {
 pub(crate) async fn tell(app: &App, to: Asker) -> anyhow::Result<()> {
     let text = text(to.lang);
     if let Some(id) = to.callback {
-        app.bot.answer_callback_query(id).text(text).await?;
+        super::bounded_toast(app.bot.answer_callback_query(id).text(text)).await;
     } else if let Some(chat) = to.chat {
         app.bot.send_message(chat, text).await?;
     }

@@ -51,6 +51,9 @@ pub(crate) struct Pace {
     chat_sec: DefaultKeyedRateLimiter<i64>,
     chat_min: DefaultKeyedRateLimiter<i64>,
     group_min: DefaultKeyedRateLimiter<i64>,
+    /// Replies to chatter (hints for text that is not an answer): at most a third of
+    /// the overall rate, so that answers and cards keep the rest under load.
+    chatter: DefaultDirectRateLimiter,
     /// Waiters for an overall cell, first come first served: only the first polls
     /// the limiter (no herd of sleepers waking at once).
     overall_turn: tokio::sync::Mutex<()>,
@@ -87,6 +90,13 @@ impl Pace {
             chat_sec: keyed(spaced(limits.messages_per_sec_chat, Duration::from_secs(1))),
             chat_min: keyed(per_minute(limits.messages_per_min_chat)),
             group_min: keyed(per_minute(limits.messages_per_min_channel_or_supergroup)),
+            chatter: RateLimiter::direct_with_clock(
+                spaced(
+                    (limits.messages_per_sec_overall / 3).max(1),
+                    Duration::from_secs(1),
+                ),
+                clock.clone(),
+            ),
             overall_turn: tokio::sync::Mutex::new(()),
             clock,
             sends: AtomicU64::new(0),
@@ -115,6 +125,13 @@ impl Pace {
         if self.sends.fetch_add(1, Ordering::Relaxed) % 4096 == 0 {
             self.forget_idle();
         }
+    }
+
+    /// Whether a reply to chatter may go out now (it takes a cell of the chatter
+    /// budget). Over the budget the reply is skipped, not queued: a hint that comes a
+    /// minute late helps no one, and must not delay anyone's verdict.
+    pub fn chatter_allowed(&self) -> bool {
+        self.chatter.check().is_ok()
     }
 
     /// Drops the state of chats whose limiters are back to full: it is the same as none.
@@ -146,6 +163,11 @@ impl<B> Paced<B> {
             bot,
             pace: Arc::new(Pace::new(limits)),
         }
+    }
+
+    /// See [`Pace::chatter_allowed`].
+    pub fn chatter_allowed(&self) -> bool {
+        self.pace.chatter_allowed()
     }
 
     fn paced<R>(&self, chat: Recipient, inner: R) -> PacedRequest<R> {
@@ -360,6 +382,23 @@ mod tests {
             "a 52-bit group keeps its 20 a minute (one already sent)"
         );
         assert!(is_group(-(1 << 41)) && !is_group(1 << 41));
+    }
+
+    #[test]
+    fn chatter_gets_a_third_of_the_overall_rate() {
+        let pace = Pace::new(limits(30, 1));
+        let start = Instant::now();
+        let mut allowed = 0;
+        while start.elapsed() < Duration::from_secs(1) {
+            if pace.chatter_allowed() {
+                allowed += 1;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(
+            (9..=11).contains(&allowed),
+            "{allowed} chatter replies in 1 s"
+        );
     }
 
     #[tokio::test]

@@ -173,7 +173,7 @@ impl Run {
                     } else {
                         debug!(error = %e, attempt = self.errors, "getUpdates failed again");
                     }
-                    Duration::from_millis(500 << self.errors.min(4))
+                    Duration::from_millis(500 << self.errors.min(3))
                 }
             };
             tokio::select! {

@@ -407,16 +407,33 @@ pub fn read_page(
     ))
 }
 
-/// Splits a message into parts of at most `limit` characters, at paragraph boundaries
-/// when possible, then at line ends, then anywhere outside an HTML entity.
+/// The length of a text as Telegram measures it: UTF-16 code units (an emoji or a
+/// rare CJK character outside the BMP counts two).
+pub fn tg_len(text: &str) -> usize {
+    crate::bank::tg_len(text)
+}
+
+/// The byte index of the longest prefix of `text` within `limit` UTF-16 units (at
+/// least one character, so that a split always moves on).
+fn prefix_within(text: &str, limit: usize) -> usize {
+    let mut units = 0;
+    for (i, c) in text.char_indices() {
+        units += c.len_utf16();
+        if units > limit {
+            return if i == 0 { c.len_utf8() } else { i };
+        }
+    }
+    text.len()
+}
+
+/// Splits a message into parts of at most `limit` UTF-16 units (Telegram's measure),
+/// at paragraph boundaries when possible, then at line ends, then anywhere outside an
+/// HTML entity.
 pub fn split_message(text: &str, limit: usize) -> Vec<String> {
     let mut parts = Vec::new();
     let mut rest = text.trim();
-    while rest.chars().count() > limit {
-        let cut_byte = rest
-            .char_indices()
-            .nth(limit)
-            .map_or(rest.len(), |(i, _)| i);
+    while tg_len(rest) > limit {
+        let cut_byte = prefix_within(rest, limit);
         let window = &rest[..cut_byte];
         let at = window
             .rfind("\n\n")
@@ -518,6 +535,13 @@ mod tests {
         let parts = split_message(&amp, 100);
         assert!(parts[1].starts_with("&amp;"), "{parts:?}");
         assert_eq!(split_message("", 10), vec![String::new()]);
+        // Characters outside the BMP count two units, as Telegram counts them.
+        let astral = "😀𠀀".repeat(60);
+        let parts = split_message(&astral, 100);
+        assert_eq!(parts.len(), 3, "{parts:?}");
+        assert!(parts.iter().all(|p| tg_len(p) <= 100), "{parts:?}");
+        assert_eq!(parts.concat(), astral);
+        assert_eq!(split_message("😀😀", 1), ["😀", "😀"]);
     }
 
     #[test]
@@ -535,7 +559,7 @@ mod tests {
                         answered: 999,
                     }),
                 );
-                assert!(text.chars().count() <= MESSAGE_LIMIT, "{}", q.id);
+                assert!(tg_len(&text) <= MESSAGE_LIMIT, "{}", q.id);
                 assert!(text.starts_with("<b>第") || text.starts_with("<b>Chapter"));
             }
             let kb = card_keyboard(q, &p, OptionSet::EMPTY);
@@ -579,11 +603,7 @@ mod tests {
                 )),
                 lang,
             );
-            assert!(
-                out.chars().count() <= MESSAGE_LIMIT,
-                "{}",
-                out.chars().count()
-            );
+            assert!(tg_len(&out) <= MESSAGE_LIMIT, "{}", out.chars().count());
         }
     }
 

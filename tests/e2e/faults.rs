@@ -598,3 +598,34 @@ async fn daily_sends_survive_api_faults() {
         assert!(store.chat(c).unwrap().unwrap().active);
     }
 }
+
+#[tokio::test]
+async fn a_signal_during_start_up_ends_the_run_at_once() {
+    // setMyCommands answers only after 20 s: a SIGTERM meanwhile must not wait for it.
+    let fake = crate::support::FakeApi::start();
+    fake.fail_next(
+        "setMyCommands",
+        None,
+        Fault::Delay(Duration::from_secs(20)),
+        4,
+    );
+    let mut app = crate::support::TestApp::builder()
+        .fake(fake)
+        .arg("--content")
+        .arg(crate::bot::bank_dir())
+        .no_wait()
+        .spawn()
+        .await;
+    app.fake.wait_for(|r| r.method == "setmycommands", T).await;
+    let start = Instant::now();
+    app.sigterm();
+    let status = app.wait_exit(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status}\n{}", app.output());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "exited {:?} after SIGTERM",
+        start.elapsed()
+    );
+    // The next start finds the database as it left it (sealed and unchanged).
+    assert!(app.db.join("tutor-seal").exists());
+}

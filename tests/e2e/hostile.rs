@@ -379,6 +379,56 @@ fn non_text_contents() -> Vec<(&'static str, Value)> {
 }
 
 #[tokio::test]
+async fn every_tap_of_a_burst_is_answered_even_when_its_work_is_shed() {
+    // 65 taps on one private card (the flood gate mutes after 30) and 450 members'
+    // taps on one group card (past the group's backlog of 400): each callback query
+    // gets an answerCallbackQuery, so no client spins.
+    let app = spawn().await;
+    let u = 881;
+    let card = card_after(&app, u, u, "/quiz").await;
+    let tap = card.buttons()[0].1.clone();
+    let mut ids = Vec::new();
+    for _ in 0..65 {
+        ids.push(
+            app.fake
+                .push_callback_id(u, u, card.message_id.unwrap(), &tap)
+                .1,
+        );
+    }
+    let g = -8801;
+    let card = card_after(&app, g, 1, "/quiz").await;
+    let tap = card.buttons()[0].1.clone();
+    for member in 0..450 {
+        ids.push(
+            app.fake
+                .push_callback_id(g, 10_000 + member, card.message_id.unwrap(), &tap)
+                .1,
+        );
+    }
+    app.fake
+        .wait_updates_confirmed(Duration::from_secs(60))
+        .await;
+    let answered = || -> HashSet<String> {
+        app.fake
+            .requests_of("answercallbackquery")
+            .iter()
+            .filter_map(|r| r.str("callback_query_id").map(str::to_owned))
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ids.iter().any(|id| !answered().contains(id)) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let missing: Vec<_> = ids.iter().filter(|id| !answered().contains(*id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} taps unanswered: {missing:?}",
+        missing.len()
+    );
+    assert!(!app.output().contains("panicked"));
+}
+
+#[tokio::test]
 async fn odd_messages_get_a_short_answer_and_never_crash() {
     let app = spawn().await;
     // Every non-text kind, each from its own learner (a chat may get 20 messages a
@@ -477,13 +527,13 @@ async fn odd_messages_get_a_short_answer_and_never_crash() {
         .await;
     assert!(hint.text.as_deref().unwrap().contains("回复"), "{hint:?}");
     app.fake.wait_updates_confirmed(T).await;
-    // Nothing the bot sent is over Telegram's limit.
+    // Nothing the bot sent is over Telegram's limit (in UTF-16 units, its measure).
     for s in app.fake.sent() {
         if let Some(t) = &s.text {
             assert!(
-                t.chars().count() <= 4096,
-                "{} characters sent: {}…",
-                t.chars().count(),
+                t.encode_utf16().count() <= 4096,
+                "{} UTF-16 units sent: {}…",
+                t.encode_utf16().count(),
                 t.chars().take(80).collect::<String>()
             );
         }
