@@ -190,3 +190,46 @@ fn bank_overview_lists_every_chapter() {
     let out = tutor(&["bank", "--content", &fixture("valid")]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("total: 1 chapters"));
 }
+
+#[test]
+fn lints_are_warnings_with_their_place_and_errors_when_strict() {
+    let dir = fixture("lints");
+    let out = tutor(&["check", &dir]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // (line of the question or section, lint)
+    for (line, lint) in [
+        (29, "option-letters"),
+        (39, "duplicate-options"),
+        (49, "all-options"),
+        (59, "verdict-in-stem"),
+        (68, "unrelated-sections"),
+        (22, "unlinked-section"),
+    ] {
+        let place = format!("ch01.toml:{line}:1: warning: ");
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(&place) && l.contains(&format!("[{lint};"))),
+            "{lint} at line {line}:\n{stderr}"
+        );
+    }
+    assert_eq!(stderr.lines().count(), 6, "{stderr}");
+    let stderr = check_fails("lints", &["--strict"]);
+    assert_eq!(stderr.matches(": error: ").count(), 6, "{stderr}");
+}
+
+#[test]
+fn a_waiver_silences_its_lint_and_an_unused_one_is_reported() {
+    let dir = fixture("lints_waived");
+    let out = tutor(&["check", &dir]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("`l1-q04` waives `unrelated-sections`, which it does not trip"),
+        "{stderr}"
+    );
+    let stderr = check_fails("lints_waived", &["--strict"]);
+    assert_eq!(stderr.matches(": error: ").count(), 1, "{stderr}");
+}

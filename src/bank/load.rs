@@ -24,30 +24,60 @@ const MAX_EXPLANATION_CHARS: usize = 2000;
 /// The longest section title (shown above excerpts and pages).
 const MAX_TITLE_CHARS: usize = 200;
 
-/// Words left behind by the faulty Traditional→Simplified conversion of the seed.
+/// What the faulty Traditional→Simplified conversion of the seed left behind, each
+/// with what was meant. Most are ordinary words elsewhere (开展活动, 根本原因, 防止事故,
+/// 表达意见, 局部地区, 如果……那么), so each is matched in the context the conversion
+/// produced it; only words that are never right (效劳, 根底, 臵 …) stand alone.
 /// None may appear in the embedded bank.
-pub const ARTEFACTS: &[&str] = &[
-    "效劳",
-    "根底",
-    "根本",
-    "本钱",
-    "购置",
-    "开展",
-    "局部",
-    "平安",
-    "那么",
-    "防止",
-    "最正确",
-    "鼓励机制",
-    "储藏",
-    "比照",
-    "臵",
-    "表达",
-    "举旗不定",
-    "严励",
-    "另其注意",
-    "化装",
-    "TOP",
+pub const ARTEFACTS: &[(&str, &str)] = &[
+    ("效劳", "服务"),
+    ("根底", "基础"),
+    ("本钱", "成本"),
+    ("最正确", "最佳"),
+    ("鼓励机制", "激励机制"),
+    ("臵", "置"),
+    ("举旗不定", "举棋不定"),
+    ("严励", "严厉"),
+    ("另其注意", "令其注意"),
+    ("根本要求", "基本要求"),
+    ("根本需求", "基本需求"),
+    ("根本态度", "基本态度"),
+    ("根本组成", "基本组成"),
+    ("根本价格", "基本价格"),
+    ("根本职能", "基本职能"),
+    ("根本等同", "基本等同"),
+    ("可持续性开展", "可持续性发展"),
+    ("进一步开展", "进一步发展"),
+    ("稳定开展", "稳定发展"),
+    ("职业开展", "职业发展"),
+    ("建设的开展", "建设的发展"),
+    ("在开展", "在发展"),
+    ("良好开展", "良好发展"),
+    ("原那么", "原则"),
+    ("层那么", "层则"),
+    ("不可防止", "不可避免"),
+    ("需防止", "需避免"),
+    ("防止表达", "避免表现"),
+    ("表达在", "体现在"),
+    ("精神表达", "精神体现"),
+    ("增值局部", "增值部分"),
+    ("关联的局部", "关联的部分"),
+    ("平安需求", "安全需求"),
+    ("平安保障", "安全保障"),
+    ("平安性", "安全性"),
+    ("购置的决策", "购买的决策"),
+    ("购置一个", "购买一个"),
+    ("购置意愿", "购买意愿"),
+    ("购置能力", "购买能力"),
+    ("购置了", "购买了"),
+    ("产品比照", "产品对比"),
+    ("比照实物", "对比实物"),
+    ("知识“储藏", "知识“储备"),
+    ("知识储藏", "知识储备"),
+    ("、化装", "、化妆"),
+    ("化装和", "化妆和"),
+    ("TOP着装", "TPO着装"),
+    ("TOP原", "TPO原"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +180,8 @@ struct RawSection {
     id: Spanned<String>,
     title: Spanned<String>,
     text: Spanned<String>,
+    #[serde(default)]
+    waive: Option<Spanned<HashMap<String, String>>>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +196,43 @@ struct RawQuestion {
     sections: Spanned<Vec<Spanned<String>>>,
     source: Spanned<String>,
     shuffle: Option<bool>,
+    /// Lints this question is known to trip, each with the reason it stands.
+    #[serde(default)]
+    waive: Option<Spanned<HashMap<String, String>>>,
+}
+
+/// Where an id is defined, and the lints it waives (lint → whether a finding used it).
+struct Place {
+    file: String,
+    line: (usize, usize),
+    waived: HashMap<String, bool>,
+}
+
+/// Records the waivers of `id`; an unknown lint or an empty reason is an error.
+fn waivers(
+    r: &mut Reporter,
+    waive: &Option<Spanned<HashMap<String, String>>>,
+) -> HashMap<String, bool> {
+    let mut out = HashMap::new();
+    if let Some(w) = waive {
+        for (lint, reason) in w.get_ref() {
+            if !super::lint::LINTS.iter().any(|(name, _)| name == lint) {
+                let known: Vec<&str> = super::lint::LINTS.iter().map(|(n, _)| *n).collect();
+                r.error(
+                    w.span(),
+                    format!(
+                        "unknown lint `{lint}` in waive (known: {})",
+                        known.join(", ")
+                    ),
+                );
+            } else if reason.trim().is_empty() {
+                r.error(w.span(), format!("the waiver of `{lint}` gives no reason"));
+            } else {
+                out.insert(lint.clone(), false);
+            }
+        }
+    }
+    out
 }
 
 /// Collects diagnostics for one file, turning byte spans into line and column.
@@ -213,6 +282,22 @@ pub fn parse_and_validate(
     files: &[(String, String)],
     strict: bool,
 ) -> (Vec<Chapter>, Vec<Question>, Vec<Diagnostic>) {
+    let lints = if strict {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    parse_and_validate_with(files, strict, lints)
+}
+
+/// [`parse_and_validate`] with conversion artefacts as errors (`artefacts`) and the
+/// lints' findings at `lints`.
+pub fn parse_and_validate_with(
+    files: &[(String, String)],
+    artefacts: bool,
+    lints: Severity,
+) -> (Vec<Chapter>, Vec<Question>, Vec<Diagnostic>) {
+    let strict = artefacts;
     let mut diags = Vec::new();
     let mut chapters = Vec::new();
     let mut questions = Vec::new();
@@ -222,6 +307,7 @@ pub fn parse_and_validate(
     // Section references are checked once every file is read.
     let mut refs: Vec<SectionRef> = Vec::new();
     let mut section_ids: HashSet<String> = HashSet::new();
+    let mut places: HashMap<String, Place> = HashMap::new();
 
     for (file, text) in files {
         let mut r = Reporter {
@@ -238,11 +324,11 @@ pub fn parse_and_validate(
             }
         };
         if strict {
-            for word in ARTEFACTS {
+            for (word, meant) in ARTEFACTS {
                 for (pos, _) in text.match_indices(word) {
                     r.error(
                         pos..pos + word.len(),
-                        format!("conversion artefact `{word}`: fix the wording"),
+                        format!("conversion artefact `{word}`: write `{meant}`"),
                     );
                 }
             }
@@ -308,8 +394,18 @@ pub fn parse_and_validate(
         }
         let mut sections = Vec::new();
         for s in &raw.sections {
+            let at = line_col(text, s.span().start);
             let s = s.get_ref();
             claim(&mut r, &s.id, "section");
+            let waived = waivers(&mut r, &s.waive);
+            places.insert(
+                s.id.get_ref().trim().to_string(),
+                Place {
+                    file: file.clone(),
+                    line: at,
+                    waived,
+                },
+            );
             section_ids.insert(s.id.get_ref().trim().to_string());
             if s.title.get_ref().encode_utf16().count() > MAX_TITLE_CHARS {
                 r.error(
@@ -329,6 +425,15 @@ pub fn parse_and_validate(
             let q = q.get_ref();
             claim(&mut r, &q.id, "question");
             let id = q.id.get_ref().trim().to_string();
+            let waived = waivers(&mut r, &q.waive);
+            places.insert(
+                id.clone(),
+                Place {
+                    file: file.clone(),
+                    line: line_col(text, qspan.start),
+                    waived,
+                },
+            );
             let kind = match q.kind.get_ref().as_str() {
                 "single" => Kind::Single,
                 "multi" => Kind::Multi,
@@ -521,12 +626,115 @@ pub fn parse_and_validate(
             message: "no content files".into(),
         });
     }
+    if !diags.iter().any(|d| d.severity == Severity::Error) {
+        lint_diagnostics(&chapters, &questions, &mut places, lints, &mut diags);
+    }
     (chapters, questions, diags)
+}
+
+/// The lints' findings not waived, then the waivers that waived nothing.
+fn lint_diagnostics(
+    chapters: &[Chapter],
+    questions: &[Question],
+    places: &mut HashMap<String, Place>,
+    severity: Severity,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for f in super::lint::run(chapters, questions) {
+        if let Some(used) = places.get_mut(&f.id).and_then(|p| p.waived.get_mut(f.lint)) {
+            *used = true;
+            continue;
+        }
+        let (file, line) = places.get(&f.id).map_or(("<bank>".to_string(), None), |p| {
+            (p.file.clone(), Some(p.line))
+        });
+        diags.push(Diagnostic {
+            severity,
+            file,
+            line,
+            message: format!(
+                "{} [{}; if it must stay, add waive = {{ {} = \"why\" }}]",
+                f.message, f.lint, f.lint
+            ),
+        });
+    }
+    let mut unused: Vec<(&String, &Place, &String)> = places
+        .iter()
+        .flat_map(|(id, p)| {
+            p.waived
+                .iter()
+                .filter(|(_, used)| !**used)
+                .map(move |(lint, _)| (id, p, lint))
+        })
+        .collect();
+    unused.sort_by(|a, b| (&a.1.file, a.1.line).cmp(&(&b.1.file, b.1.line)));
+    for (id, p, lint) in unused {
+        diags.push(Diagnostic {
+            severity,
+            file: p.file.clone(),
+            line: Some(p.line),
+            message: format!("`{id}` waives `{lint}`, which it does not trip: remove the waiver"),
+        });
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A one-question bank with `text` in its section.
+    fn bank_with(text: &str) -> String {
+        format!(
+            "[chapter]\nnumber = 1\ntitle = \"t\"\n[[sections]]\nid = \"c1-s01\"\ntitle = \"s\"\n\
+             text = \"{text}\"\n[[questions]]\nid = \"c1-q01\"\nkind = \"judge\"\nstem = \"x\"\n\
+             answer = \"对\"\nexplanation = \"y\"\nsections = [\"c1-s01\"]\nsource = \"authored\"\n"
+        )
+    }
+
+    fn strict_errors(text: &str) -> Vec<String> {
+        let (_, _, diags) = parse_and_validate(&[("t.toml".into(), bank_with(text))], true);
+        diags
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn artefacts_are_found_in_context_and_ordinary_words_pass() {
+        for ok in [
+            "开展活动，开展工作。",
+            "从根本上解决问题，根本原因。",
+            "如果双方达成协议，那么称发生了交易。",
+            "防止事故发生。",
+            "表达意见要清楚。",
+            "局部地区。",
+            "出入平安。",
+            "购置设备。",
+            "比照执行。",
+        ] {
+            assert_eq!(strict_errors(ok), Vec::<String>::new(), "{ok}");
+        }
+        for (bad, word) in [
+            ("客户效劳管理师", "效劳"),
+            ("获得可持续性开展的战略", "可持续性开展"),
+            ("时间原那么", "原那么"),
+            ("冲突是不可防止的", "不可防止"),
+            ("优质服务的价值表达在", "表达在"),
+            ("产品价值的重要增值局部", "增值局部"),
+            ("平安需求", "平安需求"),
+            ("消费者在购置的决策中", "购置的决策"),
+            ("着装的根本要求", "根本要求"),
+            ("注意首饰、化装和鞋袜", "、化装"),
+            ("TOP着装理论", "TOP着装"),
+        ] {
+            let errors = strict_errors(bad);
+            assert!(
+                errors.iter().any(|e| e.contains(&format!("`{word}`"))),
+                "{bad}: {errors:?}"
+            );
+        }
+    }
 
     #[test]
     fn line_col_counts_chars() {

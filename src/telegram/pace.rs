@@ -51,8 +51,9 @@ pub(crate) struct Pace {
     chat_sec: DefaultKeyedRateLimiter<i64>,
     chat_min: DefaultKeyedRateLimiter<i64>,
     group_min: DefaultKeyedRateLimiter<i64>,
-    /// Replies to chatter (hints for text that is not an answer): at most a third of
-    /// the overall rate, so that answers and cards keep the rest under load.
+    /// Replies to chatter (hints for text that is not an answer): a third of the
+    /// overall rate (a second's worth may go at once), so that answers and cards keep
+    /// the rest under load.
     chatter: DefaultDirectRateLimiter,
     /// Waiters for an overall cell, first come first served: only the first polls
     /// the limiter (no herd of sleepers waking at once).
@@ -90,10 +91,11 @@ impl Pace {
             chat_sec: keyed(spaced(limits.messages_per_sec_chat, Duration::from_secs(1))),
             chat_min: keyed(per_minute(limits.messages_per_min_chat)),
             group_min: keyed(per_minute(limits.messages_per_min_channel_or_supergroup)),
+            // A second's worth at once: two hints in a row from one learner both go.
             chatter: RateLimiter::direct_with_clock(
-                spaced(
-                    (limits.messages_per_sec_overall / 3).max(1),
-                    Duration::from_secs(1),
+                Quota::per_second(
+                    NonZeroU32::new((limits.messages_per_sec_overall / 3).max(1))
+                        .expect("at least one"),
                 ),
                 clock.clone(),
             ),
@@ -395,10 +397,17 @@ mod tests {
             }
             std::thread::sleep(Duration::from_millis(1));
         }
+        // A burst of a second's worth (10), then 10 a second.
         assert!(
-            (9..=11).contains(&allowed),
+            (18..=21).contains(&allowed),
             "{allowed} chatter replies in 1 s"
         );
+        let pace = Pace::new(limits(30, 1));
+        assert!(
+            (0..10).all(|_| pace.chatter_allowed()),
+            "a burst of 10 at once"
+        );
+        assert!(!pace.chatter_allowed());
     }
 
     #[tokio::test]
