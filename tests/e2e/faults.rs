@@ -629,3 +629,31 @@ async fn a_signal_during_start_up_ends_the_run_at_once() {
     // The next start finds the database as it left it (sealed and unchanged).
     assert!(app.db.join("tutor-seal").exists());
 }
+
+#[tokio::test]
+async fn a_failed_toast_does_not_hold_back_the_verdict() {
+    // A 500 on answerCallbackQuery makes teloxide wait 10 s before it returns: the
+    // toast gives up after 3 s, and the verdict follows at once.
+    let app = spawn().await;
+    let u = 231;
+    let card = card_after(&app, u, u, "/quiz").await;
+    app.fake.fail_next(
+        "answerCallbackQuery",
+        None,
+        Fault::Error {
+            code: 500,
+            description: "Internal Server Error".into(),
+        },
+        1,
+    );
+    let mark = app.fake.mark();
+    let tapped = Instant::now();
+    app.fake
+        .push_callback(u, u, card.message_id.unwrap(), &card.buttons()[0].1);
+    verdict_after(&app, u, mark).await;
+    let waited = tapped.elapsed();
+    assert!(
+        waited < Duration::from_secs(6),
+        "the verdict came {waited:?} after the tap"
+    );
+}

@@ -146,12 +146,16 @@ async fn resumes(app: &mut TestApp, u: i64) {
                 "{}",
                 app.output()
             );
+            eprintln!(
+                "outage: sled could not recover in the process; the bot exited and was restarted"
+            );
             app.restart().await;
             break;
         }
         if !app.stderr().contains("database writes are failing")
             || app.stderr().contains("database writes work again")
         {
+            eprintln!("outage: the bot resumed by itself");
             break;
         }
         assert!(Instant::now() < deadline, "never resumed\n{}", app.output());
