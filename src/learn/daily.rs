@@ -125,6 +125,75 @@ pub fn daily_action(
     }
 }
 
+/// The daily time of a subscription that names none.
+pub const DEFAULT_DAILY_TIME: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
+
+/// How long after a group's daily question its answer is revealed, unless the group
+/// set a reveal time.
+pub const DEFAULT_REVEAL_AFTER: TimeDelta = TimeDelta::hours(2);
+
+/// The reveal time of a group's daily question at `time` (wrapping past midnight).
+pub fn default_reveal(time: NaiveTime) -> NaiveTime {
+    time + DEFAULT_REVEAL_AFTER
+}
+
+/// A subscription made this long after today's time still gets today's question.
+pub const SUBSCRIBE_SAME_MINUTE: TimeDelta = TimeDelta::seconds(59);
+
+/// When a daily question at `time` first goes out after the schedule was set or
+/// changed (subscribed, new time, new zone) at `now`: today's time if it is still
+/// ahead (or passed less than a minute ago, and nothing was sent today), else
+/// tomorrow's. Setting a schedule never sends a question at once for a time that
+/// has long passed; it waits for the next one.
+pub fn first_send(
+    time: NaiveTime,
+    tz: Tz,
+    last_sent: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let today = local_day(now, tz);
+    match daily_action(time, tz, last_sent, now) {
+        DailyAction::WaitUntil(at) => at,
+        DailyAction::SendNow { .. }
+            if now - send_instant(today, time, tz) <= SUBSCRIBE_SAME_MINUTE =>
+        {
+            now
+        }
+        DailyAction::SendNow { day } => send_instant(day.succ_opt().unwrap_or(day), time, tz),
+    }
+}
+
+/// The next streak reminder after `now`: today's 21:00 if still ahead, else
+/// tomorrow's.
+pub fn next_reminder(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    match daily_action(REMIND_AT, tz, None, now) {
+        DailyAction::WaitUntil(t) => t,
+        DailyAction::SendNow { day } => send_instant(day.succ_opt().unwrap_or(day), REMIND_AT, tz),
+    }
+}
+
+/// When the group's daily question for `day` (asked at `time`) is revealed: at
+/// `reveal` (default [`default_reveal`]) that day, or the next day if that instant is
+/// not after `now` (a reveal time before the question's).
+pub fn reveal_instant(
+    day: NaiveDate,
+    time: NaiveTime,
+    reveal: Option<NaiveTime>,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let reveal = reveal.unwrap_or_else(|| default_reveal(time));
+    let at = send_instant(day, reveal, tz);
+    if at > now {
+        at
+    } else {
+        send_instant(day.succ_opt().unwrap_or(day), reveal, tz)
+    }
+}
+
 /// The local time of the streak reminder.
 pub const REMIND_AT: NaiveTime = match NaiveTime::from_hms_opt(21, 0, 0) {
     Some(t) => t,
@@ -187,7 +256,9 @@ mod tests {
     }
 
     fn utc(s: &str) -> DateTime<Utc> {
-        match NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M") {
+        match NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S"))
+        {
             Ok(t) => t.and_utc(),
             Err(e) => panic!("{s}: {e}"),
         }
@@ -522,6 +593,82 @@ mod tests {
             let got = daily_action(t(time), tz, last.map(d), utc(now));
             assert_eq!(got, want, "{name}");
         }
+    }
+
+    #[test]
+    fn first_send_table() {
+        let sh = Asia::Shanghai;
+        // (time, last sent, now (UTC), first send (UTC)); Shanghai = UTC+8.
+        for (time, last, now, want) in [
+            // Ahead today: today.
+            ("09:00", None, "2026-03-10 00:30", "2026-03-10 01:00"),
+            // This very minute: now.
+            ("09:00", None, "2026-03-10 01:00", "2026-03-10 01:00"),
+            ("09:00", None, "2026-03-10 01:00:59", "2026-03-10 01:00:59"),
+            // Passed a minute ago or more: tomorrow, never at once.
+            ("09:00", None, "2026-03-10 01:01:00", "2026-03-11 01:00"),
+            ("07:30", None, "2026-03-09 22:37", "2026-03-09 23:30"),
+            (
+                "07:30",
+                Some("2026-03-09"),
+                "2026-03-10 04:00",
+                "2026-03-10 23:30",
+            ),
+            // Already sent today: tomorrow, even within the minute.
+            (
+                "09:00",
+                Some("2026-03-10"),
+                "2026-03-10 01:00",
+                "2026-03-11 01:00",
+            ),
+        ] {
+            let got = first_send(t(time), sh, last.map(d), utc(now));
+            assert_eq!(got, utc(want), "{time} {last:?} at {now}");
+        }
+        // `/daily 07:30` at 06:37 in Shanghai, then `/tz Europe/Berlin` (23:37 there):
+        // the next send is 07:30 Berlin, not a card at once.
+        assert_eq!(
+            first_send(t("07:30"), Europe::Berlin, None, utc("2026-03-09 22:37")),
+            utc("2026-03-10 06:30")
+        );
+    }
+
+    #[test]
+    fn next_reminder_and_reveal_table() {
+        let sh = Asia::Shanghai;
+        assert_eq!(
+            next_reminder(utc("2026-03-10 12:59"), sh),
+            utc("2026-03-10 13:00")
+        );
+        assert_eq!(
+            next_reminder(utc("2026-03-10 13:00"), sh),
+            utc("2026-03-11 13:00")
+        );
+        // (day, time, reveal, now, reveal instant)
+        for (time, reveal, now, want) in [
+            // Two hours after the question by default.
+            ("09:00", None, "2026-03-10 01:00", "2026-03-10 03:00"),
+            // Past midnight: 23:00 + 2 h is 01:00 of the next day.
+            ("23:00", None, "2026-03-10 15:00", "2026-03-10 17:00"),
+            (
+                "09:00",
+                Some("12:30"),
+                "2026-03-10 01:00",
+                "2026-03-10 04:30",
+            ),
+            // A reveal time before the question's: the next day.
+            (
+                "20:00",
+                Some("19:00"),
+                "2026-03-10 12:00",
+                "2026-03-11 11:00",
+            ),
+        ] {
+            let got = reveal_instant(d("2026-03-10"), t(time), reveal.map(t), sh, utc(now));
+            assert_eq!(got, utc(want), "{time} {reveal:?}");
+        }
+        assert_eq!(default_reveal(t("23:30")), t("01:30"));
+        assert_eq!(DEFAULT_DAILY_TIME, t("09:00"));
     }
 
     #[test]

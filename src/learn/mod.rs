@@ -32,16 +32,16 @@ pub mod streak;
 mod test_bank;
 
 pub use daily::{
-    DailyAction, REMIND_AT, REMIND_MIN_STREAK, daily_action, parse_hhmm, send_instant,
-    should_remind,
+    DEFAULT_DAILY_TIME, DailyAction, REMIND_AT, REMIND_MIN_STREAK, daily_action, default_reveal,
+    first_send, next_reminder, parse_hhmm, reveal_instant, send_instant, should_remind,
 };
 pub use grade::{Outcome, Verdict, grade};
 pub use parse::{Invalid, Parsed, Response, parse_answer};
 pub use pick::{Bag, Pick, Scope, draw, next_question};
 pub use present::Presentation;
 pub use score::{
-    MemberScore, RevealLine, Standing, apply, leaderboard, points, reveal_order, week_points,
-    week_start,
+    LATE_GRACE, MemberScore, RevealLine, RoundStep, Standing, apply, is_late, leaderboard, podium,
+    points, reveal_order, round_step, week_points, week_start,
 };
 pub use srs::{Memory, Phase, Progress, Rating, retrievability, schedule, update_progress};
 pub use stats::{ChapterStats, LogEntry, Stats, compute};

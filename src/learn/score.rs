@@ -28,6 +28,51 @@ pub fn points(elapsed: Duration, limit: Duration) -> u32 {
     p.clamp(f64::from(MAX_POINTS / 2), f64::from(MAX_POINTS)) as u32
 }
 
+/// An answer this long after a card's deadline still counts (it was on its way).
+pub const LATE_GRACE: TimeDelta = TimeDelta::seconds(1);
+
+/// Whether an answer at `now` is late: after the card's deadline and its grace. A
+/// card without a deadline is never late.
+pub fn is_late(deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    deadline.is_some_and(|d| now > d + LATE_GRACE)
+}
+
+/// What a round does after one of its questions is revealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundStep {
+    /// Ask the next question.
+    Next,
+    /// The round is over: show the podium.
+    Over,
+}
+
+/// Counts the question just revealed (`asked` before it, of `total`): the round goes
+/// on while questions remain and the chat is still active. Returns the new count.
+pub fn round_step(asked: u8, total: u8, active: bool) -> (u8, RoundStep) {
+    let asked = asked.saturating_add(1);
+    let step = if asked < total && active {
+        RoundStep::Next
+    } else {
+        RoundStep::Over
+    };
+    (asked, step)
+}
+
+/// A round's scores ranked for the podium: by points, highest first, ties in the
+/// order given (who answered first), each with its competition rank from 0 (two
+/// members tied for first are both 0, and the next is 2).
+pub fn podium<T: Clone>(scores: &[(T, u64)]) -> Vec<(T, u64, usize)> {
+    let mut sorted = scores.to_vec();
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.1));
+    sorted
+        .iter()
+        .map(|(who, pts)| {
+            let rank = sorted.iter().filter(|s| s.1 > *pts).count();
+            (who.clone(), *pts, rank)
+        })
+        .collect()
+}
+
 /// The streak bonus for a right answer after `streak` consecutive right answers.
 pub fn streak_bonus(streak: u32) -> u32 {
     streak
@@ -179,6 +224,42 @@ mod tests {
     use chrono_tz::{America, Asia, Europe};
 
     use super::*;
+
+    #[test]
+    fn lateness_round_steps_and_the_podium() {
+        let t0 = DateTime::<Utc>::UNIX_EPOCH;
+        let s = |n: i64| t0 + TimeDelta::seconds(n);
+        for (deadline, now, late) in [
+            (None, s(1_000), false),
+            (Some(s(60)), s(60), false),
+            (Some(s(60)), s(61), false),
+            (Some(s(60)), s(61) + TimeDelta::milliseconds(1), true),
+        ] {
+            assert_eq!(is_late(deadline, now), late, "{deadline:?} {now}");
+        }
+        for (asked, total, active, want) in [
+            (0, 5, true, (1, RoundStep::Next)),
+            (3, 5, true, (4, RoundStep::Next)),
+            (4, 5, true, (5, RoundStep::Over)),
+            (1, 5, false, (2, RoundStep::Over)),
+            (0, 1, true, (1, RoundStep::Over)),
+            (u8::MAX, 5, true, (u8::MAX, RoundStep::Over)),
+        ] {
+            assert_eq!(round_step(asked, total, active), want, "{asked}/{total}");
+        }
+        let ranked = podium(&[("a", 500), ("b", 900), ("c", 500), ("d", 0), ("e", 900)]);
+        assert_eq!(
+            ranked,
+            [
+                ("b", 900, 0),
+                ("e", 900, 0),
+                ("a", 500, 2),
+                ("c", 500, 2),
+                ("d", 0, 4)
+            ]
+        );
+        assert!(podium::<&str>(&[]).is_empty());
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         match NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M") {

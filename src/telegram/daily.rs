@@ -291,13 +291,7 @@ async fn deliver(app: &Arc<App>, claimed: Claimed) -> bool {
         let result = match chat.kind {
             ChatKind::Private => send_private_daily(app, target).await,
             ChatKind::Group => {
-                let reveal = d
-                    .reveal
-                    .unwrap_or_else(|| d.time + chrono::Duration::hours(2));
-                let mut reveal_at = learn::send_instant(day, reveal, tz);
-                if reveal_at <= now {
-                    reveal_at = learn::send_instant(day.succ_opt().unwrap_or(day), reveal, tz);
-                }
+                let reveal_at = learn::reveal_instant(day, d.time, d.reveal, tz, now);
                 let mut c = chat.clone();
                 c.id = target;
                 group::post_daily(app, &c, reveal_at).await
@@ -363,7 +357,7 @@ async fn reminder(app: &Arc<App>, job: Job) -> anyhow::Result<()> {
     app.store.schedule(
         chat.id,
         JobKind::Reminder,
-        Some(super::handlers::next_reminder(now, tz)),
+        Some(learn::next_reminder(now, tz)),
     )?;
     let Some(learner) = app.store.learner(chat.id)? else {
         return Ok(());

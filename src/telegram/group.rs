@@ -16,7 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -50,8 +50,6 @@ const TOP_N: usize = 10;
 const REVEAL_NAMES: usize = 30;
 /// Telegram's stand-in sender for anonymous group admins (`@GroupAnonymousBot`).
 const GROUP_ANONYMOUS_BOT: u64 = 1_087_968_824;
-/// An answer this long after the deadline is late (the reveal is due or running).
-const GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 
 /// What a group may get from us in a minute: Telegram allows about 20 messages a
 /// minute in a group. The pace holds sends only, so the quiz counts its own sends
@@ -195,9 +193,9 @@ pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> Handle
     }
 }
 
-/// Past the card's deadline (plus a second of grace)?
+/// Past the card's deadline (plus its grace)?
 fn overdue(card: &Card, now: DateTime<Utc>) -> bool {
-    card.deadline.is_some_and(|d| now > d + GRACE)
+    learn::is_late(card.deadline, now)
 }
 
 async fn group_command(
@@ -851,11 +849,13 @@ pub async fn reveal(app: &Arc<App>, chat: i64, message: i32) -> HandlerResult {
         if card.daily {
             return c;
         }
+        let active = c.active;
         if let Some(r) = c.round.as_mut() {
-            r.asked = r.asked.saturating_add(1);
+            let (asked, next) = learn::round_step(r.asked, r.total, active);
+            r.asked = asked;
             number = Some((r.asked, r.total));
             add_round_scores(r, &card);
-            if r.asked < r.total && c.active {
+            if next == learn::RoundStep::Next {
                 step = RoundStep::Next;
             } else {
                 step = RoundStep::Over(r.clone());
@@ -1048,9 +1048,13 @@ pub(crate) fn results_text(card: &Card, lang: Lang) -> String {
 
 /// The end of a round: medals for the top three (ties share), then everyone's score.
 pub(crate) fn podium_text(r: &Round, lang: Lang) -> String {
-    let mut scores = r.scores.clone();
-    // Stable: ties keep the order in which members first answered.
-    scores.sort_by_key(|s| std::cmp::Reverse(s.2));
+    // Ties keep the order in which members first answered.
+    let scores = learn::podium(
+        &r.scores
+            .iter()
+            .map(|(_, name, pts)| (name.as_str(), *pts))
+            .collect::<Vec<_>>(),
+    );
     let mut out = format!("<b>{}</b>", lang.pick("🏆 本轮结束！", "🏆 Round over!"));
     if scores.is_empty() {
         out.push('\n');
@@ -1058,7 +1062,7 @@ pub(crate) fn podium_text(r: &Round, lang: Lang) -> String {
         return out;
     }
     let medals = ["🥇", "🥈", "🥉"];
-    for (name, pts, rank) in ranked(&scores) {
+    for &(name, pts, rank) in &scores {
         if rank >= medals.len() || pts == 0 {
             break;
         }
@@ -1071,18 +1075,10 @@ pub(crate) fn podium_text(r: &Round, lang: Lang) -> String {
         "\n\n<b>{}</b>",
         lang.pick("本轮得分", "Round scores")
     ));
-    for (name, pts, rank) in ranked(&scores) {
+    for &(name, pts, rank) in &scores {
         out.push_str(&format!("\n{}. {} — {pts}", rank + 1, esc(name)));
     }
     out
-}
-
-/// (name, points, 0-based competition rank) of scores sorted by points, descending.
-fn ranked(scores: &[(i64, String, u64)]) -> impl Iterator<Item = (&str, u64, usize)> {
-    scores.iter().enumerate().map(move |(i, (_, name, pts))| {
-        let rank = scores[..i].iter().filter(|s| s.2 > *pts).count();
-        (name.as_str(), *pts, rank)
-    })
 }
 
 // ----- leaderboard ---------------------------------------------------------------
@@ -1171,7 +1167,7 @@ async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> Han
     if args.is_empty() {
         let text = match &chat.daily {
             Some(d) => {
-                let reveal = d.reveal.unwrap_or_else(|| default_reveal(d.time));
+                let reveal = d.reveal.unwrap_or_else(|| learn::default_reveal(d.time));
                 match lang {
                     Lang::Zh => format!(
                         "每日群题：每天 {} 出题，{} 公布答案（{}）。\n{usage}",
@@ -1231,7 +1227,7 @@ async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> Han
             .as_ref()
             .and_then(|d| d.reveal)
             .filter(|_| chat.daily.as_ref().is_some_and(|d| d.time == time))
-            .unwrap_or_else(|| default_reveal(time));
+            .unwrap_or_else(|| learn::default_reveal(time));
         (time, reveal)
     };
     let (c, next) = handlers::plan_daily(app, chat.id, time, Some(reveal))?;
@@ -1251,11 +1247,6 @@ async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> Han
     })
     .await?;
     Ok(())
-}
-
-/// Two hours after the question.
-fn default_reveal(time: NaiveTime) -> NaiveTime {
-    time + chrono::Duration::hours(2)
 }
 
 /// Posts the group's daily question, open until its reveal time.
@@ -1316,7 +1307,7 @@ pub async fn on_daily_reveal(app: &Arc<App>, chat: i64) {
     let mut later: Option<DateTime<Utc>> = None;
     for card in cards.into_iter().filter(|c| c.daily) {
         match card.deadline {
-            Some(d) if d > now + GRACE && !learn::daily::beyond_horizon(d, now) => {
+            Some(d) if d > now + learn::LATE_GRACE && !learn::daily::beyond_horizon(d, now) => {
                 later = Some(later.map_or(d, |l| l.min(d)))
             }
             _ => reveal_logged(app, chat, card.message).await,
@@ -1340,10 +1331,9 @@ pub async fn on_deadline(app: &Arc<App>, chat: i64) {
     match open_card(app, &c) {
         Ok(Some(card)) => {
             let now = app.now();
-            if card
-                .deadline
-                .is_some_and(|d| d > now + GRACE && !learn::daily::beyond_horizon(d, now))
-            {
+            if card.deadline.is_some_and(|d| {
+                d > now + learn::LATE_GRACE && !learn::daily::beyond_horizon(d, now)
+            }) {
                 // Not yet (a stale job): wait for the card's own deadline. (One set
                 // while the clock ran fast is due now.)
                 let _ = app.store.schedule(chat, JobKind::Close, card.deadline);

@@ -217,7 +217,16 @@ async fn private_command(
         "start" => {
             let kb = InlineKeyboardMarkup::new(vec![
                 vec![render::button(
-                    lang.pick("⏰ 订阅每日一题（09:00）", "⏰ Daily question at 09:00"),
+                    &match lang {
+                        Lang::Zh => format!(
+                            "⏰ 订阅每日一题（{}）",
+                            learn::DEFAULT_DAILY_TIME.format("%H:%M")
+                        ),
+                        Lang::En => format!(
+                            "⏰ Daily question at {}",
+                            learn::DEFAULT_DAILY_TIME.format("%H:%M")
+                        ),
+                    },
                     Action::Subscribe,
                 )],
                 vec![render::button(
@@ -504,7 +513,7 @@ async fn daily_command(app: &App, chat: i64, user: i64, args: &str, lang: Lang) 
             return Ok(());
         }
         let tz = app.tz_of(&c.tz);
-        let at = on.then(|| next_reminder(app.now(), tz));
+        let at = on.then(|| learn::next_reminder(app.now(), tz));
         app.store.schedule(chat, JobKind::Reminder, at)?;
         app.wake.notify_one();
         app.store.flush().await?;
@@ -518,7 +527,7 @@ async fn daily_command(app: &App, chat: i64, user: i64, args: &str, lang: Lang) 
         return Ok(());
     }
     let time = if args.is_empty() {
-        NaiveTime::from_hms_opt(9, 0, 0)
+        Some(learn::DEFAULT_DAILY_TIME)
     } else {
         learn::parse_hhmm(args)
     };
@@ -557,26 +566,9 @@ pub(crate) fn plan_daily(
         c
     })?;
     let tz: Tz = app.tz_of(&c.tz);
-    let now = app.now();
     let last = c.daily.as_ref().and_then(|d| d.last_sent);
-    let at = match learn::daily_action(time, tz, last, now) {
-        learn::DailyAction::SendNow { .. } => now,
-        learn::DailyAction::WaitUntil(t) => t,
-    };
-    // A subscription made after today's time starts tomorrow (no surprise card now),
-    // unless nothing was sent today and the time is still this minute.
-    let at = if at <= now
-        && now - learn::send_instant(learn::local_day(now, tz), time, tz)
-            > chrono::Duration::seconds(59)
-    {
-        learn::send_instant(
-            learn::local_day(now, tz).succ_opt().unwrap_or_default(),
-            time,
-            tz,
-        )
-    } else {
-        at
-    };
+    // A subscription made after today's time starts tomorrow (no surprise card now).
+    let at = learn::first_send(time, tz, last, app.now());
     app.store.schedule(chat, JobKind::Daily, Some(at))?;
     app.wake.notify_one();
     Ok((c, at))
@@ -609,16 +601,6 @@ pub async fn subscribe(
     };
     app.bot.send_message(ChatId(chat), text).await?;
     Ok(())
-}
-
-/// The next streak-reminder instant (21:00 local) after `now`.
-pub fn next_reminder(now: chrono::DateTime<chrono::Utc>, tz: Tz) -> chrono::DateTime<chrono::Utc> {
-    match learn::daily_action(learn::REMIND_AT, tz, None, now) {
-        learn::DailyAction::WaitUntil(t) => t,
-        learn::DailyAction::SendNow { day } => {
-            learn::send_instant(day.succ_opt().unwrap_or(day), learn::REMIND_AT, tz)
-        }
-    }
 }
 
 /// `/tz ZONE` for a chat (and, in a private chat, the learner).
@@ -662,14 +644,15 @@ pub async fn tz_command(
     }
     // Re-plan the daily send in the new zone.
     if let Some(d) = &c.daily {
-        let at = match learn::daily_action(d.time, tz, d.last_sent, app.now()) {
-            learn::DailyAction::SendNow { .. } => app.now(),
-            learn::DailyAction::WaitUntil(t) => t,
-        };
+        // A new zone re-plans the next send; it never fires one at once.
+        let at = learn::first_send(d.time, tz, d.last_sent, app.now());
         app.store.schedule(chat, JobKind::Daily, Some(at))?;
         if d.remind {
-            app.store
-                .schedule(chat, JobKind::Reminder, Some(next_reminder(app.now(), tz)))?;
+            app.store.schedule(
+                chat,
+                JobKind::Reminder,
+                Some(learn::next_reminder(app.now(), tz)),
+            )?;
         }
         app.wake.notify_one();
     }
@@ -996,14 +979,7 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
                 return Ok(());
             }
             app.ensure_chat(&msg.chat)?;
-            subscribe(
-                &app,
-                chat,
-                NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
-                None,
-                lang,
-            )
-            .await?;
+            subscribe(&app, chat, learn::DEFAULT_DAILY_TIME, None, lang).await?;
         }
         Action::Forget { confirm } => {
             if group {
