@@ -160,14 +160,7 @@ async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_ques
     app.fake.push_text(u, u, "/daily");
     let status = app
         .fake
-        .wait_for_sent(
-            |s| {
-                s.seq >= mark
-                    && s.chat_id == Some(u)
-                    && s.text.as_deref().is_some_and(|t| t.contains("下一题"))
-            },
-            T,
-        )
+        .wait_for_text_after(u, mark, "下一题", T)
         .await
         .text
         .unwrap();

@@ -169,14 +169,7 @@ async fn a_verdict_answered_with_a_body_that_is_not_json_is_sent_again() {
         typed_answer(&app, u, "A").await;
         let verdict = app
             .fake
-            .wait_for_sent(
-                |s| {
-                    s.seq >= mark
-                        && s.chat_id == Some(u)
-                        && s.text.as_deref().is_some_and(|t| t.starts_with('✅'))
-                },
-                Duration::from_secs(30),
-            )
+            .wait_for_text_after(u, mark, "✅", Duration::from_secs(30))
             .await;
         assert!(verdict.text.unwrap().starts_with('✅'));
         let s = stats(&app, u).await;

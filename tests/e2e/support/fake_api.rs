@@ -659,6 +659,27 @@ impl FakeApi {
         }
     }
 
+    /// Like [`Self::wait_for_text`], for a message sent to `chat` at or after `mark`
+    /// (see [`Self::mark`]) whose text starts with or contains `substring`.
+    pub async fn wait_for_text_after(
+        &self,
+        chat: i64,
+        mark: u64,
+        substring: &str,
+        timeout: Duration,
+    ) -> Sent {
+        self.wait_for_sent(
+            |s| {
+                s.seq >= mark
+                    && s.chat_id == Some(chat)
+                    && s.method != "answercallbackquery"
+                    && s.text.as_deref().is_some_and(|t| t.contains(substring))
+            },
+            timeout,
+        )
+        .await
+    }
+
     /// Waits `quiet` and panics if anything was shown to `chat` from now on.
     pub async fn expect_silence(&self, chat: i64, quiet: Duration) {
         let mark = self.mark();
