@@ -1,7 +1,7 @@
 //! `tutor-bench`: benchmark programs that print figures (not timed tests).
 //!
 //! ```sh
-//! cargo run --release --bin tutor-bench -- answers|fanout|memory|startup|all [--quick] [--runs N]
+//! cargo run --release -p tutor-bench -- answers|fanout|memory|startup|all [--quick] [--runs N]
 //! ```
 //!
 //! Everything runs on this machine: a fake Bot API on 127.0.0.1 in this process
@@ -12,23 +12,14 @@
 //! sizes and checks only that everything completes and the counts add up.
 //! docs/benchmarks.md has the method and the figures.
 
-#[path = "tutor-bench/answers.rs"]
 mod answers;
-#[path = "tutor-bench/child.rs"]
 mod child;
-#[path = "tutor-bench/fake.rs"]
 mod fake;
-#[path = "tutor-bench/fanout.rs"]
 mod fanout;
-#[path = "tutor-bench/load.rs"]
 mod load;
-#[path = "tutor-bench/memory.rs"]
 mod memory;
-#[path = "tutor-bench/proc.rs"]
 mod proc;
-#[path = "tutor-bench/report.rs"]
 mod report;
-#[path = "tutor-bench/startup.rs"]
 mod startup;
 
 use std::process::ExitCode;

@@ -33,7 +33,7 @@ fn tutor_binary() -> anyhow::Result<PathBuf> {
     let bin = dir.join("tutor");
     if let Ok(cargo) = std::env::var("CARGO") {
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--quiet", "--bin", "tutor"]);
+        cmd.args(["build", "--quiet", "-p", "tutor", "--bin", "tutor"]);
         match profile().as_str() {
             "debug" => {}
             "release" => {
