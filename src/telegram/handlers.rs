@@ -188,6 +188,18 @@ fn typed_answer_card(app: &App, msg: &Message, user: i64) -> anyhow::Result<Opti
     Ok(app.store.card_before(chat, msg.id.0, true)?)
 }
 
+/// The chapter list with the learner's progress, counted in their own zone.
+async fn send_chapters(app: &App, chat: i64, user: i64, lang: Lang) -> HandlerResult {
+    let tz = app.learner_tz(app.store.learner(user)?.as_ref());
+    let stats = app.store.stats(&app.bank, user, app.now(), tz)?;
+    let (text, kb) = render::chapters_text(&app.bank, &stats, lang);
+    app.bot
+        .send_message(ChatId(chat), text)
+        .reply_markup(kb)
+        .await?;
+    Ok(())
+}
+
 async fn unknown_command(app: &App, chat: i64, lang: Lang) -> HandlerResult {
     if !app.bot.chatter_allowed() {
         return Ok(());
@@ -285,15 +297,7 @@ async fn private_command(
             next_card(app, chat, user, scope, lang, None).await?;
         }
         "review" => next_card(app, chat, user, Scope::Review, lang, None).await?,
-        "chapters" => {
-            let tz = app.learner_tz(app.store.learner(user)?.as_ref());
-            let stats = app.store.stats(&app.bank, user, app.now(), tz)?;
-            let (text, kb) = render::chapters_text(&app.bank, &stats, lang);
-            app.bot
-                .send_message(msg.chat.id, text)
-                .reply_markup(kb)
-                .await?;
-        }
+        "chapters" => send_chapters(app, chat, user, lang).await?,
         "read" => {
             let n = cmd
                 .args
@@ -302,18 +306,8 @@ async fn private_command(
                 .filter(|n| app.bank.chapter(*n).is_some());
             match n {
                 Some(n) => send_page(app, chat, n, 0, lang).await?,
-                None => {
-                    let (text, kb) = render::chapters_text(
-                        &app.bank,
-                        &app.store
-                            .stats(&app.bank, user, app.now(), app.default_tz)?,
-                        lang,
-                    );
-                    app.bot
-                        .send_message(msg.chat.id, text)
-                        .reply_markup(kb)
-                        .await?;
-                }
+                // Without a chapter, the same list as /chapters.
+                None => send_chapters(app, chat, user, lang).await?,
             }
         }
         "stats" => send_stats(app, chat, user, lang).await?,
