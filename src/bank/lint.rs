@@ -150,7 +150,7 @@ const VERDICT_WORDS: &[&str] = &["正确的是", "错误的是", "不正确的�
 /// The option letters (A …, as many as there are options) that `text` names on their
 /// own: a capital not touching another ASCII letter or digit, so 4P, B2C or CA are not
 /// letters.
-fn letters_named(text: &str, options: usize) -> Vec<char> {
+pub fn letters_named(text: &str, options: usize) -> Vec<char> {
     let chars: Vec<char> = text.chars().collect();
     let mut named = Vec::new();
     for (i, &c) in chars.iter().enumerate() {

@@ -282,22 +282,12 @@ pub fn parse_and_validate(
     files: &[(String, String)],
     strict: bool,
 ) -> (Vec<Chapter>, Vec<Question>, Vec<Diagnostic>) {
+    // Strict: conversion artefacts and the lints' findings are errors.
     let lints = if strict {
         Severity::Error
     } else {
         Severity::Warning
     };
-    parse_and_validate_with(files, strict, lints)
-}
-
-/// [`parse_and_validate`] with conversion artefacts as errors (`artefacts`) and the
-/// lints' findings at `lints`.
-pub fn parse_and_validate_with(
-    files: &[(String, String)],
-    artefacts: bool,
-    lints: Severity,
-) -> (Vec<Chapter>, Vec<Question>, Vec<Diagnostic>) {
-    let strict = artefacts;
     let mut diags = Vec::new();
     let mut chapters = Vec::new();
     let mut questions = Vec::new();

@@ -4,6 +4,7 @@
 //! by their string ids, which are stable forever (progress is keyed by them).
 
 mod lint;
+pub use lint::letters_named;
 mod load;
 
 use std::collections::HashMap;
@@ -227,20 +228,13 @@ pub const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedd
 
 impl Bank {
     /// The embedded bank. It is checked in tests and at build time, strictly
-    /// (conversion artefacts are errors), so failing here is a build defect.
+    /// (conversion artefacts and lints are errors), so failing here is a build defect.
     pub fn embedded() -> Result<Bank, BankError> {
         let files: Vec<(String, String)> = EMBEDDED
             .iter()
             .map(|(name, text)| (format!("content/{name}"), text.to_string()))
             .collect();
-        // The lints are warnings here until the shipped content is clean of them
-        // (issue 16); `tutor check --strict content/` shows them.
-        let (chapters, questions, diags) =
-            load::parse_and_validate_with(&files, true, Severity::Warning);
-        if diags.iter().any(|d| d.severity == Severity::Error) {
-            return Err(BankError(diags));
-        }
-        Ok(Bank::new(chapters, questions))
+        Self::from_sources(&files, true).map(|(bank, _)| bank)
     }
 
     /// Loads every `*.toml` file in `dir` (a teacher's own bank).

@@ -506,6 +506,69 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_shipped_verdict_agrees_with_its_shuffled_card() {
+        // For every choice question of the shipped bank, in many shuffled orders: the
+        // letters of 正确答案 name, on the card as shown, exactly the key's options, and
+        // the explanation names no option letter (the order it would refer to is not
+        // the one shown).
+        use rand::SeedableRng;
+        let bank = Bank::embedded().unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+        let mut checked = 0;
+        for q in bank.questions().iter().filter(|q| q.kind != Kind::Judge) {
+            let crate::bank::Key::Choice(key) = q.key else {
+                continue;
+            };
+            let want: std::collections::BTreeSet<&str> =
+                key.iter().map(|i| q.options[i].as_str()).collect();
+            for _ in 0..8 {
+                let p = Presentation::new(q, &mut rng);
+                let card = card_text(q, &p, Lang::Zh, None);
+                let shown: std::collections::HashMap<char, String> = card
+                    .lines()
+                    .filter_map(|l| {
+                        let (letter, text) = l.split_once(". ")?;
+                        let c = letter.chars().next().filter(|_| letter.len() == 1)?;
+                        Some((c, html_unescape(text)))
+                    })
+                    .collect();
+                let v = crate::learn::grade(q, &p, Response::Choice(p.to_shown(key)));
+                let text = verdict_text(&bank, q, &v, None, Lang::Zh);
+                let right = text
+                    .split_once("正确答案：<b>")
+                    .and_then(|(_, r)| r.split_once("</b>"))
+                    .map(|(r, _)| r)
+                    .unwrap();
+                let named: std::collections::BTreeSet<String> = right
+                    .split(' ')
+                    .map(|l| shown[&l.chars().next().unwrap()].clone())
+                    .collect();
+                let named: std::collections::BTreeSet<&str> =
+                    named.iter().map(String::as_str).collect();
+                assert_eq!(named, want, "{}: {right}", q.id);
+                if q.shuffle {
+                    let letters = crate::bank::letters_named(&q.explanation, q.options.len());
+                    assert!(
+                        letters.is_empty(),
+                        "{} explains by letters {letters:?}",
+                        q.id
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
+
+    fn html_unescape(s: &str) -> String {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    #[test]
     fn chinese_numerals() {
         for (n, want) in [
             (1, "一"),

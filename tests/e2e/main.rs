@@ -3,6 +3,7 @@
 //! `support` holds the fake server (`FakeApi`), the Bot API JSON shapes (`tg`)
 //! and the process harness (`TestApp`, `run_tutor`); `harness` tests them.
 
+mod bank;
 mod bot;
 mod chaos;
 mod daily;
