@@ -168,17 +168,31 @@ pub fn button(label: &str, action: Action) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label.to_string(), action.encode())
 }
 
-/// The section excerpt block under a verdict or a reveal.
+/// Linked sections quoted under a verdict, at most (they share [`EXCERPT_CHARS`]).
+pub const EXCERPT_SECTIONS: usize = 3;
+
+/// The section excerpts under a verdict or a reveal: each linked section (up to
+/// [`EXCERPT_SECTIONS`]) with its title, so that a rule kept in a 【依据】 note is
+/// shown beside the guide's text.
 pub fn excerpt_block(bank: &Bank, q: &Question, lang: Lang) -> String {
-    let Some(section) = q.sections.first().and_then(|s| bank.section(s)) else {
-        return String::new();
-    };
-    format!(
-        "\n\n<b>📖 {} · {}</b>\n<blockquote>{}</blockquote>",
-        chapter_label(q.chapter, lang),
-        esc(&section.title),
-        esc(&section.excerpt(EXCERPT_CHARS))
-    )
+    let sections: Vec<_> = q
+        .sections
+        .iter()
+        .filter_map(|s| bank.section(s))
+        .take(EXCERPT_SECTIONS)
+        .collect();
+    let budget = EXCERPT_CHARS / sections.len().max(1);
+    sections
+        .iter()
+        .map(|section| {
+            format!(
+                "\n\n<b>📖 {} · {}</b>\n<blockquote>{}</blockquote>",
+                chapter_label(q.chapter, lang),
+                esc(&section.title),
+                esc(&section.excerpt(budget))
+            )
+        })
+        .collect()
 }
 
 /// The verdict: begins with ✅ when right and ❌ when wrong.
@@ -639,15 +653,25 @@ mod tests {
 
     #[test]
     fn the_longest_verdict_the_bank_allows_fits_one_message() {
-        // Worst case: a 2000-character explanation, a 200-character section title, and a
-        // long section for the excerpt. Telegram counts characters after parsing the HTML.
+        // Worst case: a 2000-character explanation, and more linked sections than are
+        // quoted, each with a 200-character title and a long text. (Telegram counts
+        // after parsing the HTML; this counts the tags too.)
         let explanation = "解".repeat(2000);
         let title = "题".repeat(200);
         let text = "长句子。".repeat(400);
+        let sections: String = (1..=EXCERPT_SECTIONS + 1)
+            .map(|i| {
+                format!("[[sections]]\nid = \"s{i}\"\ntitle = \"{title}\"\ntext = \"{text}\"\n")
+            })
+            .collect();
+        let links: Vec<String> = (1..=EXCERPT_SECTIONS + 1)
+            .map(|i| format!("\"s{i}\""))
+            .collect();
         let toml = format!(
-            "[chapter]\nnumber = 1\ntitle = \"t\"\n[[sections]]\nid = \"s\"\ntitle = \"{title}\"\ntext = \"{text}\"\n\
+            "[chapter]\nnumber = 1\ntitle = \"t\"\n{sections}\
              [[questions]]\nid = \"q\"\nkind = \"multi\"\nstem = \"x\"\noptions = [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\"]\n\
-             answer = \"ABCD\"\nexplanation = \"{explanation}\"\nsections = [\"s\"]\nsource = \"authored\"\n"
+             answer = \"ABCD\"\nexplanation = \"{explanation}\"\nsections = [{}]\nsource = \"authored\"\n",
+            links.join(", ")
         );
         let (bank, _) = Bank::from_sources(&[("t.toml".into(), toml)], false).unwrap();
         let q = &bank.questions()[0];
@@ -667,6 +691,20 @@ mod tests {
                 lang,
             );
             assert!(tg_len(&out) <= MESSAGE_LIMIT, "{}", out.chars().count());
+            assert_eq!(out.matches("<blockquote>").count(), EXCERPT_SECTIONS);
+        }
+    }
+
+    #[test]
+    fn a_verdict_quotes_every_linked_section() {
+        // c4-q01 rests on the guide's 姿态要求 and on a 【依据】 note: both are quoted.
+        let bank = Bank::embedded().unwrap();
+        let q = bank.question("c4-q01").unwrap();
+        assert!(q.sections.len() >= 2, "{:?}", q.sections);
+        let block = excerpt_block(&bank, q, Lang::Zh);
+        for id in q.sections.iter().take(EXCERPT_SECTIONS) {
+            let title = &bank.section(id).unwrap().title;
+            assert!(block.contains(&esc(title)), "{id} not quoted: {block}");
         }
     }
 
