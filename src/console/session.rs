@@ -291,21 +291,7 @@ impl<'a, W: Write> Session<'a, W> {
             message = message.checked_add(1).context("no free card number left")?;
         }
         self.next_message = message.saturating_add(1);
-        let card = Card {
-            chat,
-            message,
-            question: q.id.clone(),
-            order: p.order().to_vec(),
-            asked_by: self.s.learner,
-            posted: now,
-            limit_secs: None,
-            deadline: None,
-            open: true,
-            group: false,
-            daily: false,
-            answers: Vec::new(),
-            selections: Vec::new(),
-        };
+        let card = Card::private(chat, message, &q.id, p.order().to_vec(), now);
         self.s.store.put_card(&card)?;
         Ok(card)
     }

@@ -166,6 +166,56 @@ pub struct Card {
 }
 
 impl Card {
+    /// A new open card a learner answers alone (a private chat, the terminal): no
+    /// time limit, asked by the chat itself.
+    pub fn private(
+        chat: i64,
+        message: i32,
+        question: &str,
+        order: Vec<u8>,
+        posted: DateTime<Utc>,
+    ) -> Card {
+        Card {
+            chat,
+            message,
+            question: question.to_string(),
+            order,
+            asked_by: chat,
+            posted,
+            limit_secs: None,
+            deadline: None,
+            open: true,
+            group: false,
+            daily: false,
+            answers: Vec::new(),
+            selections: Vec::new(),
+        }
+    }
+
+    /// A new open group card, asked by `asked_by`, open for `limit_secs` from `posted`.
+    pub fn group(
+        chat: i64,
+        message: i32,
+        question: &str,
+        order: Vec<u8>,
+        asked_by: i64,
+        posted: DateTime<Utc>,
+        limit_secs: u32,
+    ) -> Card {
+        Card {
+            asked_by,
+            limit_secs: Some(limit_secs),
+            deadline: Some(posted + chrono::Duration::seconds(i64::from(limit_secs))),
+            group: true,
+            ..Card::private(chat, message, question, order, posted)
+        }
+    }
+
+    /// The same card as the chat's daily question (or not).
+    pub fn daily(self, daily: bool) -> Card {
+        Card { daily, ..self }
+    }
+
     pub fn answer_of(&self, user: i64) -> Option<&CardAnswer> {
         self.answers.iter().find(|a| a.user == user)
     }
@@ -254,4 +304,22 @@ pub enum AnswerOutcome {
     NoSuchCard,
     /// The card's question left the bank (or changed shape).
     UnknownQuestion,
+}
+
+#[cfg(test)]
+mod card_tests {
+    use super::*;
+
+    #[test]
+    fn card_constructors_set_what_their_kind_implies() {
+        let t0 = DateTime::<Utc>::UNIX_EPOCH;
+        let p = Card::private(5, 7, "c1-q01", vec![1, 0], t0);
+        assert_eq!((p.chat, p.message, p.asked_by), (5, 7, 5));
+        assert!(p.open && !p.group && !p.daily && p.deadline.is_none());
+        assert!(p.answers.is_empty() && p.selections.is_empty());
+        let g = Card::group(-9, 3, "c1-q02", vec![0], 42, t0, 60).daily(true);
+        assert_eq!((g.asked_by, g.limit_secs), (42, Some(60)));
+        assert_eq!(g.deadline, Some(t0 + chrono::Duration::seconds(60)));
+        assert!(g.open && g.group && g.daily);
+    }
 }

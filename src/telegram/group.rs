@@ -583,21 +583,16 @@ async fn send_group_card(
 ) -> Result<Card, teloxide::RequestError> {
     let p = Presentation::new(q, &mut rand::rng());
     let now = app.now();
-    let mut card = Card {
-        chat: chat.id,
-        message: 0,
-        question: q.id.clone(),
-        order: p.order().to_vec(),
+    let mut card = Card::group(
+        chat.id,
+        0,
+        &q.id,
+        p.order().to_vec(),
         asked_by,
-        posted: now,
-        limit_secs: Some(limit_secs),
-        deadline: Some(now + chrono::Duration::seconds(i64::from(limit_secs))),
-        open: true,
-        group: true,
-        daily,
-        answers: Vec::new(),
-        selections: Vec::new(),
-    };
+        now,
+        limit_secs,
+    )
+    .daily(daily);
     let text = current_card_text(app, Some(chat), &card, q);
     app.pending_edits.spend(chat.id);
     let msg = app

@@ -788,21 +788,15 @@ impl App {
             .reply_markup(render::card_keyboard(q, &p, crate::bank::OptionSet::EMPTY))
             .await?;
         let now = self.now();
-        let card = Card {
-            chat,
-            message: msg.id.0,
-            question: q.id.clone(),
-            order: p.order().to_vec(),
-            asked_by,
-            posted: now,
-            limit_secs: group,
-            deadline: group.map(|s| now + chrono::Duration::seconds(s as i64)),
-            open: true,
-            group: group.is_some(),
-            daily,
-            answers: Vec::new(),
-            selections: Vec::new(),
-        };
+        let order = p.order().to_vec();
+        let card = match group {
+            Some(limit) => Card::group(chat, msg.id.0, &q.id, order, asked_by, now, limit),
+            None => Card {
+                asked_by,
+                ..Card::private(chat, msg.id.0, &q.id, order, now)
+            },
+        }
+        .daily(daily);
         if let Err(e) = self.store.put_card(&card) {
             warn!(chat, error = %e, "could not record a card");
         }

@@ -100,21 +100,7 @@ mod tests {
         let now = Utc::now();
         for chat in 1..=100i64 {
             store
-                .put_card(&Card {
-                    chat,
-                    message: 1,
-                    question: q.clone(),
-                    order: order.clone(),
-                    asked_by: chat,
-                    posted: now,
-                    limit_secs: None,
-                    deadline: None,
-                    open: true,
-                    group: false,
-                    daily: false,
-                    answers: Vec::new(),
-                    selections: Vec::new(),
-                })
+                .put_card(&Card::private(chat, 1, &q, order.clone(), now))
                 .unwrap();
         }
         let writer = Arc::new(AnswerWriter::spawn(store.clone(), bank.clone()));

@@ -87,21 +87,8 @@ impl Plan {
                     (idx, letter(idx).to_string())
                 }
             };
-            plan.cards.push(Card {
-                chat: uid,
-                message,
-                question: q.id.clone(),
-                order: p.order().to_vec(),
-                asked_by: uid,
-                posted: now,
-                limit_secs: None,
-                deadline: None,
-                open: true,
-                group: false,
-                daily: false,
-                answers: Vec::new(),
-                selections: Vec::new(),
-            });
+            plan.cards
+                .push(Card::private(uid, message, &q.id, p.order().to_vec(), now));
             let name = format!("L{uid}");
             let chat = json!({"id": uid, "type": "private", "first_name": name});
             let user =
