@@ -10,3 +10,4 @@ pub mod learn;
 pub mod log;
 pub mod store;
 pub mod telegram;
+pub mod view;

@@ -205,7 +205,11 @@ impl<'a, W: Write> Session<'a, W> {
                             }
                             continue 'cards;
                         }
-                        Parsed::NotAnswer => self.say(text::not_an_answer(q.kind))?,
+                        Parsed::NotAnswer => self.say(crate::view::not_an_answer(
+                            q.kind,
+                            crate::lang::Lang::Zh,
+                            crate::view::Front::Terminal,
+                        ))?,
                         Parsed::Invalid(why) => self.say(&why.message(Lang::Zh))?,
                     },
                 }

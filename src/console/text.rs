@@ -165,14 +165,6 @@ pub fn answer_hint(kind: Kind) -> &'static str {
     }
 }
 
-/// The one-line hint for input that is not an answer.
-pub fn not_an_answer(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Judge => "输入 对 或 错 作答（也可用 √ ×），? 查看帮助",
-        Kind::Single | Kind::Multi => "输入选项字母作答（如 B 或 BD），? 查看帮助",
-    }
-}
-
 /// The line under a verdict.
 pub const AFTER_VERDICT: &str = "回车 下一题 · r 阅读本节全文 · s 统计 · q 退出";
 

@@ -25,7 +25,7 @@ use teloxide::types::{
 use teloxide::utils::html::escape as esc;
 use tracing::{debug, info, warn};
 
-use crate::bank::{Bank, Key, Kind, OptionSet, Question};
+use crate::bank::{Bank, Key, OptionSet, Question};
 use crate::lang::Lang;
 use crate::learn::{self, Parsed, Presentation, RevealLine, Standing};
 use crate::store::{AnswerOutcome, Card, Chat, ChatKind, JobKind, Round};
@@ -173,16 +173,11 @@ pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> Handle
         // Chatter under a closed card is nobody's business.
         _ if !card.open || late => Ok(()),
         Parsed::NotAnswer => {
-            say(match q.kind {
-                Kind::Judge => lang.pick(
-                    "回复 对 或 错 作答。",
-                    "Reply 对 (true) or 错 (false) to answer.",
-                ),
-                _ => lang.pick(
-                    "回复选项字母作答，例如 B 或 BD。",
-                    "Reply with letters to answer, e.g. B or BD.",
-                ),
-            })
+            say(crate::view::not_an_answer(
+                q.kind,
+                lang,
+                crate::view::Front::Chat,
+            ))
             .await?;
             Ok(())
         }

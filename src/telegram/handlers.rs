@@ -146,16 +146,7 @@ pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
         Parsed::Answer(response) => submit(&app, &card, &from, response, text, lang, None).await,
         Parsed::NotAnswer if !app.bot.chatter_allowed() => Ok(()),
         Parsed::NotAnswer => {
-            let hint = match q.kind {
-                Kind::Judge => lang.pick(
-                    "请回复 对 或 错（也可用 √ ×）作答。",
-                    "Reply 对 (true) or 错 (false) to answer.",
-                ),
-                _ => lang.pick(
-                    "请回复选项字母作答，例如 B 或 BD。",
-                    "Reply with option letters, e.g. B or BD.",
-                ),
-            };
+            let hint = crate::view::not_an_answer(q.kind, lang, crate::view::Front::Chat);
             app.bot
                 .send_message(msg.chat.id, hint)
                 .reply_parameters(ReplyParameters::new(msg.id))
