@@ -138,11 +138,13 @@ impl Run {
                 _ = self.flag.clone() => continue,
             };
             let pause = match fetched {
-                Ok(raw) => {
-                    self.recovered();
-                    self.take(&raw, limit);
-                    continue;
-                }
+                Ok(raw) => match self.take(&raw, limit) {
+                    Ok(()) => {
+                        self.recovered();
+                        continue;
+                    }
+                    Err(e) => self.failed(e),
+                },
                 Err(Failure::TooBig { .. }) if limit > 1 => {
                     warn!(
                         limit = MAX_BODY,
@@ -165,22 +167,26 @@ impl Run {
                     info!(secs, "getUpdates: flood control; waiting");
                     Duration::from_secs(secs.clamp(1, 3600))
                 }
-                Err(e) => {
-                    self.errors = self.errors.saturating_add(1);
-                    if !self.failing {
-                        warn!(error = %e, "getUpdates failed; retrying");
-                        self.failing = true;
-                    } else {
-                        debug!(error = %e, attempt = self.errors, "getUpdates failed again");
-                    }
-                    Duration::from_millis(500 << self.errors.min(3))
-                }
+                Err(e) => self.failed(e),
             };
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
                 _ = self.flag.clone() => {}
             }
         }
+    }
+
+    /// Logs a failed call (once per state change) and returns the pause before the
+    /// next: 1, 2, then 4 s.
+    fn failed(&mut self, e: Failure) -> Duration {
+        self.errors = self.errors.saturating_add(1);
+        if !self.failing {
+            warn!(error = %e, "getUpdates failed; retrying");
+            self.failing = true;
+        } else {
+            debug!(error = %e, attempt = self.errors, "getUpdates failed again");
+        }
+        Duration::from_millis(500 << self.errors.min(3))
     }
 
     fn recovered(&mut self) {
@@ -192,14 +198,13 @@ impl Run {
     }
 
     /// Queues the batch's readable updates and moves the offset past all of them.
-    fn take(&mut self, raw: &[u8], limit: u32) {
-        let batch = match parse_batch(raw) {
-            Ok(b) => b,
-            Err(e) => {
-                warn!(error = %e, "getUpdates: an answer that cannot be read; retrying");
-                return;
-            }
-        };
+    /// Queues the batch's readable updates and moves the offset past all of them.
+    /// An error when the answer cannot be read at all, or when nothing in it could
+    /// move the offset (an update without a readable id): the caller backs off, so
+    /// the same answer is not fetched again in a tight loop.
+    fn take(&mut self, raw: &[u8], limit: u32) -> Result<(), Failure> {
+        let batch = parse_batch(raw).map_err(Failure::Unreadable)?;
+        let before = self.offset.load(Ordering::SeqCst);
         let mut unreadable = 0;
         for item in batch {
             match item {
@@ -217,16 +222,20 @@ impl Run {
                 Item::NoId => unreadable += 1,
             }
         }
-        if unreadable > 0 {
-            // Not even an id: the offset cannot pass it unless a later one does.
-            warn!(
-                count = unreadable,
-                "updates without a readable id in a batch"
-            );
-            self.one_at_a_time = limit > 1;
-        } else if limit == 1 {
-            self.one_at_a_time = false;
+        if unreadable == 0 {
+            if limit == 1 {
+                self.one_at_a_time = false;
+            }
+            return Ok(());
         }
+        // Not even an id: the offset cannot pass it unless a later update does.
+        self.one_at_a_time = limit > 1;
+        if self.offset.load(Ordering::SeqCst) == before {
+            return Err(Failure::Unreadable(format!(
+                "{unreadable} update(s) without a readable id"
+            )));
+        }
+        Ok(())
     }
 
     fn advance(&self, id: i64) {
@@ -313,10 +322,20 @@ impl Run {
 enum Failure {
     NoUrl,
     Network(String),
-    TooBig { first_id: Option<i64> },
+    TooBig {
+        first_id: Option<i64>,
+    },
     RetryAfter(u64),
-    Api { status: u16, description: String },
-    NotJson { status: u16, bytes: usize },
+    Api {
+        status: u16,
+        description: String,
+    },
+    NotJson {
+        status: u16,
+        bytes: usize,
+    },
+    /// An `ok` answer whose updates cannot be taken (the reason names no content).
+    Unreadable(String),
 }
 
 impl Failure {
@@ -343,6 +362,7 @@ impl std::fmt::Display for Failure {
                 status,
                 description,
             } => write!(f, "the Bot API answered {status}: {description}"),
+            Failure::Unreadable(why) => write!(f, "an answer that cannot be read: {why}"),
             Failure::NotJson { status, bytes } => {
                 write!(
                     f,
@@ -520,6 +540,44 @@ mod tests {
                 assert!(!error.contains("secret") && !error.contains("not a number"));
             }
         }
+    }
+
+    fn run() -> Run {
+        Run {
+            client: reqwest::Client::new(),
+            url: None,
+            allowed: None,
+            offset: Arc::new(AtomicI64::new(0)),
+            flag: mk_stop_token().1,
+            buffer: VecDeque::new(),
+            one_at_a_time: false,
+            errors: 0,
+            failing: false,
+            done: false,
+        }
+    }
+
+    #[test]
+    fn an_answer_that_cannot_move_the_offset_is_a_failure_to_back_off_from() {
+        let mut r = run();
+        // Nothing to read: a failure (the caller backs off instead of refetching).
+        assert!(r.take(br#"{"ok":true,"result":{}}"#, 100).is_err());
+        // Only updates without an id: a failure, and the next call asks for one.
+        let none = br#"{"ok":true,"result":[{"no":"id"}]}"#;
+        assert!(r.take(none, 100).is_err() && r.one_at_a_time);
+        assert!(r.take(none, 1).is_err());
+        assert_eq!(r.offset.load(Ordering::SeqCst), 0);
+        // One readable update beside it moves the offset: no failure.
+        let body = format!(
+            r#"{{"ok":true,"result":[{{"no":"id"}},{}]}}"#,
+            message_update(41, "x")
+        );
+        assert!(r.take(body.as_bytes(), 100).is_ok());
+        assert_eq!(r.offset.load(Ordering::SeqCst), 42);
+        assert_eq!(r.buffer.len(), 1);
+        // An empty batch (a long poll that timed out) is the normal idle case.
+        assert!(r.take(br#"{"ok":true,"result":[]}"#, 100).is_ok());
+        assert!(r.failed(Failure::Unreadable("x".into())) >= Duration::from_secs(1));
     }
 
     #[test]
