@@ -139,8 +139,10 @@ fn main() -> ExitCode {
             }
         }
         Command::Backup { db, out } => {
+            // Opening checks and breaks the seal of the last clean stop; the source is
+            // only read, so it is sealed again after the copy.
             let result = tutor::store::Store::open_existing(&db, Default::default())
-                .and_then(|store| store.backup(&out));
+                .and_then(|store| store.backup(&out).and_then(|()| store.seal()));
             match result {
                 Ok(()) => {
                     println!("backup written to {}", out.display());

@@ -998,6 +998,8 @@ async fn backup_and_restore_refuse_what_is_not_a_database_and_leave_the_source_a
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The source keeps its seal, and the backup has its own.
+    assert!(db.join("tutor-seal").exists() && tmp.path().join("snap/tutor-seal").exists());
     let before = dir_bytes(&tmp.path().join("snap"));
     for target in ["r1", "r2"] {
         let out = run_tutor(&["restore", &p("snap"), "--db", &p(target)], "");
