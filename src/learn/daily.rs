@@ -61,10 +61,12 @@ fn first_instant_at_or_after(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
 }
 
 /// How far ahead of `now` anything the bot plans can lie: the day after tomorrow's
-/// send (a zone change can move "today" by a day) is under three days away, a
-/// reminder or reveal under two, a group card's deadline hours. A time or day
-/// further ahead was written while the clock ran fast, and is planned again from now.
-pub const PLANNING_HORIZON: TimeDelta = TimeDelta::days(3);
+/// send (a zone change can move "today" by a day) is at most three days and a DST
+/// hour away, a reminder or reveal under two days, a group card's deadline minutes. A
+/// time or day further ahead was written while the clock ran fast, and is planned
+/// again from now. (A day of margin: a legitimate time beyond the horizon would be
+/// planned again, to the same time, at every wake of the scheduler.)
+pub const PLANNING_HORIZON: TimeDelta = TimeDelta::days(4);
 
 /// Whether `at` lies beyond the [`PLANNING_HORIZON`] from `now`: the mark of a clock
 /// that jumped forward and was set right.
@@ -672,13 +674,46 @@ mod tests {
     }
 
     #[test]
+    fn nothing_the_daily_rules_plan_lies_beyond_the_horizon() {
+        // Every zone-change case, at every hour of a DST week: the next send stays
+        // within the horizon (else the scheduler would plan it again at every wake).
+        for tz in [
+            Asia::Shanghai,
+            Europe::Berlin,
+            America::New_York,
+            Pacific::Auckland,
+        ] {
+            for hour in 0..(24 * 8) {
+                let now = utc("2026-03-26 00:00") + TimeDelta::hours(hour);
+                let today = local_day(now, tz);
+                for last in [None, Some(today), today.succ_opt()] {
+                    for time in ["00:00", "09:00", "23:59"] {
+                        let at = match daily_action(t(time), tz, last, now) {
+                            DailyAction::WaitUntil(at) => at,
+                            DailyAction::SendNow { .. } => now,
+                        };
+                        assert!(
+                            !beyond_horizon(at, now),
+                            "{tz} {time} {last:?} at {now}: {at}"
+                        );
+                        assert!(!beyond_horizon(first_send(t(time), tz, last, now), now));
+                    }
+                }
+                assert!(!beyond_horizon(next_reminder(now, tz), now));
+                let reveal = reveal_instant(today, t("23:00"), Some(t("22:00")), tz, now);
+                assert!(!beyond_horizon(reveal, now));
+            }
+        }
+    }
+
+    #[test]
     fn the_planning_horizon_table() {
         let now = utc("2026-03-10 12:00");
         for (at, beyond) in [
             ("2026-03-10 12:00", false),
             ("2026-03-12 23:59", false),
-            ("2026-03-13 12:00", false),
-            ("2026-03-13 12:01", true),
+            ("2026-03-14 12:00", false),
+            ("2026-03-14 12:01", true),
             ("2026-04-10 12:00", true),
             ("2020-01-01 00:00", false),
         ] {
