@@ -3,6 +3,7 @@
 //! The crate is a library with a thin binary (`src/main.rs`). See `ARCHITECTURE.md`
 //! for the code map and the invariants between the modules.
 
+pub mod app;
 pub mod bank;
 pub mod console;
 pub mod lang;

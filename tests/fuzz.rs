@@ -22,6 +22,7 @@ use tutor::lang::Lang;
 use tutor::learn::{self, Parsed, Presentation, Response};
 use tutor::telegram::codec::{Action, MAX_BYTES, NextScope};
 use tutor::telegram::render;
+use tutor::view::{Front, study};
 
 fn config() -> ProptestConfig {
     // PROPTEST_CASES (read by the default config) sets the number of cases.
@@ -396,11 +397,11 @@ fn check_bank(files: &[(String, String)]) -> Result<(), TestCaseError> {
                 // Every card, button and verdict fits Telegram.
                 let p = Presentation::new(q, &mut rng);
                 for lang in [Lang::Zh, Lang::En] {
-                    let line = render::GroupLine {
+                    let line = study::GroupLine {
                         limit_secs: 600,
                         answered: 9999,
                     };
-                    let card = render::card_text(q, &p, lang, Some(&line));
+                    let card = render::html(&study::card(q, &p, lang, Front::Chat, Some(&line)));
                     prop_assert!(
                         visible(&card).chars().count() <= render::MESSAGE_LIMIT,
                         "card of {} too long",
@@ -411,7 +412,7 @@ fn check_bank(files: &[(String, String)]) -> Result<(), TestCaseError> {
                         _ => Response::Choice(OptionSet(((1u16 << p.order().len()) - 1) as u8)),
                     };
                     let v = learn::grade(q, &p, given);
-                    let verdict = render::verdict_text(&bank, q, &v, None, lang);
+                    let verdict = render::html(&study::verdict(&bank, q, &v, None, lang));
                     prop_assert!(
                         visible(&verdict).chars().count() <= render::MESSAGE_LIMIT,
                         "verdict of {} is {} characters",
@@ -419,7 +420,7 @@ fn check_bank(files: &[(String, String)]) -> Result<(), TestCaseError> {
                         visible(&verdict).chars().count()
                     );
                 }
-                let kb = render::card_keyboard(q, &p, OptionSet::EMPTY);
+                let kb = render::keyboard(&study::card_buttons(q, &p, OptionSet::EMPTY));
                 for row in &kb.inline_keyboard {
                     for b in row {
                         if let teloxide::types::InlineKeyboardButtonKind::CallbackData(d) = &b.kind

@@ -1,11 +1,10 @@
 //! `tutor play`: the terminal practice mode.
 //!
-//! The same rules and the same store as the bot: each card is picked by
-//! [`crate::learn::next_question`], shown with its options shuffled
-//! ([`crate::learn::Presentation`]) in the layout Telegram uses (the wording comes from
-//! [`crate::telegram::render`], turned into plain text), recorded with
-//! [`Store::put_card`], and answered through [`Store::record_answer`] (FSRS, streak,
-//! log), which is flushed to disk before the verdict is shown.
+//! The same use cases and the same store as the bot: each card comes from
+//! [`Tutor::next_card`], shown with its options shuffled in the layout Telegram uses
+//! (the same `view` documents, as terminal text), recorded with [`Tutor::presented`],
+//! and answered through [`Tutor::answer_blocking`] (FSRS, streak, log), which is
+//! flushed to disk before the verdict is shown.
 //!
 //! Learners: several people can share one machine with `--learner NAME`. A learner's
 //! id in the store is [`learner_id`]`(NAME)`, a negative number far below any
@@ -33,13 +32,15 @@ use std::io::{self, IsTerminal};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use anyhow::{anyhow, bail};
-use chrono::Utc;
 use chrono_tz::Tz;
 
+use crate::app::{Clock, Person, Tutor};
 use crate::bank::Bank;
 use crate::learn::Scope;
-use crate::store::{self, Learner, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 
 use session::{Session, Setup};
 
@@ -70,17 +71,17 @@ pub fn play(bank: Bank, opts: PlayOptions) -> anyhow::Result<()> {
     };
     let store = open_store(&path)?;
     let id = learner_id(&name);
-    let learner = ensure_learner(&store, id, &name)?;
-    let tz = learner
-        .tz
-        .as_deref()
-        .and_then(|z| z.parse().ok())
-        .unwrap_or_else(system_tz);
+    let tutor = Tutor::new(store, Arc::new(bank), system_tz(), Clock::default());
+    let learner = tutor.ensure_learner(Person {
+        id,
+        name: &name,
+        lang_code: None,
+    })?;
+    let tz = tutor.learner_tz(Some(&learner));
 
     let stdout = io::stdout();
     let setup = Setup {
-        bank: &bank,
-        store: &store,
+        tutor: &tutor,
         learner: id,
         name,
         tz,
@@ -92,7 +93,7 @@ pub fn play(bank: Bank, opts: PlayOptions) -> anyhow::Result<()> {
         input::Inputs::start().map_err(|e| anyhow!("无法读取输入或安装 Ctrl-C 处理：{e}"))?;
     let mut session = Session::new(setup, stdout.lock());
     let result = session.run(&mut || inputs.next());
-    let flushed = store.flush_blocking().and_then(|()| store.seal());
+    let flushed = tutor.close_blocking();
     result?;
     flushed.map_err(|e| anyhow!("保存进度失败：{e}"))?;
     Ok(())
@@ -176,22 +177,6 @@ fn open_store(path: &Path) -> anyhow::Result<Store> {
         ),
         e => anyhow!("无法打开数据库 {}：{e}", path.display()),
     })
-}
-
-/// The learner record, created on first use; its name is kept up to date.
-fn ensure_learner(store: &Store, id: i64, name: &str) -> anyhow::Result<Learner> {
-    if let Some(l) = store.learner(id)? {
-        if l.name == name && l.active {
-            return Ok(l);
-        }
-    }
-    let now = Utc::now();
-    Ok(store.update_learner(id, |old| {
-        let mut l = old.unwrap_or_else(|| Learner::new(id, name, now));
-        l.name = name.to_string();
-        l.active = true;
-        l
-    })?)
 }
 
 /// The machine's zone: `$TZ`, else the system setting, else Asia/Shanghai.

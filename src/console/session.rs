@@ -10,20 +10,20 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use crate::app::{Answer, Answered, Next, Person, Tutor};
 use crate::bank::{Bank, Question};
-use crate::lang::Lang;
 use crate::learn::parse::fold_width;
-use crate::learn::{Parsed, Pick, Presentation, Response, Scope, next_question, parse_answer};
-use crate::store::{AnswerOutcome, AnswerRequest, Card, Store};
-use crate::telegram::render;
+use crate::learn::{Parsed, Presentation, Response, Scope, parse_answer};
+use crate::store::Card;
+use crate::view::catalogue as cat;
+use crate::view::{Say, study};
 
 use super::input::Input;
 use super::text;
 
 /// Who is practising, where, and how the terminal looks.
 pub struct Setup<'a> {
-    pub bank: &'a Bank,
-    pub store: &'a Store,
+    pub tutor: &'a Tutor,
     /// The learner's id in the store, also the console's "chat" id for cards.
     pub learner: i64,
     pub name: String,
@@ -136,12 +136,19 @@ impl<'a, W: Write> Session<'a, W> {
         let farewell = match ended {
             Ended::NothingToDo => Ok(()),
             Ended::Interrupted => {
-                let summary = format!("\n已中断。{}", text::summary(self.answered, self.right));
+                let summary = format!(
+                    "{}{}",
+                    cat::terminal_interrupted(text::LANG),
+                    cat::terminal_summary(self.answered, self.right, text::LANG)
+                );
                 self.say(&summary)
             }
             Ended::Quit | Ended::End => {
                 let lead = if self.s.prompt { "\n" } else { "" };
-                let summary = format!("{lead}{}", text::summary(self.answered, self.right));
+                let summary = format!(
+                    "{lead}{}",
+                    cat::terminal_summary(self.answered, self.right, text::LANG)
+                );
                 self.say(&summary)
             }
         };
@@ -155,24 +162,27 @@ impl<'a, W: Write> Session<'a, W> {
         self.welcome()?;
         let mut asked_any = false;
         'cards: loop {
-            let now = Utc::now();
-            let progress = self.s.store.progress(self.s.learner)?;
-            let pick = next_question(
-                self.s.bank,
-                &progress,
+            let tutor = self.s.tutor;
+            let next = tutor.next_card(
+                self.s.learner,
                 self.s.scope,
-                now,
                 self.last.as_deref(),
-            );
-            let Some(q) = pick.question().and_then(|id| self.s.bank.question(id)) else {
-                if self.review_done(&pick, asked_any)? {
-                    continue;
+                &mut rand::rng(),
+            )?;
+            let (q, p) = match next {
+                Next::Post {
+                    question,
+                    presentation,
+                } => (question, presentation),
+                Next::NothingDue { next_due } => {
+                    if self.review_done(next_due, asked_any)? {
+                        continue;
+                    }
+                    return Ok(Ended::NothingToDo);
                 }
-                return Ok(Ended::NothingToDo);
             };
             asked_any = true;
-            let p = Presentation::new(q, &mut rand::rng());
-            let card = self.put_card(q, &p, now)?;
+            let card = self.put_card(q, &p)?;
             self.blank_line()?;
             self.say(&text::card(q, &p, self.s.ansi))?;
 
@@ -185,14 +195,14 @@ impl<'a, W: Write> Session<'a, W> {
                 };
                 match command(&line) {
                     Some(Command::Quit) => return self.abandon(&card, Ended::Quit),
-                    Some(Command::Help) => self.say(&text::help(self.s.bank))?,
+                    Some(Command::Help) => self.say(&text::help(self.bank()))?,
                     Some(Command::Stats) => self.stats()?,
                     Some(Command::Read) => {
-                        self.say("先作答；看完解析后可用 r 阅读本节全文。")?;
+                        self.say(Say::ReadAfterAnswering.text(text::LANG))?;
                     }
                     Some(Command::Chapter(n)) => {
                         if self.switch_chapter(n)? {
-                            self.s.store.close_card(card.chat, card.message)?;
+                            tutor.abandon(&card)?;
                             continue 'cards;
                         }
                     }
@@ -207,10 +217,10 @@ impl<'a, W: Write> Session<'a, W> {
                         }
                         Parsed::NotAnswer => self.say(crate::view::not_an_answer(
                             q.kind,
-                            crate::lang::Lang::Zh,
+                            text::LANG,
                             crate::view::Front::Terminal,
                         ))?,
-                        Parsed::Invalid(why) => self.say(&why.message(Lang::Zh))?,
+                        Parsed::Invalid(why) => self.say(&why.message(text::LANG))?,
                     },
                 }
             }
@@ -227,7 +237,7 @@ impl<'a, W: Write> Session<'a, W> {
                     Some(Command::Next) => continue 'cards,
                     Some(Command::Read) => self.read_section(q)?,
                     Some(Command::Quit) => return Ok(Ended::Quit),
-                    Some(Command::Help) => self.say(&text::help(self.s.bank))?,
+                    Some(Command::Help) => self.say(&text::help(self.bank()))?,
                     Some(Command::Stats) => self.stats()?,
                     Some(Command::Chapter(n)) => {
                         if self.switch_chapter(n)? {
@@ -235,7 +245,7 @@ impl<'a, W: Write> Session<'a, W> {
                         }
                     }
                     Some(Command::BadChapter(n)) => self.bad_chapter(&n)?,
-                    None => self.say(text::AFTER_VERDICT_HINT)?,
+                    None => self.say(Say::AfterVerdictHint.text(text::LANG))?,
                 }
             }
         }
@@ -243,38 +253,34 @@ impl<'a, W: Write> Session<'a, W> {
 
     fn welcome(&mut self) -> anyhow::Result<()> {
         let scope = match self.s.scope {
-            Scope::All => "全部章节".to_string(),
-            Scope::Chapter(n) => text::chapter_name(self.s.bank, n),
-            Scope::Review => "复习到期和答错的题".to_string(),
+            Scope::All => Say::AllChapters.text(text::LANG).to_string(),
+            Scope::Chapter(n) => text::chapter_name(self.bank(), n),
+            Scope::Review => Say::ReviewScope.text(text::LANG).to_string(),
         };
-        let msg = format!(
-            "《客户服务管理师》练习 · 学习者：{} · {}\n输入 ? 查看命令，q 退出。",
-            self.s.name, scope
-        );
+        let msg = cat::terminal_welcome(&self.s.name, &scope, text::LANG);
         Ok(self.say(&msg)?)
     }
 
     /// Nothing to ask. In review: says when the next review falls due; returns true
     /// (go on with every chapter) unless nothing was asked yet in this session.
-    fn review_done(&mut self, pick: &Pick, asked_any: bool) -> anyhow::Result<bool> {
+    fn review_done(
+        &mut self,
+        next_due: Option<DateTime<Utc>>,
+        asked_any: bool,
+    ) -> anyhow::Result<bool> {
         if self.s.scope != Scope::Review {
-            self.say("没有可练的题目。")?;
+            self.say(Say::NothingToPractise.text(text::LANG))?;
             return Ok(false);
         }
-        let mut msg = match pick {
-            Pick::Done { next_due: Some(at) } => format!(
-                "🎉 没有需要复习的题了。下一题到期：{}。",
-                render::local_time(*at, self.s.tz)
-            ),
-            _ => "🎉 没有需要复习的题了。".to_string(),
-        };
+        let at = next_due.map(|at| study::local_time(at, self.s.tz));
+        let mut msg = cat::terminal_review_done(at.as_deref(), text::LANG);
         if !asked_any {
-            msg.push_str("不带 --review 运行 tutor play 可练新题。");
+            msg.push_str(cat::terminal_review_only(text::LANG));
             self.blank_line()?;
             self.say(&msg)?;
             return Ok(false);
         }
-        msg.push_str("接下来练习全部章节（q 退出）。");
+        msg.push_str(cat::terminal_review_then_all(text::LANG));
         self.blank_line()?;
         self.say(&msg)?;
         self.s.scope = Scope::All;
@@ -283,26 +289,22 @@ impl<'a, W: Write> Session<'a, W> {
 
     /// Records the card as presented, under a message id no earlier card of this
     /// learner used.
-    fn put_card(
-        &mut self,
-        q: &Question,
-        p: &Presentation,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<Card> {
+    fn put_card(&mut self, q: &Question, p: &Presentation) -> anyhow::Result<Card> {
         let chat = self.s.learner;
-        let mut message = self.next_message;
-        while self.s.store.card(chat, message)?.is_some() {
-            message = message.checked_add(1).context("no free card number left")?;
-        }
+        let message = self
+            .s
+            .tutor
+            .free_message(chat, self.next_message)?
+            .context("no free card number left")?;
         self.next_message = message.saturating_add(1);
-        let card = Card::private(chat, message, &q.id, p.order().to_vec(), now);
-        self.s.store.put_card(&card)?;
+        let card = Card::private(chat, message, &q.id, p.order().to_vec(), self.s.tutor.now());
+        self.s.tutor.presented(&card)?;
         Ok(card)
     }
 
     /// Leaves the current card unanswered (closed, so it is not left in the index).
     fn abandon(&mut self, card: &Card, ended: Ended) -> anyhow::Result<Ended> {
-        self.s.store.close_card(card.chat, card.message)?;
+        self.s.tutor.abandon(card)?;
         Ok(ended)
     }
 
@@ -315,53 +317,50 @@ impl<'a, W: Write> Session<'a, W> {
         response: Response,
         line: &str,
     ) -> anyhow::Result<bool> {
-        let req = AnswerRequest {
-            chat: card.chat,
-            message: card.message,
-            user: self.s.learner,
-            name: self.s.name.clone(),
+        let answer = Answer {
+            card,
+            who: Person {
+                id: self.s.learner,
+                name: &self.s.name,
+                lang_code: None,
+            },
             response,
-            answer_text: line.trim().chars().take(64).collect(),
-            now: Utc::now(),
-            learner_tz: self.s.tz,
-            chat_tz: self.s.tz,
+            text: line,
         };
-        match self.s.store.record_answer(self.s.bank, &req)? {
-            AnswerOutcome::Recorded {
-                verdict, streak, ..
+        // Recorded and flushed: on disk before the learner sees the verdict.
+        match self.s.tutor.answer_blocking(answer)? {
+            Answered::Graded {
+                verdict,
+                streak,
+                streak_days,
+                ..
             } => {
-                // On disk before the learner sees the verdict.
-                self.s.store.flush_blocking()?;
                 self.answered += 1;
                 if verdict.is_right() {
                     self.right += 1;
                 }
-                let days = self
-                    .s
-                    .store
-                    .learner(self.s.learner)?
-                    .map_or(0, |l| l.streak.current);
-                let shown =
-                    text::verdict(self.s.bank, q, &verdict, Some((streak, days)), self.s.ansi);
+                let days = Some((streak, streak_days));
+                let shown = text::verdict(self.bank(), q, &verdict, days, self.s.ansi);
                 self.blank_line()?;
                 self.say(&shown)?;
                 self.blank_line()?;
-                self.say(text::AFTER_VERDICT)?;
+                self.say(Say::AfterVerdict.text(text::LANG))?;
                 Ok(true)
             }
             _ => {
-                self.say("这道题已失效，换一道。")?;
+                self.say(Say::QuestionGone.text(text::LANG))?;
                 Ok(false)
             }
         }
     }
 
+    fn bank(&self) -> &'a Bank {
+        &self.s.tutor.bank
+    }
+
     fn stats(&mut self) -> anyhow::Result<()> {
-        let stats = self
-            .s
-            .store
-            .stats(self.s.bank, self.s.learner, Utc::now(), self.s.tz)?;
-        let shown = text::stats(self.s.bank, &stats, self.s.ansi);
+        let stats = self.s.tutor.stats(self.s.learner)?;
+        let shown = text::stats(self.bank(), &stats, self.s.ansi);
         self.blank_line()?;
         self.say(&shown)?;
         Ok(())
@@ -371,15 +370,15 @@ impl<'a, W: Write> Session<'a, W> {
         let shown = q
             .sections
             .first()
-            .and_then(|id| text::section(self.s.bank, id, self.s.ansi));
+            .and_then(|id| text::section(self.bank(), id, self.s.ansi));
         match shown {
             Some(t) => {
                 self.blank_line()?;
                 self.say(&t)?;
                 self.blank_line()?;
-                self.say("回车 下一题 · q 退出")?;
+                self.say(Say::AfterSection.text(text::LANG))?;
             }
-            None => self.say("本题没有对应的教材原文。")?,
+            None => self.say(Say::NoSectionText.text(text::LANG))?,
         }
         Ok(())
     }
@@ -389,12 +388,13 @@ impl<'a, W: Write> Session<'a, W> {
         match n {
             None => {
                 self.s.scope = Scope::All;
-                self.say("已切换到全部章节。")?;
+                self.say(Say::SwitchedToAll.text(text::LANG))?;
                 Ok(true)
             }
-            Some(n) if self.s.bank.questions_in(n).next().is_some() => {
+            Some(n) if self.bank().questions_in(n).next().is_some() => {
                 self.s.scope = Scope::Chapter(n);
-                let msg = format!("已切换到{}。", text::chapter_name(self.s.bank, n));
+                let msg =
+                    cat::terminal_switched_to(&text::chapter_name(self.bank(), n), text::LANG);
                 self.say(&msg)?;
                 Ok(true)
             }
@@ -406,10 +406,7 @@ impl<'a, W: Write> Session<'a, W> {
     }
 
     fn bad_chapter(&mut self, n: &str) -> anyhow::Result<()> {
-        let msg = format!(
-            "没有第 {n} 章（可选：{}；c 0 练全部章节）。",
-            text::chapter_range(self.s.bank)
-        );
+        let msg = cat::terminal_no_chapter(n, &text::chapter_range(self.bank()), text::LANG);
         Ok(self.say(&msg)?)
     }
 

@@ -87,18 +87,26 @@ fn bank() -> Bank {
 
 struct Env {
     _dir: tempfile::TempDir,
-    store: Store,
-    bank: Bank,
+    tutor: crate::app::Tutor,
+}
+
+impl std::ops::Deref for Env {
+    type Target = crate::app::Tutor;
+    fn deref(&self) -> &crate::app::Tutor {
+        &self.tutor
+    }
 }
 
 fn env() -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&dir.path().join("db"), store::Options::default()).expect("open");
-    Env {
-        _dir: dir,
+    let tutor = crate::app::Tutor::new(
         store,
-        bank: bank(),
-    }
+        std::sync::Arc::new(bank()),
+        Asia::Shanghai,
+        crate::app::Clock::default(),
+    );
+    Env { _dir: dir, tutor }
 }
 
 /// Runs a session over `lines` (then end of input) and returns how it ended and
@@ -106,8 +114,7 @@ fn env() -> Env {
 fn run_with(env: &Env, scope: Scope, inputs: Vec<Input>, ansi: bool) -> (Ended, String) {
     let id = learner_id("t");
     let setup = Setup {
-        bank: &env.bank,
-        store: &env.store,
+        tutor: &env.tutor,
         learner: id,
         name: "t".into(),
         tz: Asia::Shanghai,
@@ -242,7 +249,8 @@ fn garbage_gets_a_hint_and_the_card_stays() {
     assert_eq!(out.matches("单选题干").count(), 1, "{out}");
     assert_eq!(out.matches("✅").count(), 1, "{out}");
     assert_eq!(
-        out.matches(super::text::AFTER_VERDICT_HINT).count(),
+        out.matches(crate::view::Say::AfterVerdictHint.text(crate::lang::Lang::Zh))
+            .count(),
         2,
         "{out}"
     );

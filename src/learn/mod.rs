@@ -29,7 +29,7 @@ pub mod stats;
 pub mod streak;
 
 #[cfg(test)]
-mod test_bank;
+pub(crate) mod test_bank;
 
 pub use daily::{
     DEFAULT_DAILY_TIME, DailyAction, REMIND_AT, REMIND_MIN_STREAK, daily_action, default_reveal,

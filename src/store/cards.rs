@@ -399,6 +399,7 @@ fn answer_tx(
         verdict,
         points,
         streak: change,
+        streak_days: learner.streak.current,
         card,
     })
 }

@@ -292,6 +292,9 @@ pub enum AnswerOutcome {
         /// Group points earned (0 in private chats).
         points: u32,
         streak: StreakChange,
+        /// The learner's streak in days after this answer (computed in the same
+        /// transaction: no re-read).
+        streak_days: u32,
         /// The card after the update.
         card: Card,
     },

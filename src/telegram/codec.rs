@@ -10,33 +10,8 @@ use std::fmt;
 pub const MAX_BYTES: usize = 64;
 const VERSION: &str = "1";
 
-/// What a button asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Answer a single-choice or judge card with shown option `index` (judge: 0 = 对, 1 = 错).
-    Answer { question: String, index: u8 },
-    /// Toggle shown option `index` of a multi card.
-    Toggle { question: String, index: u8 },
-    /// Submit the toggled options of a multi card.
-    Submit { question: String },
-    /// The next question, in a scope.
-    Next(NextScope),
-    /// Read a section in full.
-    Read { section: String },
-    /// Page through a chapter: section `index` of chapter `chapter`.
-    Page { chapter: u8, index: u16 },
-    /// One-tap daily subscription at the default time.
-    Subscribe,
-    /// Confirm or cancel `/forget`.
-    Forget { confirm: bool },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NextScope {
-    All,
-    Chapter(u8),
-    Review,
-}
+/// What a button asks for: `view`'s intents, carried as callback data.
+pub use crate::view::{Intent as Action, NextScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {

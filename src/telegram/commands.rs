@@ -1,90 +1,5 @@
-//! Commands: the lists registered with `setMyCommands`, and parsing of incoming ones.
-
-use crate::lang::Lang;
-
-const PRIVATE: &[(&str, &str, &str)] = &[
-    ("start", "开始使用", "Start"),
-    ("help", "帮助与全部命令", "Help and all commands"),
-    (
-        "quiz",
-        "练一题；/quiz 3 练第三章",
-        "A question; /quiz 3 for chapter 3",
-    ),
-    (
-        "review",
-        "复习到期和答错的题",
-        "Review what is due or was wrong",
-    ),
-    ("chapters", "章节与进度", "Chapters and progress"),
-    ("read", "阅读教材；/read 1", "Read the guide; /read 1"),
-    ("stats", "学习统计与图表", "Statistics and chart"),
-    (
-        "daily",
-        "每日一题；/daily 08:30，/daily off",
-        "Daily question; /daily 08:30, /daily off",
-    ),
-    (
-        "tz",
-        "时区；/tz Asia/Shanghai",
-        "Time zone; /tz Europe/Berlin",
-    ),
-    (
-        "lang",
-        "界面语言；/lang zh 或 /lang en",
-        "Language; /lang en or /lang zh",
-    ),
-    ("export", "导出我的数据", "Export my data"),
-    ("forget", "删除我的数据", "Delete my data"),
-];
-
-const GROUP: &[(&str, &str, &str)] = &[
-    (
-        "quiz",
-        "出一道群题；/quiz 3 出第三章",
-        "Post a question; /quiz 3 for chapter 3",
-    ),
-    (
-        "round",
-        "连续出 N 题；/round 5",
-        "A round of N questions; /round 5",
-    ),
-    (
-        "reveal",
-        "公布答案（出题人或管理员）",
-        "Reveal now (starter or admin)",
-    ),
-    (
-        "top",
-        "本周排行；/top all 总排行",
-        "This week's leaderboard; /top all",
-    ),
-    (
-        "daily",
-        "每日群题（管理员）；/daily 20:00",
-        "Daily group question (admins)",
-    ),
-    (
-        "settime",
-        "答题时限（管理员）；/settime 60",
-        "Time limit (admins); /settime 60",
-    ),
-    ("tz", "群时区（管理员）", "Group time zone (admins)"),
-    (
-        "lang",
-        "群语言（管理员）；/lang en",
-        "Group language (admins)",
-    ),
-    ("help", "帮助", "Help"),
-];
-
-/// `(command, description)` for a language and chat kind.
-pub fn list(lang: Lang, group: bool) -> Vec<(&'static str, &'static str)> {
-    let table = if group { GROUP } else { PRIVATE };
-    table
-        .iter()
-        .map(|&(c, zh, en)| (c, lang.pick(zh, en)))
-        .collect()
-}
+//! Parsing of incoming commands (their lists, for `/help` and `setMyCommands`, are in
+//! the catalogue: `view::catalogue::commands`).
 
 /// A command addressed to this bot: its lowercased name and the rest of the line.
 #[derive(Debug, PartialEq, Eq)]
@@ -145,18 +60,6 @@ mod tests {
             let got = parse(text, "tutor_test_bot").map(|c| (c.name, c.args));
             let want = want.map(|(n, a)| (n.to_string(), a));
             assert_eq!(got, want, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn lists_fit_telegram() {
-        for lang in [Lang::Zh, Lang::En] {
-            for group in [false, true] {
-                for (c, d) in list(lang, group) {
-                    assert!((1..=32).contains(&c.len()));
-                    assert!((1..=256).contains(&d.chars().count()));
-                }
-            }
         }
     }
 }

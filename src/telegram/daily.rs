@@ -62,7 +62,7 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             return;
         }
-        let pause = if !app.store.writable() {
+        let pause = if !app.tutor.store.writable() {
             // Nothing goes out that could not be recorded; the watchdog wakes us.
             Some(OUTAGE_POLL)
         } else if FAILURES.swap(0, Ordering::SeqCst) > 0 {
@@ -84,12 +84,12 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 _ = app.wake.notified() => {}
                 _ = stop.changed() => return,
             }
-            if !app.store.writable() {
+            if !app.tutor.store.writable() {
                 continue;
             }
         }
         let now = app.now();
-        let mut jobs = match app.store.due_jobs(now, BATCH) {
+        let mut jobs = match app.tutor.store.due_jobs(now, BATCH) {
             Ok(j) => j,
             Err(e) => {
                 failed(&e);
@@ -99,7 +99,7 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
         // Times set while the clock ran fast: due now, so that they are planned again.
         let ahead = now
             .checked_add_signed(learn::daily::PLANNING_HORIZON)
-            .and_then(|horizon| app.store.jobs_after(horizon, BATCH).ok())
+            .and_then(|horizon| app.tutor.store.jobs_after(horizon, BATCH).ok())
             .unwrap_or_default();
         let jumping = !ahead.is_empty();
         if jumping != jumped {
@@ -143,7 +143,7 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             tokio::task::yield_now().await;
             continue;
         }
-        let sleep = match app.store.next_job_time() {
+        let sleep = match app.tutor.store.next_job_time() {
             Ok(Some(at)) => (at - app.now()).to_std().unwrap_or_default().min(MAX_SLEEP),
             _ => MAX_SLEEP,
         };
@@ -168,14 +168,14 @@ async fn run_job(app: &Arc<App>, job: Job) {
         }
         JobKind::Reminder => reminder(app, job).await,
         JobKind::Close => {
-            if let Err(e) = app.store.schedule(job.chat, JobKind::Close, None) {
+            if let Err(e) = app.tutor.store.schedule(job.chat, JobKind::Close, None) {
                 failed(&e);
             }
             group::on_deadline(app, job.chat).await;
             Ok(())
         }
         JobKind::Reveal => {
-            if let Err(e) = app.store.schedule(job.chat, JobKind::Reveal, None) {
+            if let Err(e) = app.tutor.store.schedule(job.chat, JobKind::Reveal, None) {
                 failed(&e);
             }
             group::on_daily_reveal(app, job.chat).await;
@@ -223,11 +223,11 @@ async fn claim_chunk(app: &Arc<App>, jobs: Vec<Job>) -> Vec<Work> {
         }
     }
     // One transaction for the chunk's new times.
-    if let Err(e) = app.store.schedule_many(&next) {
+    if let Err(e) = app.tutor.store.schedule_many(&next) {
         failed(&e);
     }
     if !claimed.is_empty() {
-        if let Err(e) = app.store.flush().await {
+        if let Err(e) = app.tutor.store.flush().await {
             // Not durable: not sent. The claims stand, so the day is skipped.
             warn!(error = %e, count = claimed.len(), "flushing daily claims failed; not sending them");
             failed(&e);
@@ -241,7 +241,7 @@ async fn claim_chunk(app: &Arc<App>, jobs: Vec<Job>) -> Vec<Work> {
 /// Decides a daily job now: its next time (`None`: no longer scheduled), and today's
 /// question when it is due and this call claimed it.
 fn claim(app: &App, job: &Job) -> anyhow::Result<(Option<DateTime<Utc>>, Option<Claimed>)> {
-    let Some(chat) = app.store.chat(job.chat)? else {
+    let Some(chat) = app.tutor.store.chat(job.chat)? else {
         return Ok((None, None));
     };
     let Some(daily) = chat.daily.clone().filter(|_| chat.active) else {
@@ -254,7 +254,7 @@ fn claim(app: &App, job: &Job) -> anyhow::Result<(Option<DateTime<Utc>>, Option<
         DailyAction::SendNow { day } => day,
     };
     let next = learn::send_instant(day.succ_opt().unwrap_or(day), daily.time, tz);
-    let won = app.store.claim_daily(chat.id, day)?;
+    let won = app.tutor.store.claim_daily(chat.id, day)?;
     let claimed = won.then_some(Claimed {
         chat,
         daily,
@@ -270,7 +270,7 @@ fn claim(app: &App, job: &Job) -> anyhow::Result<(Option<DateTime<Utc>>, Option<
 fn retry_later(app: &App, job: &Job, e: &anyhow::Error) {
     failed(e);
     let later = Some(app.now() + chrono::Duration::minutes(5));
-    if app.store.schedule(job.chat, job.kind, later).is_ok() {
+    if app.tutor.store.schedule(job.chat, job.kind, later).is_ok() {
         warn!(chat = job.chat, kind = ?job.kind, error = %e, "scheduled job failed; retrying in 5 minutes");
     }
 }
@@ -333,33 +333,40 @@ async fn deliver(app: &Arc<App>, claimed: Claimed) -> bool {
 }
 
 async fn send_private_daily(app: &Arc<App>, chat: i64) -> Result<(), RequestError> {
-    let learner = app.store.learner(chat).ok().flatten();
+    let learner = app.tutor.store.learner(chat).ok().flatten();
     let lang = learner.as_ref().and_then(|l| l.lang).unwrap_or_default();
-    let progress = app.store.progress(chat).unwrap_or_default();
-    let pick = learn::next_question(&app.bank, &progress, Scope::All, app.now(), None);
-    let Some(q) = pick.question().and_then(|id| app.bank.question(id)) else {
+    let next = app
+        .tutor
+        .next_card(chat, Scope::All, None, &mut rand::rng());
+    let Ok(crate::app::Next::Post {
+        question: q,
+        presentation: p,
+    }) = next
+    else {
         return Ok(());
     };
     // One message per chat: the card itself (fan-out is bounded by Telegram's 30/s).
-    app.send_card(chat, q, chat, lang, None, true).await?;
+    app.send_card(chat, q, p, lang, true).await?;
     Ok(())
 }
 
 /// One nudge at 21:00 local for a learner with a streak of 3+ who hasn't answered today.
 async fn reminder(app: &Arc<App>, job: Job) -> anyhow::Result<()> {
-    let chat = app.store.chat(job.chat)?;
+    let chat = app.tutor.store.chat(job.chat)?;
     let Some(chat) = chat.filter(|c| c.active && c.daily.as_ref().is_some_and(|d| d.remind)) else {
-        app.store.schedule(job.chat, JobKind::Reminder, None)?;
+        app.tutor
+            .store
+            .schedule(job.chat, JobKind::Reminder, None)?;
         return Ok(());
     };
     let tz = app.tz_of(&chat.tz);
     let now = app.now();
-    app.store.schedule(
+    app.tutor.store.schedule(
         chat.id,
         JobKind::Reminder,
         Some(learn::next_reminder(now, tz)),
     )?;
-    let Some(learner) = app.store.learner(chat.id)? else {
+    let Some(learner) = app.tutor.store.learner(chat.id)? else {
         return Ok(());
     };
     let last_reminded = chat.daily.as_ref().and_then(|d| d.last_reminded);
@@ -368,7 +375,7 @@ async fn reminder(app: &Arc<App>, job: Job) -> anyhow::Result<()> {
     }
     let today = learn::local_day(now, tz);
     let streak = learn::shown_streak(&learner.streak, today);
-    if !app.store.claim_reminder(chat.id, today)? {
+    if !app.tutor.store.claim_reminder(chat.id, today)? {
         return Ok(());
     }
     let lang = learner.lang.unwrap_or_default();

@@ -25,12 +25,15 @@ use teloxide::types::{
 use teloxide::utils::html::escape as esc;
 use tracing::{debug, info, warn};
 
+use crate::app::Answered;
 use crate::bank::{Bank, Key, OptionSet, Question};
 use crate::lang::Lang;
 use crate::learn::{self, Parsed, Presentation, RevealLine, Standing};
-use crate::store::{AnswerOutcome, Card, Chat, ChatKind, JobKind, Round};
+use crate::store::{Card, Chat, ChatKind, JobKind, Round};
 
 use super::{App, SendFailure, classify, commands, handlers, render};
+use crate::view::catalogue as cat;
+use crate::view::{Front, Say, study};
 
 type HandlerResult = anyhow::Result<()>;
 
@@ -114,7 +117,7 @@ fn group_lang(chat: &Chat) -> Lang {
 
 /// The stored chat, or a fresh group record (for a chat that vanished meanwhile).
 fn or_new(app: &App, id: i64, old: Option<Chat>) -> Chat {
-    old.unwrap_or_else(|| Chat::new(id, ChatKind::Group, "", app.default_tz.name()))
+    old.unwrap_or_else(|| Chat::new(id, ChatKind::Group, "", app.tutor.default_tz.name()))
 }
 
 // ----- messages and commands ----------------------------------------------------
@@ -137,10 +140,15 @@ pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> Handle
     let Some(reply_to) = msg.reply_to_message() else {
         return Ok(());
     };
-    let Some(card) = app.store.card(chat.id, reply_to.id.0)?.filter(|c| c.group) else {
+    let Some(card) = app
+        .tutor
+        .store
+        .card(chat.id, reply_to.id.0)?
+        .filter(|c| c.group)
+    else {
         return Ok(()); // a reply to the intro, a reveal, …
     };
-    let Some(q) = app.bank.question(&card.question) else {
+    let Some(q) = app.tutor.bank.question(&card.question) else {
         return Ok(());
     };
     let say = |text: &str| {
@@ -212,7 +220,7 @@ async fn group_command(
         "start" | "help" => {
             app.pending_edits.spend(chat.id);
             app.bot
-                .send_message(msg.chat.id, render::help(lang, true))
+                .send_message(msg.chat.id, render::html(&study::help(lang, true)))
                 .await?;
         }
         "quiz" => {
@@ -221,7 +229,7 @@ async fn group_command(
                 n => match n
                     .parse::<u8>()
                     .ok()
-                    .filter(|n| app.bank.chapter(*n).is_some())
+                    .filter(|n| app.tutor.bank.chapter(*n).is_some())
                 {
                     Some(n) => Some(n),
                     None => {
@@ -256,7 +264,7 @@ async fn group_command(
                 reply(busy).await?;
                 return Ok(());
             }
-            let c = app.store.update_chat(chat.id, |old| {
+            let c = app.tutor.store.update_chat(chat.id, |old| {
                 let mut c = or_new(app, chat.id, old);
                 c.round = Some(Round {
                     total: n,
@@ -334,7 +342,7 @@ async fn group_command(
             match cmd.name.as_str() {
                 "settime" => match cmd.args.parse::<u32>() {
                     Ok(s) if (MIN_LIMIT_SECS..=MAX_LIMIT_SECS).contains(&s) => {
-                        app.store.update_chat(chat.id, |old| {
+                        app.tutor.store.update_chat(chat.id, |old| {
                             let mut c = or_new(app, chat.id, old);
                             c.time_limit_secs = s;
                             c
@@ -363,7 +371,7 @@ async fn group_command(
                 "tz" => handlers::tz_command(app, chat.id, None, cmd.args, lang).await?,
                 _ => match cmd.args.parse::<Lang>() {
                     Ok(new) => {
-                        app.store.update_chat(chat.id, |old| {
+                        app.tutor.store.update_chat(chat.id, |old| {
                             let mut c = or_new(app, chat.id, old);
                             c.lang = Some(new);
                             c
@@ -404,8 +412,14 @@ fn busy(app: &App, chat: &Chat, lang: Lang) -> anyhow::Result<Option<&'static st
         if r.asked < r.total {
             // Between two questions of a round. Its next question is a scheduled job;
             // if that was lost (a crash mid-way), the round resumes now.
-            if app.store.scheduled(chat.id, JobKind::Close)?.is_none() {
-                app.store
+            if app
+                .tutor
+                .store
+                .scheduled(chat.id, JobKind::Close)?
+                .is_none()
+            {
+                app.tutor
+                    .store
                     .schedule(chat.id, JobKind::Close, Some(app.now()))?;
                 app.wake.notify_one();
             }
@@ -419,7 +433,7 @@ fn busy(app: &App, chat: &Chat, lang: Lang) -> anyhow::Result<Option<&'static st
 }
 
 fn end_round(app: &App, chat: i64) {
-    if let Err(e) = app.store.update_chat(chat, |old| {
+    if let Err(e) = app.tutor.store.update_chat(chat, |old| {
         let mut c = or_new(app, chat, old);
         c.round = None;
         c
@@ -446,7 +460,7 @@ fn open_card(app: &App, chat: &Chat) -> anyhow::Result<Option<Card>> {
     let Some(m) = chat.open_card else {
         return Ok(None);
     };
-    Ok(app.store.card(chat.id, m)?.filter(|c| c.open))
+    Ok(app.tutor.store.card(chat.id, m)?.filter(|c| c.open))
 }
 
 // ----- cards ---------------------------------------------------------------------
@@ -516,7 +530,7 @@ pub(crate) fn status_line(state: CardState<'_>, lang: Lang) -> String {
 fn group_card_text(q: &Question, p: &Presentation, lang: Lang, state: CardState<'_>) -> String {
     format!(
         "{}\n{}",
-        render::card_text(q, p, lang, None),
+        render::html(&study::card(q, p, lang, Front::Chat, None)),
         status_line(state, lang)
     )
 }
@@ -536,7 +550,7 @@ fn current_card_text(app: &App, chat: Option<&Chat>, card: &Card, q: &Question) 
         return group_card_text(q, &p, lang, CardState::Closed { answered });
     }
     if card.daily {
-        let tz = chat.map_or(app.default_tz, |c| app.tz_of(&c.tz));
+        let tz = chat.map_or(app.tutor.default_tz, |c| app.tz_of(&c.tz));
         let at = hhmm(card.deadline.unwrap_or(card.posted), tz);
         return group_card_text(
             q,
@@ -593,13 +607,17 @@ async fn send_group_card(
     let msg = app
         .bot
         .send_message(ChatId(chat.id), text)
-        .reply_markup(render::card_keyboard(q, &p, OptionSet::EMPTY))
+        .reply_markup(render::keyboard(&study::card_buttons(
+            q,
+            &p,
+            OptionSet::EMPTY,
+        )))
         .await?;
     card.message = msg.id.0;
     // The clock starts when the card is visible.
     card.posted = app.now();
     card.deadline = Some(card.posted + chrono::Duration::seconds(i64::from(limit_secs)));
-    if let Err(e) = app.store.put_card(&card) {
+    if let Err(e) = app.tutor.store.put_card(&card) {
         warn!(chat = chat.id, error = %e, "could not record a group card");
     }
     Ok(card)
@@ -614,12 +632,12 @@ pub async fn post_question(
     chapter: Option<u8>,
 ) -> anyhow::Result<bool> {
     let mut picked = None;
-    let c = app.store.update_chat(chat, |old| {
+    let c = app.tutor.store.update_chat(chat, |old| {
         let mut c = or_new(app, chat, old);
-        picked = learn::draw(&mut c.bag, &app.bank, chapter, &mut rand::rng());
+        picked = learn::draw(&mut c.bag, &app.tutor.bank, chapter, &mut rand::rng());
         c
     })?;
-    let Some(q) = picked.and_then(|id| app.bank.question(&id)) else {
+    let Some(q) = picked.and_then(|id| app.tutor.bank.question(&id)) else {
         return Ok(false);
     };
     let card = match send_group_card(app, &c, q, asked_by, c.time_limit_secs, false).await {
@@ -629,12 +647,14 @@ pub async fn post_question(
             return Err(e.into());
         }
     };
-    app.store.update_chat(chat, |old| {
+    app.tutor.store.update_chat(chat, |old| {
         let mut c = or_new(app, chat, old);
         c.open_card = Some(card.message);
         c
     })?;
-    app.store.schedule(chat, JobKind::Close, card.deadline)?;
+    app.tutor
+        .store
+        .schedule(chat, JobKind::Close, card.deadline)?;
     app.wake.notify_one();
     Ok(true)
 }
@@ -645,11 +665,11 @@ pub async fn post_question(
 pub async fn after_answer(
     app: &Arc<App>,
     card: &Card,
-    outcome: AnswerOutcome,
+    outcome: Answered,
     lang: Lang,
     callback: Option<&CallbackQuery>,
 ) -> HandlerResult {
-    if let AnswerOutcome::Recorded { card, .. } = &outcome {
+    if let Answered::Graded { card, .. } = &outcome {
         schedule_live_edit(app, card.chat, card.message);
     }
     if let Some(cb) = callback {
@@ -669,34 +689,15 @@ pub async fn after_answer(
 }
 
 /// The private toast for a group answer: ✅/❌ first for a recorded one.
-pub(crate) fn toast_text(outcome: &AnswerOutcome, lang: Lang) -> String {
+pub(crate) fn toast_text(outcome: &Answered, lang: Lang) -> String {
     match outcome {
-        AnswerOutcome::Recorded {
+        Answered::Graded {
             verdict, points, ..
-        } => {
-            if verdict.is_right() {
-                match lang {
-                    Lang::Zh => format!("✅ 正确！+{points} 分"),
-                    Lang::En => format!("✅ Correct! +{points} points"),
-                }
-            } else {
-                lang.pick(
-                    "❌ 错误。公布答案时可以看到解析。",
-                    "❌ Wrong. The reveal explains why.",
-                )
-                .into()
-            }
-        }
-        AnswerOutcome::AlreadyAnswered { .. } => lang
-            .pick(
-                "你已经作答过了，以第一次作答为准。",
-                "You already answered; your first answer counts.",
-            )
-            .into(),
-        AnswerOutcome::Closed => lang.pick("这道题已结束", "This question is closed").into(),
-        AnswerOutcome::NoSuchCard | AnswerOutcome::UnknownQuestion => {
-            lang.pick("无效操作", "Invalid action").into()
-        }
+        } if verdict.is_right() => cat::group_right(*points, lang),
+        Answered::Graded { .. } => Say::GroupWrong.text(lang).into(),
+        Answered::AlreadyAnswered { .. } => Say::GroupAlreadyAnswered.text(lang).into(),
+        Answered::Closed | Answered::Late => Say::CardClosed.text(lang).into(),
+        Answered::Invalid => Say::Invalid.text(lang).into(),
     }
 }
 
@@ -724,7 +725,7 @@ fn schedule_live_edit(app: &Arc<App>, chat: i64, message: i32) {
             // here; one recorded after it finds no task and starts one.
             let card = {
                 let mut map = app.pending_edits.map();
-                let card = app.store.card(chat, message).ok().flatten();
+                let card = app.tutor.store.card(chat, message).ok().flatten();
                 match card.filter(|c| c.open && shown != Some(c.answers.len())) {
                     Some(c) => c,
                     None => {
@@ -735,7 +736,7 @@ fn schedule_live_edit(app: &Arc<App>, chat: i64, message: i32) {
                     }
                 }
             };
-            let Some(q) = app.bank.question(&card.question) else {
+            let Some(q) = app.tutor.bank.question(&card.question) else {
                 app.pending_edits.map().remove(&key);
                 return;
             };
@@ -745,7 +746,7 @@ fn schedule_live_edit(app: &Arc<App>, chat: i64, message: i32) {
                 tokio::time::sleep(LIVE_EDIT_EVERY).await;
                 continue;
             }
-            let c = app.store.chat(chat).ok().flatten();
+            let c = app.tutor.store.chat(chat).ok().flatten();
             let p = presentation(&card, q);
             let r = app
                 .bot
@@ -754,7 +755,11 @@ fn schedule_live_edit(app: &Arc<App>, chat: i64, message: i32) {
                     MessageId(message),
                     current_card_text(&app, c.as_ref(), &card, q),
                 )
-                .reply_markup(render::card_keyboard(q, &p, OptionSet::EMPTY))
+                .reply_markup(render::keyboard(&study::card_buttons(
+                    q,
+                    &p,
+                    OptionSet::EMPTY,
+                )))
                 .await;
             let mut pause = LIVE_EDIT_EVERY;
             match super::ignore_not_modified(r) {
@@ -823,13 +828,13 @@ enum RoundStep {
 
 /// Closes a card and posts the reveal; continues or ends a round. Runs once per card.
 pub async fn reveal(app: &Arc<App>, chat: i64, message: i32) -> HandlerResult {
-    let Some(card) = app.store.close_card(chat, message)? else {
+    let Some(card) = app.tutor.store.close_card(chat, message)? else {
         return Ok(()); // already revealed
     };
-    app.store.flush().await?;
+    app.tutor.store.flush().await?;
     let mut step = RoundStep::None;
     let mut number = None;
-    let c = app.store.update_chat(chat, |old| {
+    let c = app.tutor.store.update_chat(chat, |old| {
         let mut c = or_new(app, chat, old);
         step = RoundStep::None;
         number = None;
@@ -857,18 +862,18 @@ pub async fn reveal(app: &Arc<App>, chat: i64, message: i32) -> HandlerResult {
     if !card.daily {
         let next = matches!(step, RoundStep::Next)
             .then(|| app.now() + chrono::Duration::from_std(ROUND_PAUSE).unwrap_or_default());
-        app.store.schedule(chat, JobKind::Close, next)?;
+        app.tutor.store.schedule(chat, JobKind::Close, next)?;
         app.wake.notify_one();
     }
     if !c.active {
         return Ok(()); // closed quietly: we are not in that chat any more
     }
     let lang = group_lang(&c);
-    let q = app.bank.question(&card.question);
+    let q = app.tutor.bank.question(&card.question);
     if let Some(q) = q {
         final_edit(app, Some(&c), &card, q).await;
     }
-    let text = q.map(|q| reveal_text(&app.bank, &card, q, lang, number));
+    let text = q.map(|q| reveal_text(&app.tutor.bank, &card, q, lang, number));
     let mut result = Ok(());
     let parts = text.map(|t| render::split_message(&t, render::MESSAGE_LIMIT));
     for (i, part) in parts.into_iter().flatten().enumerate() {
@@ -974,7 +979,7 @@ pub(crate) fn reveal_text(
         lang.pick("解析", "Explanation"),
         esc(&q.explanation)
     ));
-    out.push_str(&render::excerpt_block(bank, q, lang));
+    out.push_str(&render::html(&study::excerpts(bank, q, lang)));
     out.push_str("\n\n");
     out.push_str(&results_text(card, lang));
     out
@@ -1075,7 +1080,7 @@ pub(crate) fn podium_text(r: &Round, lang: Lang) -> String {
 
 async fn send_top(app: &App, chat: &Chat, all: bool, lang: Lang) -> HandlerResult {
     let tz = app.tz_of(&chat.tz);
-    let entries = app.store.scores(chat.id)?;
+    let entries = app.tutor.store.scores(chat.id)?;
     let plain: Vec<(i64, learn::MemberScore)> =
         entries.iter().map(|(u, _, s)| (*u, s.clone())).collect();
     let board = learn::leaderboard(&plain, !all, app.now(), tz, TOP_N);
@@ -1179,12 +1184,12 @@ async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> Han
         return Ok(());
     }
     if args.eq_ignore_ascii_case("off") || args == "关" || args == "关闭" {
-        app.store.update_chat(chat.id, |old| {
+        app.tutor.store.update_chat(chat.id, |old| {
             let mut c = or_new(app, chat.id, old);
             c.daily = None;
             c
         })?;
-        app.store.schedule(chat.id, JobKind::Daily, None)?;
+        app.tutor.store.schedule(chat.id, JobKind::Daily, None)?;
         say(lang
             .pick("已取消每日群题。", "Daily group question stopped.")
             .into())
@@ -1220,19 +1225,20 @@ async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> Han
             .unwrap_or_else(|| learn::default_reveal(time));
         (time, reveal)
     };
-    let (c, next) = handlers::plan_daily(app, chat.id, time, Some(reveal))?;
-    let tz = app.tz_of(&c.tz);
+    let planned = app.tutor.set_daily(chat.id, time, Some(reveal))?;
+    app.wake.notify_one();
+    let (tz, next) = (planned.tz, planned.next);
     let (t, r) = (time.format("%H:%M"), reveal.format("%H:%M"));
     say(match lang {
         Lang::Zh => format!(
             "⏰ 每日群题：每天 {t} 出题，{r} 公布答案（{}）。\n下一题：{}\n/daily reveal HH:MM 修改公布时间，/daily off 取消。",
             tz.name(),
-            render::local_time(next, tz)
+            study::local_time(next, tz)
         ),
         Lang::En => format!(
             "⏰ Daily group question at {t}, revealed at {r} ({}).\nNext one: {}\n/daily reveal HH:MM changes the reveal, /daily off stops it.",
             tz.name(),
-            render::local_time(next, tz)
+            study::local_time(next, tz)
         ),
     })
     .await?;
@@ -1249,31 +1255,33 @@ pub async fn post_daily(
         teloxide::RequestError::Io(std::io::Error::other(e.to_string()).into())
     };
     // Yesterday's card, if still open, is revealed first: one daily card at a time.
-    for old in app.store.open_cards(chat.id).map_err(store_err)? {
+    for old in app.tutor.store.open_cards(chat.id).map_err(store_err)? {
         if old.daily {
             reveal_logged(app, chat.id, old.message).await;
         }
     }
     let mut picked = None;
     let c = app
+        .tutor
         .store
         .update_chat(chat.id, |old| {
             let mut c = old.unwrap_or_else(|| chat.clone());
-            picked = learn::draw(&mut c.bag, &app.bank, None, &mut rand::rng());
+            picked = learn::draw(&mut c.bag, &app.tutor.bank, None, &mut rand::rng());
             c
         })
         .map_err(store_err)?;
-    let Some(q) = picked.and_then(|id| app.bank.question(&id)) else {
+    let Some(q) = picked.and_then(|id| app.tutor.bank.question(&id)) else {
         return Ok(());
     };
     let limit = (reveal_at - app.now()).num_seconds().clamp(60, 24 * 3600) as u32;
     let mut card = send_group_card(app, &c, q, 0, limit, true).await?;
     // Revealed at the set time, whatever the send's latency.
     card.deadline = Some(reveal_at);
-    if let Err(e) = app.store.put_card(&card) {
+    if let Err(e) = app.tutor.store.put_card(&card) {
         warn!(chat = chat.id, error = %e, "could not record the daily card");
     }
     if let Err(e) = app
+        .tutor
         .store
         .schedule(chat.id, JobKind::Reveal, Some(reveal_at))
     {
@@ -1286,7 +1294,7 @@ pub async fn post_daily(
 /// The daily group card's reveal time (from the scheduler): reveals the chat's
 /// due daily cards and re-arms the job for any that are not due yet.
 pub async fn on_daily_reveal(app: &Arc<App>, chat: i64) {
-    let cards = match app.store.open_cards(chat) {
+    let cards = match app.tutor.store.open_cards(chat) {
         Ok(c) => c,
         Err(e) => {
             warn!(chat, error = %e, "listing open cards failed");
@@ -1304,7 +1312,7 @@ pub async fn on_daily_reveal(app: &Arc<App>, chat: i64) {
         }
     }
     if let Some(at) = later {
-        let _ = app.store.schedule(chat, JobKind::Reveal, Some(at));
+        let _ = app.tutor.store.schedule(chat, JobKind::Reveal, Some(at));
         app.wake.notify_one();
     }
 }
@@ -1314,7 +1322,7 @@ pub async fn on_daily_reveal(app: &Arc<App>, chat: i64) {
 /// The chat's `Close` job (from the scheduler): the open card's deadline, or the
 /// next question of a round.
 pub async fn on_deadline(app: &Arc<App>, chat: i64) {
-    let c = match app.store.chat(chat) {
+    let c = match app.tutor.store.chat(chat) {
         Ok(Some(c)) if c.active => c,
         _ => return,
     };
@@ -1326,7 +1334,10 @@ pub async fn on_deadline(app: &Arc<App>, chat: i64) {
             }) {
                 // Not yet (a stale job): wait for the card's own deadline. (One set
                 // while the clock ran fast is due now.)
-                let _ = app.store.schedule(chat, JobKind::Close, card.deadline);
+                let _ = app
+                    .tutor
+                    .store
+                    .schedule(chat, JobKind::Close, card.deadline);
                 app.wake.notify_one();
                 return;
             }
@@ -1365,8 +1376,9 @@ pub async fn on_my_chat_member(app: Arc<App>, upd: ChatMemberUpdated) -> Handler
         info!(chat, "added to a group");
         // Back after a removal: the daily question resumes.
         if let Some(d) = &c.daily {
-            if app.store.scheduled(chat, JobKind::Daily)?.is_none() {
-                handlers::plan_daily(&app, chat, d.time, d.reveal)?;
+            if app.tutor.store.scheduled(chat, JobKind::Daily)?.is_none() {
+                app.tutor.set_daily(chat, d.time, d.reveal)?;
+                app.wake.notify_one();
             }
         }
         app.pending_edits.spend(chat);
@@ -1384,12 +1396,12 @@ pub async fn on_my_chat_member(app: Arc<App>, upd: ChatMemberUpdated) -> Handler
         );
         if !upd.chat.is_private() {
             // Its open cards end quietly: no reveal goes to a chat we are not in.
-            for card in app.store.open_cards(chat)? {
-                app.store.close_card(chat, card.message)?;
+            for card in app.tutor.store.open_cards(chat)? {
+                app.tutor.store.close_card(chat, card.message)?;
             }
         }
         app.deactivate(chat);
-        app.store.flush().await?;
+        app.tutor.store.flush().await?;
     }
     Ok(())
 }
@@ -1700,10 +1712,11 @@ mod tests {
             (Response::Choice(OptionSet::single(1)), "❌"),
         ] {
             let verdict = learn::grade(q, &p, response);
-            let outcome = AnswerOutcome::Recorded {
+            let outcome = Answered::Graded {
                 verdict,
                 points: 990,
                 streak: learn::StreakChange::SameDay,
+                streak_days: 1,
                 card: card("e1-q01", vec![]),
             };
             for lang in [Lang::Zh, Lang::En] {
@@ -1712,11 +1725,11 @@ mod tests {
                 assert_eq!(t.contains("990"), mark == "✅", "{t}");
             }
         }
-        let again = AnswerOutcome::AlreadyAnswered {
+        let again = Answered::AlreadyAnswered {
             card: card("e1-q01", vec![]),
         };
         assert!(toast_text(&again, Lang::Zh).contains("已经作答"));
-        assert!(toast_text(&AnswerOutcome::Closed, Lang::Zh).contains("已结束"));
+        assert!(toast_text(&Answered::Closed, Lang::Zh).contains("已结束"));
     }
 
     #[test]

@@ -17,7 +17,6 @@ mod outage;
 mod pace;
 mod poll;
 pub mod render;
-mod writer;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -41,7 +40,7 @@ use tracing::{debug, info, warn};
 
 use crate::bank::{Bank, Question};
 use crate::lang::Lang;
-use crate::learn::{self, Presentation};
+use crate::learn::Presentation;
 use crate::store::{self, Card, Chat, ChatKind, Learner, Store};
 
 /// Due jobs the scheduler takes per wake (the fan-out benchmark measures this scan).
@@ -91,18 +90,15 @@ pub fn token_is_well_formed(token: &str) -> bool {
 /// Shared state of the running bot.
 pub(crate) struct App {
     pub bot: Sender,
-    pub bank: Arc<Bank>,
-    pub store: Store,
-    pub default_tz: Tz,
+    /// The use cases, with the store, the bank, the clock and the default zone.
+    pub tutor: crate::app::Tutor,
     pub me: Me,
-    /// Added to the system clock (see [`RunConfig::clock_offset`]).
-    clock_offset: chrono::TimeDelta,
     /// Wakes the scheduler when the schedule changes.
     pub wake: Notify,
     /// (chat, user) → (is admin, when checked).
     admins: Mutex<HashMap<(i64, i64), (bool, Instant)>>,
     /// Records answers, many to a transaction (group commit).
-    pub answers: writer::AnswerWriter,
+    pub answers: crate::app::AnswerWriter,
     /// Group cards with a live-count edit task running, and each group's message budget.
     pending_edits: group::LiveEdits,
 }
@@ -323,12 +319,16 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
     let bank = Arc::new(cfg.bank);
     let app = Arc::new(App {
         bot: pace::Paced::new(bot.clone(), cfg.limits),
-        answers: writer::AnswerWriter::spawn(store.clone(), bank.clone()),
-        bank,
-        store: store.clone(),
-        default_tz: cfg.default_tz,
+        answers: crate::app::AnswerWriter::spawn(store.clone(), bank.clone()),
+        tutor: crate::app::Tutor::new(
+            store.clone(),
+            bank,
+            cfg.default_tz,
+            crate::app::Clock::System {
+                offset: cfg.clock_offset,
+            },
+        ),
         me,
-        clock_offset: cfg.clock_offset,
         wake: Notify::new(),
         admins: Mutex::new(HashMap::new()),
         pending_edits: Default::default(),
@@ -341,7 +341,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
             |app: Arc<App>, msg: Message| async move {
                 let chat = msg.chat.id.0;
                 let to = outage::Asker::of_message(&msg);
-                if !app.store.writable() {
+                if !app.tutor.store.writable() {
                     return outage::tell(&app, to).await;
                 }
                 let result = handlers::on_message(app.clone(), msg).await;
@@ -353,7 +353,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
             |app: Arc<App>, q: teloxide::types::CallbackQuery| async move {
                 let chat = q.message.as_ref().map(|m| m.chat().id.0);
                 let to = outage::Asker::of_callback(&q);
-                if !app.store.writable() {
+                if !app.tutor.store.writable() {
                     return outage::tell(&app, to).await;
                 }
                 let result = handlers::on_callback(app.clone(), q).await;
@@ -545,7 +545,7 @@ async fn register_commands(bot: &Tg) {
             BotCommandScope::AllPrivateChats
         };
         for lang in [Lang::Zh, Lang::En] {
-            let cmds: Vec<BotCommand> = commands::list(lang, group)
+            let cmds: Vec<BotCommand> = crate::view::catalogue::commands(lang, group)
                 .into_iter()
                 .map(|(c, d)| BotCommand::new(c, d))
                 .collect();
@@ -690,114 +690,62 @@ pub(crate) fn ignore_not_modified<T>(r: Result<T, RequestError>) -> Result<(), R
 }
 
 impl App {
-    /// The time every rule of the running bot uses: the system clock (plus the test
-    /// seam's offset).
     pub fn now(&self) -> chrono::DateTime<Utc> {
-        Utc::now()
-            .checked_add_signed(self.clock_offset)
-            .unwrap_or_else(Utc::now)
+        self.tutor.now()
     }
 
     pub fn tz_of(&self, name: &str) -> Tz {
-        name.parse().unwrap_or(self.default_tz)
+        self.tutor.tz_of(name)
     }
 
     /// The chat record, created with the defaults on first sight.
     pub fn ensure_chat(&self, chat: &teloxide::types::Chat) -> anyhow::Result<Chat> {
-        let kind = if chat.is_private() {
-            ChatKind::Private
-        } else {
-            ChatKind::Group
-        };
-        if let Some(c) = self.store.chat(chat.id.0)? {
-            if c.active {
-                return Ok(c);
-            }
-        }
-        let title = chat
-            .title()
-            .or(chat.first_name())
-            .unwrap_or_default()
-            .to_string();
-        let tz = self.default_tz.name().to_string();
-        Ok(self.store.update_chat(chat.id.0, |old| {
-            let mut c =
-                old.unwrap_or_else(|| Chat::new(chat.id.0, kind, title.clone(), tz.clone()));
-            c.active = true;
-            c
-        })?)
+        let title = chat.title().or(chat.first_name()).unwrap_or_default();
+        Ok(self.tutor.ensure_chat(chat.id.0, chat_kind(chat), title)?)
     }
 
     /// The learner record, created on first sight and reactivated if they return.
     pub fn ensure_learner(&self, user: &teloxide::types::User) -> anyhow::Result<Learner> {
-        let id = user.id.0 as i64;
         let name = display_name(user);
-        if let Some(l) = self.store.learner(id)? {
-            if l.active && l.name == name {
-                return Ok(l);
-            }
-        }
-        let now = self.now();
-        Ok(self.store.update_learner(id, |old| {
-            let mut l = old.unwrap_or_else(|| Learner::new(id, name.clone(), now));
-            l.name = name.clone();
-            l.active = true;
-            l
-        })?)
+        Ok(self.tutor.ensure_learner(person(user, &name))?)
     }
 
     /// The learner's language: their `/lang`, else Telegram's language code.
     pub fn lang_of(&self, learner: Option<&Learner>, user: Option<&teloxide::types::User>) -> Lang {
-        learner
-            .and_then(|l| l.lang)
-            .unwrap_or_else(|| Lang::from_code(user.and_then(|u| u.language_code.as_deref())))
+        self.tutor
+            .lang_of(learner, user.and_then(|u| u.language_code.as_deref()))
     }
 
     /// A learner's zone: their own, else their private chat's, else the default.
     pub fn learner_tz(&self, learner: Option<&Learner>) -> Tz {
-        if let Some(tz) = learner.and_then(|l| l.tz.as_deref()) {
-            return self.tz_of(tz);
-        }
-        if let Some(l) = learner {
-            if let Ok(Some(c)) = self.store.chat(l.id) {
-                return self.tz_of(&c.tz);
-            }
-        }
-        self.default_tz
+        self.tutor.learner_tz(learner)
     }
 
-    /// Sends a question card and records it as presented.
+    /// Sends a private question card and records it as presented.
     pub async fn send_card(
         &self,
         chat: i64,
         q: &Question,
-        asked_by: i64,
+        p: Presentation,
         lang: Lang,
-        group: Option<u32>,
         daily: bool,
     ) -> Result<Card, RequestError> {
-        let p = Presentation::new(q, &mut rand::rng());
-        let line = group.map(|limit_secs| render::GroupLine {
-            limit_secs,
-            answered: 0,
-        });
-        let text = render::card_text(q, &p, lang, line.as_ref());
+        use crate::view::{Front, study};
         let msg = self
             .bot
-            .send_message(ChatId(chat), text)
-            .reply_markup(render::card_keyboard(q, &p, crate::bank::OptionSet::EMPTY))
+            .send_message(
+                ChatId(chat),
+                render::html(&study::card(q, &p, lang, Front::Chat, None)),
+            )
+            .reply_markup(render::keyboard(&study::card_buttons(
+                q,
+                &p,
+                crate::bank::OptionSet::EMPTY,
+            )))
             .await?;
-        let now = self.now();
-        let order = p.order().to_vec();
-        let card = match group {
-            Some(limit) => Card::group(chat, msg.id.0, &q.id, order, asked_by, now, limit),
-            None => Card {
-                asked_by,
-                ..Card::private(chat, msg.id.0, &q.id, order, now)
-            },
-        }
-        .daily(daily);
-        if let Err(e) = self.store.put_card(&card) {
+        let card =
+            Card::private(chat, msg.id.0, &q.id, p.order().to_vec(), self.now()).daily(daily);
+        if let Err(e) = self.tutor.presented(&card) {
             warn!(chat, error = %e, "could not record a card");
         }
         Ok(card)
@@ -825,6 +773,16 @@ impl App {
         Ok(last)
     }
 
+    /// Sends a document as HTML, in parts if it is long; its buttons go on the last part.
+    pub async fn send_doc(
+        &self,
+        chat: i64,
+        doc: &crate::view::Doc,
+    ) -> Result<Option<Message>, RequestError> {
+        let markup = render::markup(doc).map(ReplyMarkup::from);
+        self.send_long(chat, &render::html(doc), markup).await
+    }
+
     pub async fn send_photo(&self, chat: i64, png: Vec<u8>) -> Result<(), RequestError> {
         self.bot
             .send_photo(ChatId(chat), InputFile::memory(png).file_name("stats.png"))
@@ -838,36 +796,8 @@ impl App {
             chat,
             "chat is gone (blocked, deactivated or not found); stopping sends"
         );
-        let _ = self.store.update_chat(chat, |old| {
-            let mut c = old.unwrap_or_else(|| {
-                Chat::new(
-                    chat,
-                    if chat > 0 {
-                        ChatKind::Private
-                    } else {
-                        ChatKind::Group
-                    },
-                    "",
-                    self.default_tz.name(),
-                )
-            });
-            c.active = false;
-            c.open_card = None;
-            c.round = None;
-            c
-        });
-        for kind in store::JobKind::ALL {
-            let _ = self.store.schedule(chat, kind, None);
-        }
-        if chat > 0 {
-            if let Ok(Some(_)) = self.store.learner(chat) {
-                let now = self.now();
-                let _ = self.store.update_learner(chat, |old| {
-                    let mut l = old.unwrap_or_else(|| Learner::new(chat, "", now));
-                    l.active = false;
-                    l
-                });
-            }
+        if let Err(e) = self.tutor.deactivate(chat) {
+            warn!(chat, error = %e, "could not record that a chat is gone");
         }
     }
 
@@ -877,7 +807,7 @@ impl App {
             SendFailure::Gone => self.deactivate(chat),
             SendFailure::Migrated(new) => {
                 info!(chat, new, "group migrated to a supergroup; moving its data");
-                if let Err(e) = self.store.migrate_chat(chat, new) {
+                if let Err(e) = self.tutor.store.migrate_chat(chat, new) {
                     warn!(chat, error = %e, "migrating chat data failed");
                 }
                 self.wake.notify_one();
@@ -915,22 +845,23 @@ impl App {
             .insert((chat, user), (yes, Instant::now()));
         yes
     }
+}
 
-    /// Picks the learner's next question in `scope`.
-    pub fn pick(
-        &self,
-        user: i64,
-        scope: learn::Scope,
-        exclude: Option<&str>,
-    ) -> anyhow::Result<learn::Pick> {
-        let progress = self.store.progress(user)?;
-        Ok(learn::next_question(
-            &self.bank,
-            &progress,
-            scope,
-            self.now(),
-            exclude,
-        ))
+/// Telegram's chat type as the store's chat kind.
+pub(crate) fn chat_kind(chat: &teloxide::types::Chat) -> ChatKind {
+    if chat.is_private() {
+        ChatKind::Private
+    } else {
+        ChatKind::Group
+    }
+}
+
+/// A Telegram user as `app` knows them (`name` is their [`display_name`]).
+pub(crate) fn person<'a>(user: &'a teloxide::types::User, name: &'a str) -> crate::app::Person<'a> {
+    crate::app::Person {
+        id: user.id.0 as i64,
+        name,
+        lang_code: user.language_code.as_deref(),
     }
 }
 

@@ -79,7 +79,7 @@ pub(crate) async fn tell(app: &App, to: Asker) -> anyhow::Result<()> {
 /// tell them now (the error is still logged by the dispatcher).
 pub(crate) async fn after(app: &App, to: Asker, result: anyhow::Result<()>) -> anyhow::Result<()> {
     if let Err(e) = &result
-        && (!app.store.writable()
+        && (!app.tutor.store.writable()
             || e.downcast_ref::<StoreError>()
                 .is_some_and(StoreError::is_write_failure))
     {
@@ -99,7 +99,7 @@ pub(crate) async fn watchdog(
     let mut wait = FIRST_PROBE;
     let mut stuck = 0;
     loop {
-        let next = if app.store.writable() {
+        let next = if app.tutor.store.writable() {
             wait = FIRST_PROBE;
             stuck = 0;
             WATCH
@@ -110,10 +110,10 @@ pub(crate) async fn watchdog(
             _ = tokio::time::sleep(next) => {}
             _ = stop.changed() => return,
         }
-        if app.store.writable() {
+        if app.tutor.store.writable() {
             continue;
         }
-        match app.store.probe().await {
+        match app.tutor.store.probe().await {
             Probe::Healthy => {
                 app.wake.notify_one();
             }

@@ -1,0 +1,189 @@
+//! Accounts: learners and chats, their language and zone, leaving and coming back,
+//! moving a group, export and forget.
+
+use chrono_tz::Tz;
+
+use crate::lang::Lang;
+use crate::store::{Chat, ChatKind, JobKind, Learner, StoreError};
+
+use super::Tutor;
+
+/// Who is acting, as a front end knows them.
+#[derive(Debug, Clone, Copy)]
+pub struct Person<'a> {
+    pub id: i64,
+    /// The name shown on boards (Telegram's first and last name; the terminal's
+    /// `--learner`).
+    pub name: &'a str,
+    /// The client's language (Telegram's `language_code`), if any.
+    pub lang_code: Option<&'a str>,
+}
+
+impl Tutor {
+    /// The learner record, created on first sight, reactivated if they return, and
+    /// its name kept up to date.
+    pub fn ensure_learner(&self, who: Person<'_>) -> Result<Learner, StoreError> {
+        if let Some(l) = self.store.learner(who.id)? {
+            if l.active && l.name == who.name {
+                return Ok(l);
+            }
+        }
+        let now = self.now();
+        self.store.update_learner(who.id, |old| {
+            let mut l = old.unwrap_or_else(|| Learner::new(who.id, who.name, now));
+            l.name = who.name.to_string();
+            l.active = true;
+            l
+        })
+    }
+
+    /// The chat record, created with the defaults on first sight and reactivated.
+    pub fn ensure_chat(&self, id: i64, kind: ChatKind, title: &str) -> Result<Chat, StoreError> {
+        if let Some(c) = self.store.chat(id)? {
+            if c.active {
+                return Ok(c);
+            }
+        }
+        self.store.update_chat(id, |old| {
+            let mut c = old.unwrap_or_else(|| self.fresh_chat(id, kind, title));
+            c.active = true;
+            c
+        })
+    }
+
+    /// A chat record with the defaults.
+    pub fn fresh_chat(&self, id: i64, kind: ChatKind, title: &str) -> Chat {
+        Chat::new(id, kind, title, self.default_tz.name())
+    }
+
+    /// A learner's language: their `/lang`, else their client's language.
+    pub fn lang_of(&self, learner: Option<&Learner>, lang_code: Option<&str>) -> Lang {
+        learner
+            .and_then(|l| l.lang)
+            .unwrap_or_else(|| Lang::from_code(lang_code))
+    }
+
+    /// A learner's zone: their own, else their private chat's, else the default.
+    pub fn learner_tz(&self, learner: Option<&Learner>) -> Tz {
+        if let Some(tz) = learner.and_then(|l| l.tz.as_deref()) {
+            return self.tz_of(tz);
+        }
+        if let Some(l) = learner {
+            if let Ok(Some(c)) = self.store.chat(l.id) {
+                return self.tz_of(&c.tz);
+            }
+        }
+        self.default_tz
+    }
+
+    /// The zone of learner `id` (see [`Tutor::learner_tz`]).
+    pub fn learner_tz_of(&self, id: i64) -> Result<Tz, StoreError> {
+        Ok(self.learner_tz(self.store.learner(id)?.as_ref()))
+    }
+
+    /// `/lang`: the learner's language from now on.
+    pub fn set_lang(&self, user: i64, lang: Lang) -> Result<(), StoreError> {
+        let now = self.now();
+        self.store.update_learner(user, |old| {
+            let mut l = old.unwrap_or_else(|| Learner::new(user, "", now));
+            l.lang = Some(lang);
+            l
+        })?;
+        Ok(())
+    }
+
+    /// A chat (and, for a private chat, its learner) is gone: blocked, deactivated
+    /// or not found. Nothing more is sent to it; its records stay.
+    pub fn deactivate(&self, chat: i64) -> Result<(), StoreError> {
+        // The kind is the record's (Telegram's chat type when it was first seen); a
+        // chat never recorded is told by its id (groups are negative).
+        let kind = match self.store.chat(chat)? {
+            Some(c) => c.kind,
+            None if chat < 0 => ChatKind::Group,
+            None => ChatKind::Private,
+        };
+        self.store.update_chat(chat, |old| {
+            let mut c = old.unwrap_or_else(|| self.fresh_chat(chat, kind, ""));
+            c.active = false;
+            c.open_card = None;
+            c.round = None;
+            c
+        })?;
+        for job in JobKind::ALL {
+            self.store.schedule(chat, job, None)?;
+        }
+        if kind == ChatKind::Private && self.store.learner(chat)?.is_some() {
+            let now = self.now();
+            self.store.update_learner(chat, |old| {
+                let mut l = old.unwrap_or_else(|| Learner::new(chat, "", now));
+                l.active = false;
+                l
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A group became a supergroup: its records move to the new id.
+    pub fn migrate(&self, old: i64, new: i64) -> Result<(), StoreError> {
+        self.store.migrate_chat(old, new)
+    }
+
+    /// Everything stored about a learner, as JSON bytes.
+    pub fn export(&self, user: i64) -> anyhow::Result<Vec<u8>> {
+        Ok(serde_json::to_vec_pretty(&self.store.export(user)?)?)
+    }
+
+    /// Erases a learner's data.
+    pub fn forget(&self, user: i64) -> Result<(), StoreError> {
+        self.store.forget(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing;
+    use super::*;
+
+    fn person(name: &str) -> Person<'_> {
+        Person {
+            id: 42,
+            name,
+            lang_code: Some("en-GB"),
+        }
+    }
+
+    #[test]
+    fn a_learner_is_created_renamed_and_comes_back() {
+        let t = testing::at(testing::t0());
+        let l = t.ensure_learner(person("Ann")).unwrap();
+        assert_eq!((l.id, l.name.as_str(), l.active), (42, "Ann", true));
+        assert_eq!(l.created, testing::t0());
+        t.ensure_learner(person("Ann B")).unwrap();
+        assert_eq!(t.store.learner(42).unwrap().unwrap().name, "Ann B");
+        t.ensure_chat(42, ChatKind::Private, "Ann").unwrap();
+        t.deactivate(42).unwrap();
+        assert!(!t.store.learner(42).unwrap().unwrap().active);
+        assert!(!t.store.chat(42).unwrap().unwrap().active);
+        assert!(t.ensure_learner(person("Ann B")).unwrap().active);
+        assert!(t.ensure_chat(42, ChatKind::Private, "").unwrap().active);
+    }
+
+    #[test]
+    fn language_and_zone_follow_the_learner_then_the_client_then_the_default() {
+        let t = testing::at(testing::t0());
+        let l = t.ensure_learner(person("Ann")).unwrap();
+        assert_eq!(t.lang_of(Some(&l), Some("en")), Lang::En);
+        assert_eq!(t.lang_of(None, None), Lang::Zh);
+        t.set_lang(42, Lang::Zh).unwrap();
+        let l = t.store.learner(42).unwrap().unwrap();
+        assert_eq!(t.lang_of(Some(&l), Some("en")), Lang::Zh);
+        assert_eq!(t.learner_tz(Some(&l)), chrono_tz::Asia::Shanghai);
+        t.store
+            .update_chat(42, |_| {
+                Chat::new(42, ChatKind::Private, "", "Europe/Berlin")
+            })
+            .unwrap();
+        assert_eq!(t.learner_tz_of(42).unwrap(), chrono_tz::Europe::Berlin);
+        assert_eq!(t.tz_of("Nowhere/Else"), chrono_tz::Asia::Shanghai);
+    }
+}

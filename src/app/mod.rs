@@ -1,0 +1,139 @@
+//! The use cases of the tutor, for both front ends: account, practice, answer,
+//! statistics (and, as issue 15 goes on, schedules and group rounds).
+//!
+//! A [`Tutor`] holds the store and the bank, the clock and the default zone. Each use
+//! case composes `store` and `learn` and returns a plain outcome type; it knows
+//! nothing of Telegram or terminals. The front ends (`telegram`, `console`) call these
+//! and render the outcome with `view`.
+//!
+//! Durability: a use case that writes leaves its writes in sled's memory; the front
+//! end makes them durable ([`Tutor::durable`], [`Tutor::durable_blocking`]) before it
+//! acknowledges anything. Answers are the exception: [`answer`] records and flushes
+//! them itself (in batches for the bot, one by one for the console).
+//!
+//! `app` may import `bank`, `learn`, `store`, `lang`; never `view`, `telegram` or
+//! `console`.
+
+pub mod account;
+pub mod answer;
+pub mod practice;
+pub mod schedule;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::bank::Bank;
+use crate::store::{Store, StoreError};
+
+pub use account::Person;
+pub use answer::{Answer, AnswerWriter, Answered};
+pub use practice::Next;
+
+/// The clock of every rule: the system clock, shifted by an offset (a test seam:
+/// `--clock-offset`), or a fixed instant (use-case tests).
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System { offset: chrono::Duration },
+    Fixed(DateTime<Utc>),
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        match *self {
+            Clock::System { offset } => Utc::now()
+                .checked_add_signed(offset)
+                .unwrap_or_else(Utc::now),
+            Clock::Fixed(at) => at,
+        }
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::System {
+            offset: chrono::Duration::zero(),
+        }
+    }
+}
+
+/// The application: store, bank, clock and the default zone of new chats.
+pub struct Tutor {
+    pub store: Store,
+    pub bank: Arc<Bank>,
+    pub default_tz: Tz,
+    pub clock: Clock,
+}
+
+impl Tutor {
+    pub fn new(store: Store, bank: Arc<Bank>, default_tz: Tz, clock: Clock) -> Tutor {
+        Tutor {
+            store,
+            bank,
+            default_tz,
+            clock,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// A zone name as stored; an unknown one (a record from a newer zone database)
+    /// falls back to the default.
+    pub fn tz_of(&self, name: &str) -> Tz {
+        name.parse().unwrap_or(self.default_tz)
+    }
+
+    /// Makes every write so far durable (the bot, before it acknowledges).
+    pub async fn durable(&self) -> Result<(), StoreError> {
+        self.store.flush().await
+    }
+
+    /// Makes every write so far durable, blocking (the terminal).
+    pub fn durable_blocking(&self) -> Result<(), StoreError> {
+        self.store.flush_blocking()
+    }
+
+    /// A clean stop: everything durable, and the database sealed for the next open.
+    pub fn close_blocking(&self) -> Result<(), StoreError> {
+        self.store.flush_blocking()?;
+        self.store.seal()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A tutor on a temporary store, at a fixed instant, with the unit-test bank.
+
+    use super::*;
+
+    pub struct TestTutor {
+        pub tutor: Tutor,
+        _dir: tempfile::TempDir,
+    }
+
+    impl std::ops::Deref for TestTutor {
+        type Target = Tutor;
+        fn deref(&self) -> &Tutor {
+            &self.tutor
+        }
+    }
+
+    pub fn at(now: DateTime<Utc>) -> TestTutor {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("db"), crate::store::Options::default())
+            .expect("open store");
+        let bank = Arc::new(crate::learn::test_bank::bank());
+        TestTutor {
+            tutor: Tutor::new(store, bank, chrono_tz::Asia::Shanghai, Clock::Fixed(now)),
+            _dir: dir,
+        }
+    }
+
+    pub fn t0() -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(2026, 3, 2, 4, 0, 0).unwrap()
+    }
+}

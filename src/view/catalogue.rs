@@ -1,0 +1,712 @@
+//! The catalogue: every user-facing text of the tutor, in Chinese and English, in
+//! one place. Fixed texts are [`Say`]; texts with values are the functions below.
+//! The layout of documents (which text goes where, bold or quoted) is in the other
+//! `view` modules; the words are here.
+
+use chrono::NaiveTime;
+
+use crate::bank::Kind;
+use crate::lang::Lang;
+use crate::learn::{Outcome, StreakChange};
+
+use super::Front;
+
+/// Fixed texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Say {
+    Explanation,
+    Missed,
+    WronglyChosen,
+    ReadSection,
+    Next,
+    StatsTitle,
+    ChaptersTitle,
+    Practise,
+    PractiseChapter,
+    Commands,
+    StartPractice,
+    NothingToReview,
+    NoOpenQuestion,
+    UnknownCommand,
+    TextOnly,
+    CardClosed,
+    Invalid,
+    AlreadyAnswered,
+    ChooseFirst,
+    Deleted,
+    Cancelled,
+    DeletedAll,
+    CancelledNothingDeleted,
+    ForgetConfirm,
+    ForgetQuestion,
+    Cancel,
+    ExportCaption,
+    GroupOnly,
+    LangUsage,
+    LangSet,
+    TooFast,
+    TooManyAnswers,
+    TooManyMessages,
+    Right,
+    Wrong,
+    GroupWrong,
+    GroupAlreadyAnswered,
+    DailyStopped,
+    RemindUsage,
+    SubscribeFirst,
+    RemindOn,
+    RemindOff,
+    DailyUsage,
+    // The terminal's own lines.
+    ReadAfterAnswering,
+    QuestionGone,
+    NoSectionText,
+    AfterSection,
+    AfterVerdict,
+    AfterVerdictHint,
+    NothingToPractise,
+    AllChapters,
+    ReviewScope,
+    SwitchedToAll,
+}
+
+impl Say {
+    pub fn text(self, lang: Lang) -> &'static str {
+        use Say::*;
+        let (zh, en) = match self {
+            Explanation => ("解析", "Explanation"),
+            Missed => ("漏选：", "Missed: "),
+            WronglyChosen => ("错选：", "Wrongly chosen: "),
+            ReadSection => ("📖 阅读本节", "📖 Read section"),
+            Next => ("下一题 ▶", "Next ▶"),
+            StatsTitle => ("📊 学习统计", "📊 Statistics"),
+            ChaptersTitle => ("📚 章节", "📚 Chapters"),
+            Practise => ("练习", "Practise"),
+            PractiseChapter => ("练习本章", "Practise this chapter"),
+            Commands => ("命令", "Commands"),
+            StartPractice => ("开始练习 ▶", "Start ▶"),
+            NothingToReview => (
+                "🎉 没有需要复习的题。发送 /quiz 继续练习。",
+                "🎉 Nothing to review. Send /quiz to practise.",
+            ),
+            NoOpenQuestion => (
+                "现在没有待答的题。发送 /quiz 练一题，/help 查看命令。",
+                "No open question. Send /quiz for one, /help for commands.",
+            ),
+            UnknownCommand => (
+                "没有这个命令。发送 /help 查看全部命令。",
+                "Unknown command. Send /help for the list.",
+            ),
+            TextOnly => (
+                "我只看得懂文字：回复选项字母作答，或发送 /quiz 练一题、/help 查看命令。",
+                "I read text only: reply with letters to answer, /quiz for a question, /help for commands.",
+            ),
+            CardClosed => ("这道题已结束", "This question is closed"),
+            Invalid => ("无效操作", "Invalid action"),
+            AlreadyAnswered => ("你已经作答过了", "You already answered"),
+            ChooseFirst => (
+                "请先点选选项，再按提交",
+                "Choose options first, then submit",
+            ),
+            Deleted => ("已删除", "Deleted"),
+            Cancelled => ("已取消", "Cancelled"),
+            DeletedAll => (
+                "🗑 你的数据已全部删除。发送 /start 可以重新开始。",
+                "🗑 All your data is deleted. /start begins again.",
+            ),
+            CancelledNothingDeleted => ("已取消，数据未删除。", "Cancelled; nothing deleted."),
+            ForgetConfirm => ("确认删除", "Delete"),
+            ForgetQuestion => (
+                "确定要删除你的全部学习数据吗？进度、统计和连续天数都会清空，且无法恢复。",
+                "Delete all your data? Progress, statistics and streaks are erased for good.",
+            ),
+            Cancel => ("取消", "Cancel"),
+            ExportCaption => ("你的全部学习数据（JSON）。", "All your data (JSON)."),
+            GroupOnly => (
+                "这个命令在学习群里使用。",
+                "This command works in study groups.",
+            ),
+            LangUsage => ("用法：/lang zh 或 /lang en", "Usage: /lang zh or /lang en"),
+            LangSet => ("界面语言：中文", "Language: English"),
+            TooFast => ("操作太快了，请稍等。", "Too fast; please wait."),
+            TooManyAnswers => (
+                "太多人同时作答，请再点一次。",
+                "Too many answers at once; please tap again.",
+            ),
+            TooManyMessages => (
+                "消息太多了，请稍等片刻再试。",
+                "Too many messages; please wait a moment.",
+            ),
+            Right => ("✅ 正确", "✅ Correct"),
+            Wrong => ("❌ 错误", "❌ Wrong"),
+            DailyStopped => ("已取消每日一题。", "Daily question stopped."),
+            RemindUsage => ("用法：/daily remind on|off", "Usage: /daily remind on|off"),
+            SubscribeFirst => (
+                "请先用 /daily 订阅每日一题。",
+                "Subscribe first with /daily.",
+            ),
+            RemindOn => (
+                "已开启连续学习提醒：连续 3 天以上、当天 21:00 前还没练习时提醒你一次。",
+                "Streak reminder on: one nudge at 21:00 if you have a 3+ day streak and haven't practised.",
+            ),
+            RemindOff => ("已关闭连续学习提醒。", "Streak reminder off."),
+            DailyUsage => (
+                "用法：/daily 08:30（24 小时制），/daily off 取消。",
+                "Usage: /daily 08:30 (24-hour), /daily off to stop.",
+            ),
+            GroupWrong => (
+                "❌ 错误。公布答案时可以看到解析。",
+                "❌ Wrong. The reveal explains why.",
+            ),
+            GroupAlreadyAnswered => (
+                "你已经作答过了，以第一次作答为准。",
+                "You already answered; your first answer counts.",
+            ),
+            ReadAfterAnswering => (
+                "先作答；看完解析后可用 r 阅读本节全文。",
+                "Answer first; after the verdict, r reads the section.",
+            ),
+            QuestionGone => (
+                "这道题已失效，换一道。",
+                "This question is gone; here is another.",
+            ),
+            NoSectionText => (
+                "本题没有对应的教材原文。",
+                "This question has no section text.",
+            ),
+            AfterSection => ("回车 下一题 · q 退出", "Enter: next · q: quit"),
+            AfterVerdict => (
+                "回车 下一题 · r 阅读本节全文 · s 统计 · q 退出",
+                "Enter: next · r: read the section · s: statistics · q: quit",
+            ),
+            AfterVerdictHint => (
+                "按回车进入下一题，r 阅读本节全文，? 查看帮助",
+                "Press Enter for the next question, r to read the section, ? for help",
+            ),
+            NothingToPractise => ("没有可练的题目。", "Nothing to practise."),
+            AllChapters => ("全部章节", "all chapters"),
+            ReviewScope => ("复习到期和答错的题", "due reviews and wrong answers"),
+            SwitchedToAll => ("已切换到全部章节。", "Switched to all chapters."),
+        };
+        lang.pick(zh, en)
+    }
+}
+
+const CHINESE_NUMERALS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+
+/// `第三章` / `Chapter 3`.
+pub fn chapter_label(n: u8, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("第{}章", zh_number(n)),
+        Lang::En => format!("Chapter {n}"),
+    }
+}
+
+/// `第3章 标题`, as the terminal names a chapter.
+pub fn chapter_name(n: u8, title: &str) -> String {
+    format!("第{n}章 {title}").trim_end().to_string()
+}
+
+pub(crate) fn zh_number(n: u8) -> String {
+    match n {
+        0..=9 => CHINESE_NUMERALS[n as usize].to_string(),
+        10 => "十".into(),
+        11..=19 => format!("十{}", CHINESE_NUMERALS[(n - 10) as usize]),
+        _ if n % 10 == 0 => format!("{}十", CHINESE_NUMERALS[(n / 10) as usize]),
+        _ => format!(
+            "{}十{}",
+            CHINESE_NUMERALS[(n / 10 % 10) as usize],
+            CHINESE_NUMERALS[(n % 10) as usize]
+        ),
+    }
+}
+
+pub fn kind_label(kind: Kind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => kind.label_zh(),
+        Lang::En => kind.label_en(),
+    }
+}
+
+/// `对` / `错` as an answer.
+pub fn judge(value: bool, lang: Lang) -> &'static str {
+    match (value, lang) {
+        (true, Lang::Zh) => "对",
+        (true, Lang::En) => "true (对)",
+        (false, Lang::Zh) => "错",
+        (false, Lang::En) => "false (错)",
+    }
+}
+
+/// How to answer a card: the italic line under a chat card (buttons or letters), or
+/// the line under a terminal card (typed letters, `?` for help).
+pub fn card_hint(kind: Kind, lang: Lang, front: Front) -> &'static str {
+    match (front, kind, lang) {
+        (Front::Chat, Kind::Multi, Lang::Zh) => {
+            "点选所有正确选项后按「提交」，或直接回复字母（如 BD）。"
+        }
+        (Front::Chat, Kind::Multi, Lang::En) => {
+            "Tap every right option, then 提交 (submit); or reply with letters (e.g. BD)."
+        }
+        (Front::Chat, Kind::Judge, Lang::Zh) => "点按钮或回复 对 / 错。",
+        (Front::Chat, Kind::Judge, Lang::En) => "Tap a button or reply 对 (true) / 错 (false).",
+        (Front::Chat, _, Lang::Zh) => "点按钮或回复字母作答。",
+        (Front::Chat, _, Lang::En) => "Tap a button or reply with a letter.",
+        (Front::Terminal, Kind::Single, Lang::Zh) => "输入选项字母作答（如 B），? 查看帮助",
+        (Front::Terminal, Kind::Multi, Lang::Zh) => {
+            "输入所有正确选项的字母作答（如 BD），? 查看帮助"
+        }
+        (Front::Terminal, Kind::Judge, Lang::Zh) => "输入 对 或 错 作答（也可用 √ ×），? 查看帮助",
+        (Front::Terminal, Kind::Single, Lang::En) => "Type an option letter (e.g. B); ? for help",
+        (Front::Terminal, Kind::Multi, Lang::En) => {
+            "Type every right option's letter (e.g. BD); ? for help"
+        }
+        (Front::Terminal, Kind::Judge, Lang::En) => {
+            "Type 对 (true) or 错 (false) to answer (√ × work too); ? for help"
+        }
+    }
+}
+
+/// The one-line hint for input that is not an answer to an open card of `kind`.
+pub fn not_an_answer(kind: Kind, lang: Lang, front: Front) -> &'static str {
+    match (front, kind, lang) {
+        (Front::Chat, Kind::Judge, Lang::Zh) => "请回复 对 或 错（也可用 √ ×）作答。",
+        (Front::Chat, Kind::Judge, Lang::En) => "Reply 对 (true) or 错 (false) to answer.",
+        (Front::Chat, _, Lang::Zh) => "请回复选项字母作答，例如 B 或 BD。",
+        (Front::Chat, _, Lang::En) => "Reply with option letters, e.g. B or BD.",
+        (Front::Terminal, Kind::Judge, Lang::Zh) => "输入 对 或 错 作答（也可用 √ ×），? 查看帮助",
+        (Front::Terminal, Kind::Judge, Lang::En) => {
+            "Type 对 (true) or 错 (false) to answer (√ × work too); ? for help"
+        }
+        (Front::Terminal, _, Lang::Zh) => "输入选项字母作答（如 B 或 BD），? 查看帮助",
+        (Front::Terminal, _, Lang::En) => {
+            "Type option letters to answer (e.g. B or BD); ? for help"
+        }
+    }
+}
+
+/// The line under a group card: time limit and the live answer count.
+pub fn group_card_line(limit_secs: u32, answered: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("⏱ {limit_secs} 秒 · 已作答 {answered} 人"),
+        Lang::En => format!("⏱ {limit_secs} s · {answered} answered"),
+    }
+}
+
+pub fn verdict_head(outcome: Outcome, lang: Lang) -> &'static str {
+    match (outcome, lang) {
+        (Outcome::Right, Lang::Zh) => "回答正确！",
+        (Outcome::Right, Lang::En) => "Correct!",
+        (Outcome::Incomplete, Lang::Zh) => "答案不完整",
+        (Outcome::Incomplete, Lang::En) => "Incomplete",
+        (Outcome::Wrong, Lang::Zh) => "回答错误",
+        (Outcome::Wrong, Lang::En) => "Wrong",
+    }
+}
+
+/// `你的答案：` / `正确答案：` labels.
+pub fn your_answer(lang: Lang) -> &'static str {
+    lang.pick("你的答案：", "Your answer: ")
+}
+
+pub fn right_answer(lang: Lang) -> &'static str {
+    lang.pick("正确答案：", "Right answer: ")
+}
+
+/// The streak line under a verdict (empty on a second answer the same day).
+pub fn streak_line(change: StreakChange, days: u32, lang: Lang) -> String {
+    match (change, lang) {
+        (StreakChange::Repaired { .. }, Lang::Zh) => {
+            format!("🩹 昨天漏了一天，已为你补签（每 7 天一次）。连续学习 {days} 天")
+        }
+        (StreakChange::Repaired { .. }, Lang::En) => {
+            format!("🩹 You missed a day; it was forgiven (once per 7 days). Streak: {days} days")
+        }
+        (StreakChange::SameDay, _) => String::new(),
+        (_, Lang::Zh) => format!("🔥 连续学习 {days} 天"),
+        (_, Lang::En) => format!("🔥 Streak: {days} days"),
+    }
+}
+
+/// The figures of `/stats` above the chapters.
+pub fn stats_summary(s: &crate::learn::Stats, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "已答：{} 题\n答对：{} 题\n正确率：{:.0}%\n连续学习：{} 天（最佳 {} 天）\n待复习：{} 题 · 未学：{} 题\n\n",
+            s.answered,
+            s.right,
+            s.accuracy() * 100.0,
+            s.streak,
+            s.best_streak,
+            s.due_now,
+            s.unseen
+        ),
+        Lang::En => format!(
+            "已答：{} 题 (answered)\n答对：{} 题 (right)\nAccuracy: {:.0}%\nStreak: {} days (best {})\nDue now: {} · New: {}\n\n",
+            s.answered,
+            s.right,
+            s.accuracy() * 100.0,
+            s.streak,
+            s.best_streak,
+            s.due_now,
+            s.unseen
+        ),
+    }
+}
+
+/// One chapter's line of `/stats`.
+pub fn stats_chapter(c: &crate::learn::ChapterStats, title: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "{} {}：答 {} · 对 {} · 掌握 {}/{}\n",
+            chapter_label(c.number, lang),
+            title,
+            c.answered,
+            c.right,
+            c.mastered,
+            c.total
+        ),
+        Lang::En => format!(
+            "Ch. {} {}: answered {} · right {} · mastered {}/{}\n",
+            c.number, title, c.answered, c.right, c.mastered, c.total
+        ),
+    }
+}
+
+/// `🎉 … 下一题到期：{at}。…`, with the local time already formatted.
+pub fn nothing_due_until(at: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("🎉 没有需要复习的题了。下一题到期：{at}。发送 /quiz 继续练新题。"),
+        Lang::En => {
+            format!("🎉 Nothing to review. Next one due: {at}. Send /quiz for new questions.")
+        }
+    }
+}
+
+/// The welcome of `/start`, with the learner's name.
+pub fn welcome(lang: Lang, first_name: &str) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "你好，{first_name}！我是《客户服务管理师基础理论》练习助手。\n\n\
+             • /quiz 练一题（/quiz 3 练第三章）\n\
+             • /review 复习到期和答错的题\n\
+             • /read 1 阅读第一章\n\
+             • /chapters 章节与进度 · /stats 学习统计\n\
+             • /daily 08:30 每天定时推送一题\n\n\
+             点按钮或直接回复字母（如 BD、对、×）作答；每题都有解析和教材原文。\n\
+             /help 查看全部命令。"
+        ),
+        Lang::En => format!(
+            "Hi {first_name}! I help you practise for the 客户服务管理师 certificate.\n\n\
+             • /quiz a question (/quiz 3 for chapter 3)\n\
+             • /review what is due or was wrong\n\
+             • /read 1 read chapter 1\n\
+             • /chapters progress · /stats statistics\n\
+             • /daily 08:30 a question every day\n\n\
+             Tap a button or reply with letters (BD, 对, ×). Every answer comes with an explanation \
+             and the guide's text. /help lists all commands."
+        ),
+    }
+}
+
+/// The one-tap subscription button of `/start`.
+pub fn subscribe_button(time: NaiveTime, lang: Lang) -> String {
+    let hhmm = time.format("%H:%M");
+    match lang {
+        Lang::Zh => format!("⏰ 订阅每日一题（{hhmm}）"),
+        Lang::En => format!("⏰ Daily question at {hhmm}"),
+    }
+}
+
+/// `/quiz` with a chapter the bank doesn't have.
+pub fn chapter_usage(max: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("请输入章节号 1–{max}，例如 /quiz 3。"),
+        Lang::En => format!("Chapter number 1–{max}, e.g. /quiz 3."),
+    }
+}
+
+/// A private daily subscription confirmed: time, zone and the next send (local).
+pub fn daily_subscribed(hhmm: &str, zone: &str, next: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "⏰ 已订阅每日一题：每天 {hhmm}（{zone}）。\n下一题：{next}\n/daily off 取消，/tz 修改时区。"
+        ),
+        Lang::En => format!(
+            "⏰ Daily question at {hhmm} ({zone}).\nNext one: {next}\n/daily off stops it, /tz changes the zone."
+        ),
+    }
+}
+
+/// `/tz` without a zone it knows: the current one and the usage.
+pub fn current_zone(zone: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("当前时区：{zone}。用法：/tz Asia/Shanghai（IANA 时区名）"),
+        Lang::En => format!("Current zone: {zone}. Usage: /tz Europe/Berlin (an IANA zone name)"),
+    }
+}
+
+pub fn zone_set(zone: &str, lang: Lang) -> String {
+    format!("{}{zone}", lang.pick("时区已设为 ", "Time zone set to "))
+}
+
+/// The toast of a right group answer, with its points.
+pub fn group_right(points: u32, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("✅ 正确！+{points} 分"),
+        Lang::En => format!("✅ Correct! +{points} points"),
+    }
+}
+
+/// The toast of a multi card's toggle.
+pub fn chosen(letters: &str, lang: Lang) -> String {
+    format!("{}{letters}", lang.pick("已选：", "Chosen: "))
+}
+
+const PRIVATE_COMMANDS: &[(&str, &str, &str)] = &[
+    ("start", "开始使用", "Start"),
+    ("help", "帮助与全部命令", "Help and all commands"),
+    (
+        "quiz",
+        "练一题；/quiz 3 练第三章",
+        "A question; /quiz 3 for chapter 3",
+    ),
+    (
+        "review",
+        "复习到期和答错的题",
+        "Review what is due or was wrong",
+    ),
+    ("chapters", "章节与进度", "Chapters and progress"),
+    ("read", "阅读教材；/read 1", "Read the guide; /read 1"),
+    ("stats", "学习统计与图表", "Statistics and chart"),
+    (
+        "daily",
+        "每日一题；/daily 08:30，/daily off",
+        "Daily question; /daily 08:30, /daily off",
+    ),
+    (
+        "tz",
+        "时区；/tz Asia/Shanghai",
+        "Time zone; /tz Europe/Berlin",
+    ),
+    (
+        "lang",
+        "界面语言；/lang zh 或 /lang en",
+        "Language; /lang en or /lang zh",
+    ),
+    ("export", "导出我的数据", "Export my data"),
+    ("forget", "删除我的数据", "Delete my data"),
+];
+
+const GROUP_COMMANDS: &[(&str, &str, &str)] = &[
+    (
+        "quiz",
+        "出一道群题；/quiz 3 出第三章",
+        "Post a question; /quiz 3 for chapter 3",
+    ),
+    (
+        "round",
+        "连续出 N 题；/round 5",
+        "A round of N questions; /round 5",
+    ),
+    (
+        "reveal",
+        "公布答案（出题人或管理员）",
+        "Reveal now (starter or admin)",
+    ),
+    (
+        "top",
+        "本周排行；/top all 总排行",
+        "This week's leaderboard; /top all",
+    ),
+    (
+        "daily",
+        "每日群题（管理员）；/daily 20:00",
+        "Daily group question (admins)",
+    ),
+    (
+        "settime",
+        "答题时限（管理员）；/settime 60",
+        "Time limit (admins); /settime 60",
+    ),
+    ("tz", "群时区（管理员）", "Group time zone (admins)"),
+    (
+        "lang",
+        "群语言（管理员）；/lang en",
+        "Group language (admins)",
+    ),
+    ("help", "帮助", "Help"),
+];
+
+/// `(command, description)` for a language and chat kind, as `/help` lists them and
+/// `setMyCommands` registers them.
+pub fn commands(lang: Lang, group: bool) -> Vec<(&'static str, &'static str)> {
+    let table = if group {
+        GROUP_COMMANDS
+    } else {
+        PRIVATE_COMMANDS
+    };
+    table
+        .iter()
+        .map(|&(c, zh, en)| (c, lang.pick(zh, en)))
+        .collect()
+}
+
+/// The terminal's `?`: every command (the chapters follow).
+pub fn terminal_help(lang: Lang) -> &'static str {
+    lang.pick(
+        "命令：\n\
+         \u{20} 字母        作答，如 B、BD、b,d、ＢＤ；判断题答 对 / 错（√ ×）\n\
+         \u{20} 回车        （看完解析后）下一题\n\
+         \u{20} r           （看完解析后）阅读本节全文\n\
+         \u{20} s           学习统计\n\
+         \u{20} c N         只练第 N 章；c 0 练全部章节\n\
+         \u{20} ?           显示本帮助\n\
+         \u{20} q           退出（Ctrl-D、Ctrl-C 亦可；进度每答一题即已保存）\n",
+        "Commands:\n\
+         \u{20} letters     answer, e.g. B, BD, b,d, ＢＤ; judge: 对 / 错 (√ ×)\n\
+         \u{20} Enter       (after a verdict) next question\n\
+         \u{20} r           (after a verdict) read the section\n\
+         \u{20} s           statistics\n\
+         \u{20} c N         chapter N only; c 0 for all chapters\n\
+         \u{20} ?           this help\n\
+         \u{20} q           quit (Ctrl-D, Ctrl-C too; every answer is saved at once)\n",
+    )
+}
+
+pub fn terminal_chapters_heading(lang: Lang) -> &'static str {
+    lang.pick("\n章节：\n", "\nChapters:\n")
+}
+
+/// One chapter of the terminal's help.
+pub fn terminal_chapter_line(number: u8, title: &str, questions: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("  {number:>2}  {title}（{questions} 题）\n"),
+        Lang::En => format!("  {number:>2}  {title} ({questions} questions)\n"),
+    }
+}
+
+/// The terminal's welcome line.
+pub fn terminal_welcome(name: &str, scope: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => {
+            format!("《客户服务管理师》练习 · 学习者：{name} · {scope}\n输入 ? 查看命令，q 退出。")
+        }
+        Lang::En => format!(
+            "客户服务管理师 practice · learner: {name} · {scope}\nType ? for commands, q to quit."
+        ),
+    }
+}
+
+/// The terminal's session summary.
+pub fn terminal_summary(answered: u32, right: u32, lang: Lang) -> String {
+    if answered == 0 {
+        return lang
+            .pick("本次没有作答。再见！", "Nothing answered this time. Bye!")
+            .into();
+    }
+    let pct = f64::from(right) / f64::from(answered) * 100.0;
+    match lang {
+        Lang::Zh => {
+            format!("本次练习：作答 {answered} 题，答对 {right} 题，正确率 {pct:.0}%。再见！")
+        }
+        Lang::En => format!("This session: {answered} answered, {right} right, {pct:.0}%. Bye!"),
+    }
+}
+
+pub fn terminal_interrupted(lang: Lang) -> &'static str {
+    lang.pick("\n已中断。", "\nInterrupted. ")
+}
+
+/// The terminal's review is done; `at` is the next due time, already formatted.
+pub fn terminal_review_done(at: Option<&str>, lang: Lang) -> String {
+    match (at, lang) {
+        (Some(at), Lang::Zh) => format!("🎉 没有需要复习的题了。下一题到期：{at}。"),
+        (Some(at), Lang::En) => format!("🎉 Nothing left to review. Next one due: {at}. "),
+        (None, _) => lang
+            .pick("🎉 没有需要复习的题了。", "🎉 Nothing left to review. ")
+            .into(),
+    }
+}
+
+pub fn terminal_review_only(lang: Lang) -> &'static str {
+    lang.pick(
+        "不带 --review 运行 tutor play 可练新题。",
+        "Run tutor play without --review for new questions.",
+    )
+}
+
+pub fn terminal_review_then_all(lang: Lang) -> &'static str {
+    lang.pick(
+        "接下来练习全部章节（q 退出）。",
+        "Now practising all chapters (q quits).",
+    )
+}
+
+pub fn terminal_switched_to(chapter: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("已切换到{chapter}。"),
+        Lang::En => format!("Switched to {chapter}."),
+    }
+}
+
+pub fn terminal_no_chapter(n: &str, range: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("没有第 {n} 章（可选：{range}；c 0 练全部章节）。"),
+        Lang::En => format!("There is no chapter {n} (choose {range}; c 0 for all chapters)."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_numerals() {
+        for (n, want) in [
+            (1, "一"),
+            (8, "八"),
+            (10, "十"),
+            (12, "十二"),
+            (20, "二十"),
+            (35, "三十五"),
+        ] {
+            assert_eq!(zh_number(n), want);
+        }
+    }
+
+    #[test]
+    fn every_hint_names_how_to_answer() {
+        for kind in [Kind::Single, Kind::Multi, Kind::Judge] {
+            for lang in [Lang::Zh, Lang::En] {
+                for front in [Front::Chat, Front::Terminal] {
+                    let named = if kind == Kind::Judge { "对" } else { "B" };
+                    let hint = not_an_answer(kind, lang, front);
+                    assert!(hint.contains(named), "{kind:?} {lang:?} {front:?}: {hint}");
+                    assert_eq!(hint.contains('?'), front == Front::Terminal, "{hint}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn command_lists_fit_telegram() {
+        for lang in [Lang::Zh, Lang::En] {
+            for group in [false, true] {
+                for (c, d) in commands(lang, group) {
+                    assert!((1..=32).contains(&c.len()));
+                    assert!((1..=256).contains(&d.chars().count()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn summary_lines() {
+        assert_eq!(terminal_summary(0, 0, Lang::Zh), "本次没有作答。再见！");
+        assert_eq!(
+            terminal_summary(3, 2, Lang::Zh),
+            "本次练习：作答 3 题，答对 2 题，正确率 67%。再见！"
+        );
+    }
+}

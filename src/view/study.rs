@@ -1,0 +1,377 @@
+//! The documents of private practice: cards, verdicts, statistics, chapters and
+//! pages of the guide. The same documents are shown by the bot and the terminal.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::bank::{Bank, Kind, OptionSet, Question, letter};
+use crate::lang::Lang;
+use crate::learn::{Presentation, Response, Stats, StreakChange, Verdict};
+
+use super::catalogue::{self as cat, Say};
+use super::{Button, Doc, Front, Intent, NextScope};
+
+/// Characters of section text quoted under a verdict.
+pub const EXCERPT_CHARS: usize = 500;
+/// Linked sections quoted under a verdict, at most (they share [`EXCERPT_CHARS`]).
+pub const EXCERPT_SECTIONS: usize = 3;
+
+/// Letters of a set of shown options, spaced: `B D E`; `—` when empty.
+pub fn spaced(set: OptionSet) -> String {
+    if set.is_empty() {
+        return "—".into();
+    }
+    set.iter()
+        .map(|i| letter(i).to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn response_text(r: &Response, lang: Lang) -> String {
+    match r {
+        Response::Choice(set) => spaced(*set),
+        Response::Judge(v) => cat::judge(*v, lang).into(),
+    }
+}
+
+/// The extra line of a group card: time limit and the live answer count.
+pub struct GroupLine {
+    pub limit_secs: u32,
+    pub answered: usize,
+}
+
+/// The question card: `第N章 · 单选`, the stem, one line per option in shown order,
+/// and how to answer (buttons in a chat, typing on the terminal). The buttons are
+/// [`card_buttons`].
+pub fn card(
+    q: &Question,
+    p: &Presentation,
+    lang: Lang,
+    front: Front,
+    group: Option<&GroupLine>,
+) -> Doc {
+    let mut d = Doc::new();
+    d.bold(format!(
+        "{} · {}",
+        cat::chapter_label(q.chapter, lang),
+        cat::kind_label(q.kind, lang)
+    ))
+    .text(format!("\n\n{}\n", q.stem));
+    if q.kind != Kind::Judge {
+        d.text("\n");
+        for (i, text) in p.shown_options(q).iter().enumerate() {
+            d.text(format!("{}. {text}\n", letter(i)));
+        }
+    }
+    d.text("\n");
+    match front {
+        Front::Chat => d.italic(cat::card_hint(q.kind, lang, front)),
+        Front::Terminal => d.text(cat::card_hint(q.kind, lang, front)),
+    };
+    if let Some(g) = group {
+        d.text(format!(
+            "\n{}",
+            cat::group_card_line(g.limit_secs, g.answered, lang)
+        ));
+    }
+    d
+}
+
+/// The card's buttons: one per option letter, 对/错 for judge, 提交 for multi.
+/// `selected` marks toggled options of a multi card (private chats only).
+pub fn card_buttons(q: &Question, p: &Presentation, selected: OptionSet) -> Vec<Vec<Button>> {
+    let id = || q.id.clone();
+    let row: Vec<Button> = match q.kind {
+        Kind::Judge => ["对", "错"]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                Button::new(
+                    *l,
+                    Intent::Answer {
+                        question: id(),
+                        index: i as u8,
+                    },
+                )
+            })
+            .collect(),
+        Kind::Single => (0..p.len())
+            .map(|i| {
+                Button::new(
+                    letter(i).to_string(),
+                    Intent::Answer {
+                        question: id(),
+                        index: i as u8,
+                    },
+                )
+            })
+            .collect(),
+        Kind::Multi => (0..p.len())
+            .map(|i| {
+                let label = if selected.contains(i) {
+                    format!("☑ {}", letter(i))
+                } else {
+                    letter(i).to_string()
+                };
+                Button::new(
+                    label,
+                    Intent::Toggle {
+                        question: id(),
+                        index: i as u8,
+                    },
+                )
+            })
+            .collect(),
+    };
+    let mut rows = vec![row];
+    if q.kind == Kind::Multi {
+        rows.push(vec![Button::new("提交", Intent::Submit { question: id() })]);
+    }
+    rows
+}
+
+/// The section excerpts under a verdict or a reveal: each linked section (up to
+/// [`EXCERPT_SECTIONS`]) with its title, so that a rule kept in a 【依据】 note is
+/// shown beside the guide's text.
+pub fn excerpts(bank: &Bank, q: &Question, lang: Lang) -> Doc {
+    let sections: Vec<_> = q
+        .sections
+        .iter()
+        .filter_map(|s| bank.section(s))
+        .take(EXCERPT_SECTIONS)
+        .collect();
+    let budget = EXCERPT_CHARS / sections.len().max(1);
+    let mut d = Doc::new();
+    for section in sections {
+        d.text("\n\n")
+            .bold(format!(
+                "📖 {} · {}",
+                cat::chapter_label(q.chapter, lang),
+                section.title
+            ))
+            .text("\n")
+            .quote(section.excerpt(budget));
+    }
+    d
+}
+
+/// The verdict: begins with ✅ when right and ❌ when wrong; then the answers, the
+/// explanation, the guide's text and, on the first answer of a day, the streak.
+pub fn verdict(
+    bank: &Bank,
+    q: &Question,
+    v: &Verdict,
+    streak: Option<(StreakChange, u32)>,
+    lang: Lang,
+) -> Doc {
+    // The raw text, not only the rendered one, begins with the mark.
+    let mark = if v.is_right() { "✅" } else { "❌" };
+    let mut d = Doc::new();
+    d.text(format!("{mark} "))
+        .bold(cat::verdict_head(v.outcome, lang))
+        .text(format!(
+            "\n{}{}\n{}",
+            cat::your_answer(lang),
+            response_text(&v.given, lang),
+            cat::right_answer(lang)
+        ))
+        .bold(response_text(&v.correct, lang))
+        .text("\n");
+    if q.kind == Kind::Multi && !v.missed.is_empty() {
+        d.text(format!("{}{}\n", Say::Missed.text(lang), spaced(v.missed)));
+    }
+    if q.kind == Kind::Multi && !v.extra.is_empty() {
+        d.text(format!(
+            "{}{}\n",
+            Say::WronglyChosen.text(lang),
+            spaced(v.extra)
+        ));
+    }
+    d.text("\n")
+        .bold(Say::Explanation.text(lang))
+        .text(format!("\n{}", q.explanation))
+        .append(excerpts(bank, q, lang));
+    if let Some((change, days)) = streak {
+        let line = cat::streak_line(change, days, lang);
+        if !line.is_empty() {
+            d.text(format!("\n\n{line}"));
+        }
+    }
+    d
+}
+
+/// The buttons under a private verdict: read the section, next question.
+pub fn verdict_buttons(q: &Question, next: NextScope, lang: Lang) -> Vec<Vec<Button>> {
+    let mut row = Vec::new();
+    if let Some(s) = q.sections.first() {
+        row.push(Button::new(
+            Say::ReadSection.text(lang),
+            Intent::Read { section: s.clone() },
+        ));
+    }
+    row.push(Button::new(Say::Next.text(lang), Intent::Next(next)));
+    vec![row]
+}
+
+/// The text summary of `/stats` (and the terminal's `s`).
+pub fn stats(bank: &Bank, s: &Stats, lang: Lang) -> Doc {
+    let mut d = Doc::new();
+    d.bold(Say::StatsTitle.text(lang))
+        .text("\n")
+        .text(cat::stats_summary(s, lang));
+    for c in &s.chapters {
+        let title = bank.chapter(c.number).map_or("", |ch| ch.title.as_str());
+        d.text(cat::stats_chapter(c, title, lang));
+    }
+    d
+}
+
+/// `/chapters`: each chapter with its progress, and buttons to read or practise.
+pub fn chapters(bank: &Bank, s: &Stats, lang: Lang) -> Doc {
+    let mut d = Doc::new();
+    d.bold(Say::ChaptersTitle.text(lang)).text("\n\n");
+    for c in bank.chapters() {
+        let cs = s.chapters.iter().find(|x| x.number == c.number);
+        let (seen, total) = cs.map_or((0, 0), |x| (x.seen, x.total));
+        d.text(format!(
+            "{} {} — {seen}/{total}\n",
+            cat::chapter_label(c.number, lang),
+            c.title
+        ));
+        d.row(vec![
+            Button::new(
+                format!("📖 {}", cat::chapter_label(c.number, lang)),
+                Intent::Page {
+                    chapter: c.number,
+                    index: 0,
+                },
+            ),
+            Button::new(
+                Say::Practise.text(lang),
+                Intent::Next(NextScope::Chapter(c.number)),
+            ),
+        ]);
+    }
+    d
+}
+
+/// One page of `/read N`: a section in full, with ◀ ▶ and 练习本章. `None` when the
+/// bank has no such section.
+pub fn read_page(bank: &Bank, chapter: u8, index: usize, lang: Lang) -> Option<Doc> {
+    let ch = bank.chapter(chapter)?;
+    let section = ch.sections.get(index)?;
+    let mut d = Doc::new();
+    d.bold(format!(
+        "{} {}",
+        cat::chapter_label(chapter, lang),
+        ch.title
+    ))
+    .text("\n")
+    .bold(section.title.clone())
+    .text(format!(
+        "  ({}/{})\n\n{}",
+        index + 1,
+        ch.sections.len(),
+        section.text
+    ));
+    let mut nav = Vec::new();
+    if index > 0 {
+        nav.push(Button::new(
+            "◀",
+            Intent::Page {
+                chapter,
+                index: (index - 1) as u16,
+            },
+        ));
+    }
+    if index + 1 < ch.sections.len() {
+        nav.push(Button::new(
+            "▶",
+            Intent::Page {
+                chapter,
+                index: (index + 1) as u16,
+            },
+        ));
+    }
+    d.row(nav).row(vec![Button::new(
+        Say::PractiseChapter.text(lang),
+        Intent::Next(NextScope::Chapter(chapter)),
+    )]);
+    Some(d)
+}
+
+/// `/start`: the welcome, a one-tap daily subscription and a start button.
+pub fn welcome(lang: Lang, first_name: &str) -> Doc {
+    Doc::plain(cat::welcome(lang, first_name)).with_buttons(vec![
+        vec![Button::new(
+            cat::subscribe_button(crate::learn::DEFAULT_DAILY_TIME, lang),
+            Intent::Subscribe,
+        )],
+        vec![Button::new(
+            Say::StartPractice.text(lang),
+            Intent::Next(NextScope::All),
+        )],
+    ])
+}
+
+/// `/help`: every command of the chat kind.
+pub fn help(lang: Lang, group: bool) -> Doc {
+    let mut d = Doc::new();
+    d.bold(Say::Commands.text(lang)).text("\n");
+    for (c, desc) in cat::commands(lang, group) {
+        d.text(format!("/{c} — {desc}\n"));
+    }
+    d
+}
+
+/// `/forget`: the question, with confirm and cancel.
+pub fn forget_question(lang: Lang) -> Doc {
+    Doc::plain(Say::ForgetQuestion.text(lang)).with_buttons(vec![vec![
+        Button::new(
+            Say::ForgetConfirm.text(lang),
+            Intent::Forget { confirm: true },
+        ),
+        Button::new(Say::Cancel.text(lang), Intent::Forget { confirm: false }),
+    ]])
+}
+
+/// No question to ask: when the next review falls due, if ever.
+pub fn nothing_due(next_due: Option<DateTime<Utc>>, tz: Tz, lang: Lang) -> Doc {
+    Doc::plain(match next_due {
+        Some(at) => cat::nothing_due_until(&local_time(at, tz), lang),
+        None => Say::NothingToReview.text(lang).into(),
+    })
+}
+
+/// A local time for messages, e.g. `2026-11-29 09:00 (Asia/Shanghai)`.
+pub fn local_time(at: DateTime<Utc>, tz: Tz) -> String {
+    format!(
+        "{} ({})",
+        at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        tz.name()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_hint_depends_on_the_front() {
+        let bank = crate::learn::test_bank::bank();
+        let q = &bank.questions()[0];
+        let p = Presentation::identity(q.options.len());
+        let chat = card(q, &p, Lang::Zh, Front::Chat, None);
+        let term = card(q, &p, Lang::Zh, Front::Terminal, None);
+        assert!(
+            chat.spans
+                .iter()
+                .any(|s| s.style == super::super::Style::Italic)
+        );
+        assert!(
+            term.plain_text()
+                .ends_with(cat::card_hint(q.kind, Lang::Zh, Front::Terminal))
+        );
+        assert!(chat.plain_text().starts_with("第一章 · 单选\n\n"));
+    }
+}
