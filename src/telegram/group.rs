@@ -164,15 +164,11 @@ pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> Handle
                 if late {
                     reveal_logged(&app, card.chat, card.message).await;
                 }
-                say(lang.pick("这道题已结束。", "This question is closed.")).await?;
+                say(Say::GroupCardClosed.text(lang)).await?;
                 return Ok(());
             }
             if card.answer_of(from.id.0 as i64).is_some() {
-                say(lang.pick(
-                    "你已经作答过了，以第一次作答为准。",
-                    "You already answered; your first answer counts.",
-                ))
-                .await?;
+                say(Say::GroupAlreadyAnswered.text(lang)).await?;
                 return Ok(());
             }
             // No reply in the group: the result stays private until the reveal.
@@ -233,11 +229,7 @@ async fn group_command(
                 {
                     Some(n) => Some(n),
                     None => {
-                        reply(lang.pick(
-                            "用法：/quiz 或 /quiz 3（章节号）",
-                            "Usage: /quiz or /quiz 3 (a chapter)",
-                        ))
-                        .await?;
+                        reply(Say::GroupQuizUsage.text(lang)).await?;
                         return Ok(());
                     }
                 },
@@ -296,15 +288,11 @@ async fn group_command(
         }
         "reveal" => {
             let Some(card) = open_card(app, chat)? else {
-                reply(lang.pick("现在没有进行中的题。", "No question is open.")).await?;
+                reply(Say::NothingOpen.text(lang)).await?;
                 return Ok(());
             };
             if card.asked_by != user && !is_admin(app, msg, from).await {
-                reply(lang.pick(
-                    "仅出题人或管理员可以提前公布答案。",
-                    "Only whoever started it or an admin can reveal early.",
-                ))
-                .await?;
+                reply(Say::RevealNotAllowed.text(lang)).await?;
                 return Ok(());
             }
             reveal(app, chat.id, card.message).await?;
@@ -319,22 +307,10 @@ async fn group_command(
         "settime" | "daily" | "tz" | "lang" => {
             if !is_admin(app, msg, from).await {
                 reply(match cmd.name.as_str() {
-                    "settime" => lang.pick(
-                        "仅管理员可以修改答题时限。",
-                        "Only admins can change the time limit.",
-                    ),
-                    "daily" => lang.pick(
-                        "仅管理员可以设置每日群题。",
-                        "Only admins can set the daily question.",
-                    ),
-                    "tz" => lang.pick(
-                        "仅管理员可以修改群时区。",
-                        "Only admins can change the time zone.",
-                    ),
-                    _ => lang.pick(
-                        "仅管理员可以修改群语言。",
-                        "Only admins can change the language.",
-                    ),
+                    "settime" => Say::AdminsSetTime.text(lang),
+                    "daily" => Say::AdminsDaily.text(lang),
+                    "tz" => Say::AdminsZone.text(lang),
+                    _ => Say::AdminsLang.text(lang),
                 })
                 .await?;
                 return Ok(());
@@ -376,13 +352,10 @@ async fn group_command(
                             c.lang = Some(new);
                             c
                         })?;
-                        reply(new.pick("群语言：中文", "Group language: English")).await?;
+                        reply(Say::GroupLangSet.text(new)).await?;
                     }
                     Err(()) => {
-                        reply(
-                            lang.pick("用法：/lang zh 或 /lang en", "Usage: /lang zh or /lang en"),
-                        )
-                        .await?;
+                        reply(Say::LangUsage.text(lang)).await?;
                     }
                 },
             }
@@ -403,10 +376,7 @@ async fn group_command(
 /// Why a new question or round cannot start now, if it cannot.
 fn busy(app: &App, chat: &Chat, lang: Lang) -> anyhow::Result<Option<&'static str>> {
     if open_card(app, chat)?.is_some() {
-        return Ok(Some(lang.pick(
-            "已经有一道题在进行中，请先作答或等待公布答案。",
-            "A question is already open: answer it or wait for the reveal.",
-        )));
+        return Ok(Some(Say::QuestionOpen.text(lang)));
     }
     if let Some(r) = &chat.round {
         if r.asked < r.total {
@@ -423,9 +393,7 @@ fn busy(app: &App, chat: &Chat, lang: Lang) -> anyhow::Result<Option<&'static st
                     .schedule(chat.id, JobKind::Close, Some(app.now()))?;
                 app.wake.notify_one();
             }
-            return Ok(Some(
-                lang.pick("一轮题目正在进行中。", "A round is running."),
-            ));
+            return Ok(Some(Say::RoundRunning.text(lang)));
         }
         end_round(app, chat.id);
     }
@@ -945,8 +913,8 @@ pub(crate) fn reveal_text(
 ) -> String {
     let p = presentation(card, q);
     let (correct, options) = match q.key {
-        Key::Judge(true) => (lang.pick("对", "true (对)").to_string(), Vec::new()),
-        Key::Judge(false) => (lang.pick("错", "false (错)").to_string(), Vec::new()),
+        Key::Judge(true) => (cat::judge(true, lang).to_string(), Vec::new()),
+        Key::Judge(false) => (cat::judge(false, lang).to_string(), Vec::new()),
         Key::Choice(set) => {
             let shown = p.to_shown(set);
             let texts = p.shown_options(q);
@@ -966,17 +934,14 @@ pub(crate) fn reveal_text(
         (false, None, Lang::Zh) => "🔔 公布答案".to_string(),
         (false, None, Lang::En) => "🔔 The answer".to_string(),
     };
-    let mut out = format!(
-        "<b>{head} · {}{correct}</b>",
-        lang.pick("正确答案：", "answer: ")
-    );
+    let mut out = format!("<b>{head} · {}{correct}</b>", Say::RevealAnswer.text(lang));
     for line in options {
         out.push('\n');
         out.push_str(&line);
     }
     out.push_str(&format!(
         "\n\n<b>{}</b>\n{}",
-        lang.pick("解析", "Explanation"),
+        Say::Explanation.text(lang),
         esc(&q.explanation)
     ));
     out.push_str(&render::html(&study::excerpts(bank, q, lang)));
@@ -988,7 +953,7 @@ pub(crate) fn reveal_text(
 /// Who was right (fastest first, with points) and how many were wrong.
 pub(crate) fn results_text(card: &Card, lang: Lang) -> String {
     if card.answers.is_empty() {
-        return lang.pick("这道题无人作答。", "Nobody answered.").into();
+        return Say::NobodyAnswered.text(lang).into();
     }
     let lines: Vec<RevealLine> = card
         .answers
@@ -1050,10 +1015,10 @@ pub(crate) fn podium_text(r: &Round, lang: Lang) -> String {
             .map(|(_, name, pts)| (name.as_str(), *pts))
             .collect::<Vec<_>>(),
     );
-    let mut out = format!("<b>{}</b>", lang.pick("🏆 本轮结束！", "🏆 Round over!"));
+    let mut out = format!("<b>{}</b>", Say::RoundOver.text(lang));
     if scores.is_empty() {
         out.push('\n');
-        out.push_str(lang.pick("这一轮没有人作答。", "Nobody answered this round."));
+        out.push_str(Say::NobodyThisRound.text(lang));
         return out;
     }
     let medals = ["🥇", "🥈", "🥉"];
@@ -1066,10 +1031,7 @@ pub(crate) fn podium_text(r: &Round, lang: Lang) -> String {
             Lang::En => format!("\n{} {} — {pts}", medals[rank], esc(name)),
         });
     }
-    out.push_str(&format!(
-        "\n\n<b>{}</b>",
-        lang.pick("本轮得分", "Round scores")
-    ));
+    out.push_str(&format!("\n\n<b>{}</b>", Say::RoundScores.text(lang)));
     for &(name, pts, rank) in &scores {
         out.push_str(&format!("\n{}. {} — {pts}", rank + 1, esc(name)));
     }
@@ -1112,10 +1074,7 @@ pub(crate) fn top_text(rows: &[(&str, &Standing)], all: bool, lang: Lang) -> Str
     let mut out = format!("<b>{title}</b>");
     if rows.is_empty() {
         out.push('\n');
-        out.push_str(lang.pick(
-            "还没有得分。发送 /quiz 开始！",
-            "No points yet. Send /quiz to start!",
-        ));
+        out.push_str(Say::NoPointsYet.text(lang));
     }
     for (i, (name, s)) in rows.iter().enumerate() {
         out.push_str(&match lang {
@@ -1138,10 +1097,7 @@ pub(crate) fn top_text(rows: &[(&str, &Standing)], all: bool, lang: Lang) -> Str
         });
     }
     if !all && !rows.is_empty() {
-        out.push_str(lang.pick(
-            "\n\n每周一 00:00 重新计分；/top all 查看总排行。",
-            "\n\nResets Monday 00:00; /top all for all time.",
-        ));
+        out.push_str(Say::WeeklyReset.text(lang));
     }
     out
 }
@@ -1155,10 +1111,7 @@ async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> Han
         app.pending_edits.spend(chat.id);
         app.bot.send_message(ChatId(chat.id), text)
     };
-    let usage = lang.pick(
-        "用法：/daily 20:00 每天出题，/daily reveal 22:00 公布时间（默认出题后两小时），/daily off 取消。",
-        "Usage: /daily 20:00 posts daily, /daily reveal 22:00 sets the reveal (default: two hours later), /daily off stops it.",
-    );
+    let usage = Say::GroupDailyUsage.text(lang);
     if args.is_empty() {
         let text = match &chat.daily {
             Some(d) => {
@@ -1190,10 +1143,7 @@ async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> Han
             c
         })?;
         app.tutor.store.schedule(chat.id, JobKind::Daily, None)?;
-        say(lang
-            .pick("已取消每日群题。", "Daily group question stopped.")
-            .into())
-        .await?;
+        say(Say::GroupDailyStopped.text(lang).into()).await?;
         return Ok(());
     }
     let (time, reveal) = if let Some(rest) = args.strip_prefix("reveal") {
@@ -1202,13 +1152,7 @@ async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> Han
             return Ok(());
         };
         let Some(d) = &chat.daily else {
-            say(lang
-                .pick(
-                    "请先用 /daily HH:MM 设置每日群题。",
-                    "Set the daily question first: /daily HH:MM.",
-                )
-                .into())
-            .await?;
+            say(Say::GroupDailyFirst.text(lang).into()).await?;
             return Ok(());
         };
         (d.time, reveal)
@@ -1408,16 +1352,7 @@ pub async fn on_my_chat_member(app: Arc<App>, upd: ChatMemberUpdated) -> Handler
 
 /// The one message the bot posts when it joins a group.
 pub(crate) fn intro(lang: Lang) -> &'static str {
-    lang.pick(
-        "大家好！我是练习助手，陪大家一起刷题。\n\n\
-         /quiz 出一道题：点按钮或回复题目作答，每人一次，对错只有自己看得到；时间到后公布答案和得分。\n\
-         /round 5 连续 5 题，最后颁奖；/top 本周排行；/reveal 提前公布（出题人或管理员）。\n\
-         每日群题、时区、答题时限仅管理员可以设置：/daily 20:00、/tz、/settime 60。",
-        "Hello! I run quizzes for this group.\n\n\
-         /quiz posts a question: tap a button or reply to it, once each; only you see whether you were right, until the reveal when time is up.\n\
-         /round 5 for five in a row with a podium; /top for the leaderboard; /reveal to reveal early (starter or admins).\n\
-         Only admins change settings: /daily 20:00, /tz, /settime 60.",
-    )
+    Say::GroupIntro.text(lang)
 }
 
 #[cfg(test)]

@@ -51,6 +51,28 @@ pub enum Say {
     Wrong,
     GroupWrong,
     GroupAlreadyAnswered,
+    GroupCardClosed,
+    GroupQuizUsage,
+    NothingOpen,
+    RevealNotAllowed,
+    AdminsSetTime,
+    AdminsDaily,
+    AdminsZone,
+    AdminsLang,
+    GroupLangSet,
+    QuestionOpen,
+    RoundRunning,
+    RevealAnswer,
+    NobodyAnswered,
+    RoundOver,
+    NobodyThisRound,
+    RoundScores,
+    NoPointsYet,
+    WeeklyReset,
+    GroupDailyUsage,
+    GroupDailyStopped,
+    GroupDailyFirst,
+    GroupIntro,
     DailyStopped,
     RemindUsage,
     SubscribeFirst,
@@ -139,6 +161,70 @@ impl Say {
             ),
             Right => ("✅ 正确", "✅ Correct"),
             Wrong => ("❌ 错误", "❌ Wrong"),
+            GroupCardClosed => ("这道题已结束。", "This question is closed."),
+            GroupQuizUsage => (
+                "用法：/quiz 或 /quiz 3（章节号）",
+                "Usage: /quiz or /quiz 3 (a chapter)",
+            ),
+            NothingOpen => ("现在没有进行中的题。", "No question is open."),
+            RevealNotAllowed => (
+                "仅出题人或管理员可以提前公布答案。",
+                "Only whoever started it or an admin can reveal early.",
+            ),
+            AdminsSetTime => (
+                "仅管理员可以修改答题时限。",
+                "Only admins can change the time limit.",
+            ),
+            AdminsDaily => (
+                "仅管理员可以设置每日群题。",
+                "Only admins can set the daily question.",
+            ),
+            AdminsZone => (
+                "仅管理员可以修改群时区。",
+                "Only admins can change the time zone.",
+            ),
+            AdminsLang => (
+                "仅管理员可以修改群语言。",
+                "Only admins can change the language.",
+            ),
+            GroupLangSet => ("群语言：中文", "Group language: English"),
+            QuestionOpen => (
+                "已经有一道题在进行中，请先作答或等待公布答案。",
+                "A question is already open: answer it or wait for the reveal.",
+            ),
+            RoundRunning => ("一轮题目正在进行中。", "A round is running."),
+            RevealAnswer => ("正确答案：", "answer: "),
+            NobodyAnswered => ("这道题无人作答。", "Nobody answered."),
+            RoundOver => ("🏆 本轮结束！", "🏆 Round over!"),
+            NobodyThisRound => ("这一轮没有人作答。", "Nobody answered this round."),
+            RoundScores => ("本轮得分", "Round scores"),
+            NoPointsYet => (
+                "还没有得分。发送 /quiz 开始！",
+                "No points yet. Send /quiz to start!",
+            ),
+            WeeklyReset => (
+                "\n\n每周一 00:00 重新计分；/top all 查看总排行。",
+                "\n\nResets Monday 00:00; /top all for all time.",
+            ),
+            GroupDailyUsage => (
+                "用法：/daily 20:00 每天出题，/daily reveal 22:00 公布时间（默认出题后两小时），/daily off 取消。",
+                "Usage: /daily 20:00 posts daily, /daily reveal 22:00 sets the reveal (default: two hours later), /daily off stops it.",
+            ),
+            GroupDailyStopped => ("已取消每日群题。", "Daily group question stopped."),
+            GroupDailyFirst => (
+                "请先用 /daily HH:MM 设置每日群题。",
+                "Set the daily question first: /daily HH:MM.",
+            ),
+            GroupIntro => (
+                "大家好！我是练习助手，陪大家一起刷题。\n\n\
+         /quiz 出一道题：点按钮或回复题目作答，每人一次，对错只有自己看得到；时间到后公布答案和得分。\n\
+         /round 5 连续 5 题，最后颁奖；/top 本周排行；/reveal 提前公布（出题人或管理员）。\n\
+         每日群题、时区、答题时限仅管理员可以设置：/daily 20:00、/tz、/settime 60。",
+                "Hello! I run quizzes for this group.\n\n\
+         /quiz posts a question: tap a button or reply to it, once each; only you see whether you were right, until the reveal when time is up.\n\
+         /round 5 for five in a row with a podium; /top for the leaderboard; /reveal to reveal early (starter or admins).\n\
+         Only admins change settings: /daily 20:00, /tz, /settime 60.",
+            ),
             DailyStopped => ("已取消每日一题。", "Daily question stopped."),
             RemindUsage => ("用法：/daily remind on|off", "Usage: /daily remind on|off"),
             SubscribeFirst => (
