@@ -379,14 +379,7 @@ async fn reminder(app: &Arc<App>, job: Job) -> anyhow::Result<()> {
         return Ok(());
     }
     let lang = learner.lang.unwrap_or_default();
-    let text = match lang {
-        crate::lang::Lang::Zh => {
-            format!("🔥 你已连续学习 {streak} 天，今天还没练习哦！发送 /quiz 保持连续。")
-        }
-        crate::lang::Lang::En => {
-            format!("🔥 {streak}-day streak! You haven't practised today: /quiz keeps it going.")
-        }
-    };
+    let text = crate::view::catalogue::streak_reminder(streak, lang);
     if let Err(e) = app.bot.send_message(ChatId(chat.id), text).await {
         app.on_send_error(chat.id, &e);
     }

@@ -32,7 +32,7 @@ use crate::learn::{self, Parsed, Presentation, RevealLine, Standing};
 use crate::store::{Card, Chat, ChatKind, JobKind, Round};
 
 use super::{App, SendFailure, classify, commands, handlers, render};
-use crate::view::catalogue as cat;
+use crate::view::catalogue::{self as cat, CardState, status_line};
 use crate::view::{Front, Say, study};
 
 type HandlerResult = anyhow::Result<()>;
@@ -244,11 +244,7 @@ async fn group_command(
             let n = match cmd.args.parse::<u8>() {
                 Ok(n) if (1..=MAX_ROUND).contains(&n) => n,
                 _ => {
-                    reply(&match lang {
-                        Lang::Zh => format!("用法：/round N（N 为 1–{MAX_ROUND}）"),
-                        Lang::En => format!("Usage: /round N (N from 1 to {MAX_ROUND})"),
-                    })
-                    .await?;
+                    reply(&cat::round_usage(MAX_ROUND, lang)).await?;
                     return Ok(());
                 }
             };
@@ -269,13 +265,7 @@ async fn group_command(
             let limit = c.time_limit_secs;
             app.pending_edits.spend(chat.id);
             app.bot
-                .send_message(
-                    msg.chat.id,
-                    match lang {
-                        Lang::Zh => format!("🏁 开始一轮 {n} 题！每题限时 {limit} 秒。"),
-                        Lang::En => format!("🏁 A round of {n} questions, {limit} s each!"),
-                    },
-                )
+                .send_message(msg.chat.id, cat::round_start(n, limit, lang))
                 .await?;
             match post_question(app, chat.id, user, None).await {
                 Ok(true) => {}
@@ -323,23 +313,15 @@ async fn group_command(
                             c.time_limit_secs = s;
                             c
                         })?;
-                        reply(&match lang {
-                            Lang::Zh => format!("⏱ 答题时限已设为 {s} 秒（从下一题起）。"),
-                            Lang::En => format!("⏱ Time limit: {s} s (from the next question)."),
-                        })
-                        .await?;
+                        reply(&cat::time_limit_set(s, lang)).await?;
                     }
                     _ => {
-                        reply(&match lang {
-                            Lang::Zh => format!(
-                                "当前答题时限：{} 秒。用法：/settime {MIN_LIMIT_SECS}–{MAX_LIMIT_SECS}（秒）",
-                                chat.time_limit_secs
-                            ),
-                            Lang::En => format!(
-                                "Time limit: {} s. Usage: /settime {MIN_LIMIT_SECS}..{MAX_LIMIT_SECS} (seconds)",
-                                chat.time_limit_secs
-                            ),
-                        })
+                        reply(&cat::time_limit_usage(
+                            chat.time_limit_secs,
+                            MIN_LIMIT_SECS,
+                            MAX_LIMIT_SECS,
+                            lang,
+                        ))
                         .await?;
                     }
                 },
@@ -362,11 +344,7 @@ async fn group_command(
         }
         "stats" | "review" | "chapters" | "read" | "export" | "forget" => {
             let me = app.me.username();
-            reply(&match lang {
-                Lang::Zh => format!("这个命令请私聊我使用：@{me}"),
-                Lang::En => format!("Use this command in a private chat with me: @{me}"),
-            })
-            .await?;
+            reply(&cat::private_only(me, lang)).await?;
         }
         _ => {} // another bot's command, or none at all
     }
@@ -432,67 +410,6 @@ fn open_card(app: &App, chat: &Chat) -> anyhow::Result<Option<Card>> {
 }
 
 // ----- cards ---------------------------------------------------------------------
-
-/// What the last line of a group card says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CardState<'a> {
-    /// A `/quiz` card: its limit, the answers so far, the round's progress.
-    Open {
-        limit_secs: u32,
-        answered: usize,
-        round: Option<(u8, u8)>,
-    },
-    /// The daily card: when it is revealed (local `HH:MM`), the answers so far.
-    Daily { reveal_at: &'a str, answered: usize },
-    /// Revealed.
-    Closed { answered: usize },
-}
-
-/// The status line under a group card.
-pub(crate) fn status_line(state: CardState<'_>, lang: Lang) -> String {
-    match (state, lang) {
-        (
-            CardState::Open {
-                limit_secs,
-                answered,
-                round,
-            },
-            _,
-        ) => {
-            let mut line = match lang {
-                Lang::Zh => format!("⏱ {limit_secs} 秒 · 已作答 {answered} 人"),
-                Lang::En => format!("⏱ {limit_secs} s · {answered} answered"),
-            };
-            if let Some((n, total)) = round {
-                line.push_str(&match lang {
-                    Lang::Zh => format!(" · 第 {n}/{total} 题"),
-                    Lang::En => format!(" · question {n}/{total}"),
-                });
-            }
-            line
-        }
-        (
-            CardState::Daily {
-                reveal_at,
-                answered,
-            },
-            Lang::Zh,
-        ) => format!("☀️ 每日群题 · {reveal_at} 公布答案 · 已作答 {answered} 人"),
-        (
-            CardState::Daily {
-                reveal_at,
-                answered,
-            },
-            Lang::En,
-        ) => format!("☀️ Daily question · revealed at {reveal_at} · {answered} answered"),
-        (CardState::Closed { answered }, Lang::Zh) => {
-            format!("🔔 已公布答案 · 共 {answered} 人作答")
-        }
-        (CardState::Closed { answered }, Lang::En) => {
-            format!("🔔 Revealed · {answered} answered")
-        }
-    }
-}
 
 /// A group card: the private layout, then the status line.
 fn group_card_text(q: &Question, p: &Presentation, lang: Lang, state: CardState<'_>) -> String {
@@ -926,14 +843,7 @@ pub(crate) fn reveal_text(
             (shown.letters(), lines)
         }
     };
-    let head = match (card.daily, round, lang) {
-        (true, _, Lang::Zh) => "☀️ 今日群题".to_string(),
-        (true, _, Lang::En) => "☀️ Today's question".to_string(),
-        (false, Some((n, total)), Lang::Zh) => format!("🔔 第 {n}/{total} 题"),
-        (false, Some((n, total)), Lang::En) => format!("🔔 Question {n}/{total}"),
-        (false, None, Lang::Zh) => "🔔 公布答案".to_string(),
-        (false, None, Lang::En) => "🔔 The answer".to_string(),
-    };
+    let head = cat::reveal_head(card.daily, round, lang);
     let mut out = format!("<b>{head} · {}{correct}</b>", Say::RevealAnswer.text(lang));
     for line in options {
         out.push('\n');
@@ -970,39 +880,23 @@ pub(crate) fn results_text(card: &Card, lang: Lang) -> String {
         card.answer_of(u)
             .map_or_else(|| format!("#{u}"), |a| a.name.clone())
     };
-    let mut out = match lang {
-        Lang::Zh => format!("<b>✅ 答对：{} 人</b>", ordered.len()),
-        Lang::En => format!("<b>✅ Right: {}</b>", ordered.len()),
-    };
+    let mut out = format!("<b>{}</b>", cat::right_count(ordered.len(), lang));
     for (i, l) in ordered.iter().take(REVEAL_NAMES).enumerate() {
         let secs = l.elapsed_ms as f64 / 1000.0;
-        out.push_str(&match lang {
-            Lang::Zh => format!(
-                "\n{}. {} — {secs:.1} 秒 · +{} 分",
-                i + 1,
-                esc(&name_of(l.user)),
-                l.points
-            ),
-            Lang::En => format!(
-                "\n{}. {} — {secs:.1} s · +{}",
-                i + 1,
-                esc(&name_of(l.user)),
-                l.points
-            ),
-        });
+        out.push_str(&cat::reveal_line(
+            i + 1,
+            &esc(&name_of(l.user)),
+            secs,
+            l.points,
+            lang,
+        ));
     }
     if ordered.len() > REVEAL_NAMES {
         let more = ordered.len() - REVEAL_NAMES;
-        out.push_str(&match lang {
-            Lang::Zh => format!("\n……还有 {more} 人"),
-            Lang::En => format!("\n… and {more} more"),
-        });
+        out.push_str(&cat::and_more(more, lang));
     }
     let wrong = card.answers.iter().filter(|a| !a.right).count();
-    out.push_str(&match lang {
-        Lang::Zh => format!("\n❌ 答错：{wrong} 人"),
-        Lang::En => format!("\n❌ Wrong: {wrong}"),
-    });
+    out.push_str(&cat::wrong_count(wrong, lang));
     out
 }
 
@@ -1026,10 +920,7 @@ pub(crate) fn podium_text(r: &Round, lang: Lang) -> String {
         if rank >= medals.len() || pts == 0 {
             break;
         }
-        out.push_str(&match lang {
-            Lang::Zh => format!("\n{} {} — {pts} 分", medals[rank], esc(name)),
-            Lang::En => format!("\n{} {} — {pts}", medals[rank], esc(name)),
-        });
+        out.push_str(&cat::medal_line(medals[rank], &esc(name), pts, lang));
     }
     out.push_str(&format!("\n\n<b>{}</b>", Say::RoundScores.text(lang)));
     for &(name, pts, rank) in &scores {
@@ -1065,36 +956,21 @@ async fn send_top(app: &App, chat: &Chat, all: bool, lang: Lang) -> HandlerResul
 
 /// `/top`: rank, name, points, right answers, current answer streak.
 pub(crate) fn top_text(rows: &[(&str, &Standing)], all: bool, lang: Lang) -> String {
-    let title = match (all, lang) {
-        (false, Lang::Zh) => "🏆 本周排行",
-        (false, Lang::En) => "🏆 This week",
-        (true, Lang::Zh) => "🏆 总排行",
-        (true, Lang::En) => "🏆 All time",
-    };
+    let title = cat::top_title(all, lang);
     let mut out = format!("<b>{title}</b>");
     if rows.is_empty() {
         out.push('\n');
         out.push_str(Say::NoPointsYet.text(lang));
     }
     for (i, (name, s)) in rows.iter().enumerate() {
-        out.push_str(&match lang {
-            Lang::Zh => format!(
-                "\n{}. {} — {} 分 · 答对 {} · 连对 {}",
-                i + 1,
-                esc(name),
-                s.points,
-                s.correct,
-                s.streak
-            ),
-            Lang::En => format!(
-                "\n{}. {} — {} pts · {} right · streak {}",
-                i + 1,
-                esc(name),
-                s.points,
-                s.correct,
-                s.streak
-            ),
-        });
+        out.push_str(&cat::top_line(
+            i + 1,
+            &esc(name),
+            s.points,
+            s.correct,
+            s.streak,
+            lang,
+        ));
     }
     if !all && !rows.is_empty() {
         out.push_str(Say::WeeklyReset.text(lang));
@@ -1116,20 +992,13 @@ async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> Han
         let text = match &chat.daily {
             Some(d) => {
                 let reveal = d.reveal.unwrap_or_else(|| learn::default_reveal(d.time));
-                match lang {
-                    Lang::Zh => format!(
-                        "每日群题：每天 {} 出题，{} 公布答案（{}）。\n{usage}",
-                        d.time.format("%H:%M"),
-                        reveal.format("%H:%M"),
-                        esc(&chat.tz)
-                    ),
-                    Lang::En => format!(
-                        "Daily question at {}, revealed at {} ({}).\n{usage}",
-                        d.time.format("%H:%M"),
-                        reveal.format("%H:%M"),
-                        esc(&chat.tz)
-                    ),
-                }
+                cat::group_daily_status(
+                    &d.time.format("%H:%M").to_string(),
+                    &reveal.format("%H:%M").to_string(),
+                    &esc(&chat.tz),
+                    usage,
+                    lang,
+                )
             }
             None => usage.to_string(),
         };
@@ -1173,18 +1042,13 @@ async fn group_daily(app: &Arc<App>, chat: &Chat, args: &str, lang: Lang) -> Han
     app.wake.notify_one();
     let (tz, next) = (planned.tz, planned.next);
     let (t, r) = (time.format("%H:%M"), reveal.format("%H:%M"));
-    say(match lang {
-        Lang::Zh => format!(
-            "⏰ 每日群题：每天 {t} 出题，{r} 公布答案（{}）。\n下一题：{}\n/daily reveal HH:MM 修改公布时间，/daily off 取消。",
-            tz.name(),
-            study::local_time(next, tz)
-        ),
-        Lang::En => format!(
-            "⏰ Daily group question at {t}, revealed at {r} ({}).\nNext one: {}\n/daily reveal HH:MM changes the reveal, /daily off stops it.",
-            tz.name(),
-            study::local_time(next, tz)
-        ),
-    })
+    say(cat::group_daily_set(
+        &t.to_string(),
+        &r.to_string(),
+        tz.name(),
+        &study::local_time(next, tz),
+        lang,
+    ))
     .await?;
     Ok(())
 }

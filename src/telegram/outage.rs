@@ -58,10 +58,7 @@ fn lang_of(user: Option<&User>) -> Lang {
 
 /// The message of the outage.
 pub(crate) fn text(lang: Lang) -> &'static str {
-    lang.pick(
-        "暂时无法保存，请稍后再试。",
-        "Can't save right now; please try again in a little while.",
-    )
+    crate::view::Say::CannotSave.text(lang)
 }
 
 /// Tells the sender that nothing can be saved now.

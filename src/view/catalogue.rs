@@ -73,6 +73,7 @@ pub enum Say {
     GroupDailyStopped,
     GroupDailyFirst,
     GroupIntro,
+    CannotSave,
     DailyStopped,
     RemindUsage,
     SubscribeFirst,
@@ -224,6 +225,10 @@ impl Say {
          /quiz posts a question: tap a button or reply to it, once each; only you see whether you were right, until the reveal when time is up.\n\
          /round 5 for five in a row with a podium; /top for the leaderboard; /reveal to reveal early (starter or admins).\n\
          Only admins change settings: /daily 20:00, /tz, /settime 60.",
+            ),
+            CannotSave => (
+                "暂时无法保存，请稍后再试。",
+                "Can't save right now; please try again in a little while.",
             ),
             DailyStopped => ("已取消每日一题。", "Daily question stopped."),
             RemindUsage => ("用法：/daily remind on|off", "Usage: /daily remind on|off"),
@@ -740,6 +745,206 @@ pub fn terminal_no_chapter(n: &str, range: &str, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!("没有第 {n} 章（可选：{range}；c 0 练全部章节）。"),
         Lang::En => format!("There is no chapter {n} (choose {range}; c 0 for all chapters)."),
+    }
+}
+
+/// What the last line of a group card says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardState<'a> {
+    /// A `/quiz` card: its limit, the answers so far, the round's progress.
+    Open {
+        limit_secs: u32,
+        answered: usize,
+        round: Option<(u8, u8)>,
+    },
+    /// The daily card: when it is revealed (local `HH:MM`), the answers so far.
+    Daily { reveal_at: &'a str, answered: usize },
+    /// Revealed.
+    Closed { answered: usize },
+}
+
+/// The status line under a group card.
+pub fn status_line(state: CardState<'_>, lang: Lang) -> String {
+    match (state, lang) {
+        (
+            CardState::Open {
+                limit_secs,
+                answered,
+                round,
+            },
+            _,
+        ) => {
+            let mut line = match lang {
+                Lang::Zh => format!("⏱ {limit_secs} 秒 · 已作答 {answered} 人"),
+                Lang::En => format!("⏱ {limit_secs} s · {answered} answered"),
+            };
+            if let Some((n, total)) = round {
+                line.push_str(&match lang {
+                    Lang::Zh => format!(" · 第 {n}/{total} 题"),
+                    Lang::En => format!(" · question {n}/{total}"),
+                });
+            }
+            line
+        }
+        (
+            CardState::Daily {
+                reveal_at,
+                answered,
+            },
+            Lang::Zh,
+        ) => format!("☀️ 每日群题 · {reveal_at} 公布答案 · 已作答 {answered} 人"),
+        (
+            CardState::Daily {
+                reveal_at,
+                answered,
+            },
+            Lang::En,
+        ) => format!("☀️ Daily question · revealed at {reveal_at} · {answered} answered"),
+        (CardState::Closed { answered }, Lang::Zh) => {
+            format!("🔔 已公布答案 · 共 {answered} 人作答")
+        }
+        (CardState::Closed { answered }, Lang::En) => {
+            format!("🔔 Revealed · {answered} answered")
+        }
+    }
+}
+
+/// The head of a group reveal: today's question, a round's n-th, or a `/quiz`.
+pub fn reveal_head(daily: bool, round: Option<(u8, u8)>, lang: Lang) -> String {
+    match (daily, round, lang) {
+        (true, _, Lang::Zh) => "☀️ 今日群题".to_string(),
+        (true, _, Lang::En) => "☀️ Today's question".to_string(),
+        (false, Some((n, total)), Lang::Zh) => format!("🔔 第 {n}/{total} 题"),
+        (false, Some((n, total)), Lang::En) => format!("🔔 Question {n}/{total}"),
+        (false, None, Lang::Zh) => "🔔 公布答案".to_string(),
+        (false, None, Lang::En) => "🔔 The answer".to_string(),
+    }
+}
+
+pub fn right_count(n: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("✅ 答对：{n} 人"),
+        Lang::En => format!("✅ Right: {n}"),
+    }
+}
+
+/// One right answer of a reveal (`name` already escaped for the front end).
+pub fn reveal_line(rank: usize, name: &str, secs: f64, points: u32, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("\n{rank}. {name} — {secs:.1} 秒 · +{points} 分"),
+        Lang::En => format!("\n{rank}. {name} — {secs:.1} s · +{points}"),
+    }
+}
+
+pub fn and_more(more: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("\n……还有 {more} 人"),
+        Lang::En => format!("\n… and {more} more"),
+    }
+}
+
+pub fn wrong_count(wrong: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("\n❌ 答错：{wrong} 人"),
+        Lang::En => format!("\n❌ Wrong: {wrong}"),
+    }
+}
+
+/// A medal of a round's podium (`name` already escaped).
+pub fn medal_line(medal: &str, name: &str, points: u64, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("\n{medal} {name} — {points} 分"),
+        Lang::En => format!("\n{medal} {name} — {points}"),
+    }
+}
+
+pub fn top_title(all: bool, lang: Lang) -> &'static str {
+    match (all, lang) {
+        (false, Lang::Zh) => "🏆 本周排行",
+        (false, Lang::En) => "🏆 This week",
+        (true, Lang::Zh) => "🏆 总排行",
+        (true, Lang::En) => "🏆 All time",
+    }
+}
+
+/// One row of `/top` (`name` already escaped).
+pub fn top_line(
+    rank: usize,
+    name: &str,
+    points: u64,
+    correct: u32,
+    streak: u32,
+    lang: Lang,
+) -> String {
+    match lang {
+        Lang::Zh => format!("\n{rank}. {name} — {points} 分 · 答对 {correct} · 连对 {streak}"),
+        Lang::En => format!("\n{rank}. {name} — {points} pts · {correct} right · streak {streak}"),
+    }
+}
+
+pub fn round_usage(max: u8, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("用法：/round N（N 为 1–{max}）"),
+        Lang::En => format!("Usage: /round N (N from 1 to {max})"),
+    }
+}
+
+pub fn round_start(n: u8, limit: u32, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("🏁 开始一轮 {n} 题！每题限时 {limit} 秒。"),
+        Lang::En => format!("🏁 A round of {n} questions, {limit} s each!"),
+    }
+}
+
+pub fn time_limit_set(secs: u32, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("⏱ 答题时限已设为 {secs} 秒（从下一题起）。"),
+        Lang::En => format!("⏱ Time limit: {secs} s (from the next question)."),
+    }
+}
+
+pub fn time_limit_usage(current: u32, min: u32, max: u32, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("当前答题时限：{current} 秒。用法：/settime {min}–{max}（秒）"),
+        Lang::En => format!("Time limit: {current} s. Usage: /settime {min}..{max} (seconds)"),
+    }
+}
+
+/// A private-chat command used in a group.
+pub fn private_only(bot: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("这个命令请私聊我使用：@{bot}"),
+        Lang::En => format!("Use this command in a private chat with me: @{bot}"),
+    }
+}
+
+/// A group's daily question as set (`zone` already escaped), then the usage.
+pub fn group_daily_status(time: &str, reveal: &str, zone: &str, usage: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("每日群题：每天 {time} 出题，{reveal} 公布答案（{zone}）。\n{usage}"),
+        Lang::En => format!("Daily question at {time}, revealed at {reveal} ({zone}).\n{usage}"),
+    }
+}
+
+/// A group's daily question confirmed, with the next send (local).
+pub fn group_daily_set(time: &str, reveal: &str, zone: &str, next: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "⏰ 每日群题：每天 {time} 出题，{reveal} 公布答案（{zone}）。\n下一题：{next}\n/daily reveal HH:MM 修改公布时间，/daily off 取消。"
+        ),
+        Lang::En => format!(
+            "⏰ Daily group question at {time}, revealed at {reveal} ({zone}).\nNext one: {next}\n/daily reveal HH:MM changes the reveal, /daily off stops it."
+        ),
+    }
+}
+
+/// The 21:00 nudge to a learner with a streak who hasn't practised today.
+pub fn streak_reminder(streak: u32, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("🔥 你已连续学习 {streak} 天，今天还没练习哦！发送 /quiz 保持连续。"),
+        Lang::En => {
+            format!("🔥 {streak}-day streak! You haven't practised today: /quiz keeps it going.")
+        }
     }
 }
 
