@@ -1,5 +1,7 @@
-//! Parsing of incoming commands (their lists, for `/help` and `setMyCommands`, are in
-//! the catalogue: `view::catalogue::commands`).
+//! Parsing of incoming commands into typed commands, once (their lists, for `/help`
+//! and `setMyCommands`, are in the catalogue: `view::catalogue::commands`).
+
+use crate::lang::Lang;
 
 /// A command addressed to this bot: its lowercased name and the rest of the line.
 #[derive(Debug, PartialEq, Eq)]
@@ -38,6 +40,126 @@ pub fn parse<'a>(text: &'a str, bot_username: &str) -> Option<Command<'a>> {
     })
 }
 
+/// A chapter argument: none (every chapter), a number, or something else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChapterArg {
+    All,
+    Number(u8),
+    Bad,
+}
+
+impl ChapterArg {
+    fn parse(args: &str) -> ChapterArg {
+        match args {
+            "" => ChapterArg::All,
+            n => n.parse().map_or(ChapterArg::Bad, ChapterArg::Number),
+        }
+    }
+}
+
+/// A command in a private chat, parsed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Private<'a> {
+    /// `/start`, with a deep link `ch3` to start chapter 3.
+    Start {
+        chapter: Option<u8>,
+    },
+    Help,
+    Quiz(ChapterArg),
+    Review,
+    Chapters,
+    /// `/read N`; without a number (or a bad one) the chapter list.
+    Read(Option<u8>),
+    Stats,
+    Daily(&'a str),
+    Tz(&'a str),
+    /// `/lang zh|en`; `None`: not a language.
+    Lang(Option<Lang>),
+    Export,
+    Forget,
+    /// A group command used in a private chat.
+    GroupOnly,
+    Unknown,
+}
+
+impl<'a> Private<'a> {
+    pub fn parse(cmd: &Command<'a>) -> Private<'a> {
+        let args = cmd.args;
+        match cmd.name.as_str() {
+            "start" => Private::Start {
+                chapter: args.strip_prefix("ch").and_then(|n| n.parse().ok()),
+            },
+            "help" => Private::Help,
+            "quiz" => Private::Quiz(ChapterArg::parse(args)),
+            "review" => Private::Review,
+            "chapters" => Private::Chapters,
+            "read" => Private::Read(args.parse().ok()),
+            "stats" => Private::Stats,
+            "daily" => Private::Daily(args),
+            "tz" => Private::Tz(args),
+            "lang" => Private::Lang(args.parse().ok()),
+            "export" => Private::Export,
+            "forget" => Private::Forget,
+            "round" | "top" | "reveal" | "settime" => Private::GroupOnly,
+            _ => Private::Unknown,
+        }
+    }
+}
+
+/// A command in a group, parsed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Group<'a> {
+    Help,
+    Quiz(ChapterArg),
+    /// `/round N`; `None`: not a number.
+    Round(Option<u8>),
+    Reveal,
+    /// `/top` (this week) or `/top all`.
+    Top {
+        all: bool,
+    },
+    /// Admins only.
+    Admin(Admin<'a>),
+    /// A private-chat command used in a group.
+    PrivateOnly,
+    /// Another bot's command, or none of ours: ignored.
+    Other,
+}
+
+/// The admins' group settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admin<'a> {
+    /// `/settime S`; `None`: not a number.
+    SetTime(Option<u32>),
+    Daily(&'a str),
+    Tz(&'a str),
+    Lang(Option<Lang>),
+}
+
+impl<'a> Group<'a> {
+    pub fn parse(cmd: &Command<'a>) -> Group<'a> {
+        let args = cmd.args;
+        match cmd.name.as_str() {
+            "start" | "help" => Group::Help,
+            "quiz" => Group::Quiz(ChapterArg::parse(args)),
+            "round" => Group::Round(args.parse().ok()),
+            "reveal" => Group::Reveal,
+            "top" => Group::Top {
+                all: matches!(
+                    args.to_ascii_lowercase().as_str(),
+                    "all" | "全部" | "总" | "总榜"
+                ),
+            },
+            "settime" => Group::Admin(Admin::SetTime(args.parse().ok())),
+            "daily" => Group::Admin(Admin::Daily(args)),
+            "tz" => Group::Admin(Admin::Tz(args)),
+            "lang" => Group::Admin(Admin::Lang(args.parse().ok())),
+            "stats" | "review" | "chapters" | "read" | "export" | "forget" => Group::PrivateOnly,
+            _ => Group::Other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +182,56 @@ mod tests {
             let got = parse(text, "tutor_test_bot").map(|c| (c.name, c.args));
             let want = want.map(|(n, a)| (n.to_string(), a));
             assert_eq!(got, want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn private_commands_are_typed() {
+        let cases: &[(&str, Private<'_>)] = &[
+            ("/start", Private::Start { chapter: None }),
+            ("/start ch3", Private::Start { chapter: Some(3) }),
+            ("/start chx", Private::Start { chapter: None }),
+            ("/quiz", Private::Quiz(ChapterArg::All)),
+            ("/quiz 3", Private::Quiz(ChapterArg::Number(3))),
+            ("/quiz 999", Private::Quiz(ChapterArg::Bad)),
+            ("/quiz x", Private::Quiz(ChapterArg::Bad)),
+            ("/read 2", Private::Read(Some(2))),
+            ("/read", Private::Read(None)),
+            ("/daily 08:30", Private::Daily("08:30")),
+            ("/tz Asia/Tokyo", Private::Tz("Asia/Tokyo")),
+            ("/lang en", Private::Lang(Some(Lang::En))),
+            ("/lang xx", Private::Lang(None)),
+            ("/round 5", Private::GroupOnly),
+            ("/nope", Private::Unknown),
+            ("/Stats", Private::Stats),
+        ];
+        for (text, want) in cases {
+            let cmd = parse(text, "tutor_test_bot").unwrap();
+            assert_eq!(&Private::parse(&cmd), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn group_commands_are_typed() {
+        let cases: &[(&str, Group<'_>)] = &[
+            ("/help", Group::Help),
+            ("/start", Group::Help),
+            ("/quiz 2", Group::Quiz(ChapterArg::Number(2))),
+            ("/round 5", Group::Round(Some(5))),
+            ("/round x", Group::Round(None)),
+            ("/top", Group::Top { all: false }),
+            ("/top ALL", Group::Top { all: true }),
+            ("/top 总榜", Group::Top { all: true }),
+            ("/settime 30", Group::Admin(Admin::SetTime(Some(30)))),
+            ("/settime -1", Group::Admin(Admin::SetTime(None))),
+            ("/daily off", Group::Admin(Admin::Daily("off"))),
+            ("/lang zh", Group::Admin(Admin::Lang(Some(Lang::Zh)))),
+            ("/stats", Group::PrivateOnly),
+            ("/whatever", Group::Other),
+        ];
+        for (text, want) in cases {
+            let cmd = parse(text, "tutor_test_bot").unwrap();
+            assert_eq!(&Group::parse(&cmd), want, "{text:?}");
         }
     }
 }

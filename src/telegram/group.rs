@@ -205,6 +205,7 @@ async fn group_command(
     cmd: commands::Command<'_>,
     lang: Lang,
 ) -> HandlerResult {
+    use commands::{Admin, ChapterArg, Group};
     let user = from.id.0 as i64;
     let reply = |text: &str| {
         app.pending_edits.spend(chat.id);
@@ -212,71 +213,33 @@ async fn group_command(
             .send_message(msg.chat.id, text.to_string())
             .reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply())
     };
-    match cmd.name.as_str() {
-        "start" | "help" => {
+    match Group::parse(&cmd) {
+        Group::Help => {
             app.pending_edits.spend(chat.id);
-            app.bot
-                .send_message(msg.chat.id, render::html(&study::help(lang, true)))
-                .await?;
+            app.send_doc(chat.id, &study::help(lang, true)).await?;
         }
-        "quiz" => {
-            let chapter = match cmd.args {
-                "" => None,
-                n => match n
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|n| app.tutor.bank.chapter(*n).is_some())
-                {
-                    Some(n) => Some(n),
-                    None => {
-                        reply(Say::GroupQuizUsage.text(lang)).await?;
-                        return Ok(());
-                    }
-                },
-            };
-            if let Some(busy) = busy(app, chat, lang)? {
-                reply(busy).await?;
-                return Ok(());
-            }
-            post_question(app, chat.id, user, chapter).await?;
-        }
-        "round" => {
-            let n = match cmd.args.parse::<u8>() {
-                Ok(n) if (1..=MAX_ROUND).contains(&n) => n,
+        Group::Quiz(arg) => {
+            let chapter = match arg {
+                ChapterArg::All => None,
+                ChapterArg::Number(n) if app.tutor.bank.chapter(n).is_some() => Some(n),
                 _ => {
-                    reply(&cat::round_usage(MAX_ROUND, lang)).await?;
-                    return Ok(());
+                    return reply(Say::GroupQuizUsage.text(lang))
+                        .await
+                        .map(drop)
+                        .map_err(Into::into);
                 }
             };
-            if let Some(busy) = busy(app, chat, lang)? {
-                reply(busy).await?;
-                return Ok(());
-            }
-            let c = app.tutor.store.update_chat(chat.id, |old| {
-                let mut c = or_new(app, chat.id, old);
-                c.round = Some(Round {
-                    total: n,
-                    asked: 0,
-                    started_by: user,
-                    scores: Vec::new(),
-                });
-                c
-            })?;
-            let limit = c.time_limit_secs;
-            app.pending_edits.spend(chat.id);
-            app.bot
-                .send_message(msg.chat.id, cat::round_start(n, limit, lang))
-                .await?;
-            match post_question(app, chat.id, user, None).await {
-                Ok(true) => {}
-                Ok(false) => end_round(app, chat.id),
-                Err(e) => {
-                    end_round(app, chat.id);
-                    return Err(e);
-                }
+            match busy(app, chat, lang)? {
+                Some(busy) => drop(reply(busy).await?),
+                None => drop(post_question(app, chat.id, user, chapter).await?),
             }
         }
-        "reveal" => {
+        Group::Round(Some(n)) if (1..=MAX_ROUND).contains(&n) => match busy(app, chat, lang)? {
+            Some(busy) => drop(reply(busy).await?),
+            None => start_round(app, chat, user, n, lang).await?,
+        },
+        Group::Round(_) => drop(reply(&cat::round_usage(MAX_ROUND, lang)).await?),
+        Group::Reveal => {
             let Some(card) = open_card(app, chat)? else {
                 reply(Say::NothingOpen.text(lang)).await?;
                 return Ok(());
@@ -287,66 +250,97 @@ async fn group_command(
             }
             reveal(app, chat.id, card.message).await?;
         }
-        "top" => {
-            let all = matches!(
-                cmd.args.to_ascii_lowercase().as_str(),
-                "all" | "全部" | "总" | "总榜"
-            );
-            send_top(app, chat, all, lang).await?;
-        }
-        "settime" | "daily" | "tz" | "lang" => {
+        Group::Top { all } => send_top(app, chat, all, lang).await?,
+        Group::Admin(setting) => {
             if !is_admin(app, msg, from).await {
-                reply(match cmd.name.as_str() {
-                    "settime" => Say::AdminsSetTime.text(lang),
-                    "daily" => Say::AdminsDaily.text(lang),
-                    "tz" => Say::AdminsZone.text(lang),
-                    _ => Say::AdminsLang.text(lang),
-                })
-                .await?;
+                let why = match setting {
+                    Admin::SetTime(_) => Say::AdminsSetTime,
+                    Admin::Daily(_) => Say::AdminsDaily,
+                    Admin::Tz(_) => Say::AdminsZone,
+                    Admin::Lang(_) => Say::AdminsLang,
+                };
+                reply(why.text(lang)).await?;
                 return Ok(());
             }
-            match cmd.name.as_str() {
-                "settime" => match cmd.args.parse::<u32>() {
-                    Ok(s) if (MIN_LIMIT_SECS..=MAX_LIMIT_SECS).contains(&s) => {
-                        app.tutor.store.update_chat(chat.id, |old| {
-                            let mut c = or_new(app, chat.id, old);
-                            c.time_limit_secs = s;
-                            c
-                        })?;
-                        reply(&cat::time_limit_set(s, lang)).await?;
-                    }
-                    _ => {
-                        reply(&cat::time_limit_usage(
-                            chat.time_limit_secs,
-                            MIN_LIMIT_SECS,
-                            MAX_LIMIT_SECS,
-                            lang,
-                        ))
-                        .await?;
-                    }
-                },
-                "daily" => group_daily(app, chat, cmd.args, lang).await?,
-                "tz" => handlers::tz_command(app, chat.id, None, cmd.args, lang).await?,
-                _ => match cmd.args.parse::<Lang>() {
-                    Ok(new) => {
-                        app.tutor.store.update_chat(chat.id, |old| {
-                            let mut c = or_new(app, chat.id, old);
-                            c.lang = Some(new);
-                            c
-                        })?;
-                        reply(Say::GroupLangSet.text(new)).await?;
-                    }
-                    Err(()) => {
-                        reply(Say::LangUsage.text(lang)).await?;
-                    }
-                },
-            }
+            admin_setting(app, msg, chat, setting, lang).await?;
         }
-        "stats" | "review" | "chapters" | "read" | "export" | "forget" => {
-            let me = app.me.username();
-            reply(&cat::private_only(me, lang)).await?;
+        Group::PrivateOnly => drop(reply(&cat::private_only(app.me.username(), lang)).await?),
+        Group::Other => {} // another bot's command, or none at all
+    }
+    Ok(())
+}
+
+/// `/round N`: the round is recorded, announced, and its first question posted.
+async fn start_round(app: &Arc<App>, chat: &Chat, user: i64, n: u8, lang: Lang) -> HandlerResult {
+    let c = app.tutor.store.update_chat(chat.id, |old| {
+        let mut c = or_new(app, chat.id, old);
+        c.round = Some(Round {
+            total: n,
+            asked: 0,
+            started_by: user,
+            scores: Vec::new(),
+        });
+        c
+    })?;
+    app.pending_edits.spend(chat.id);
+    app.bot
+        .send_message(
+            ChatId(chat.id),
+            cat::round_start(n, c.time_limit_secs, lang),
+        )
+        .await?;
+    match post_question(app, chat.id, user, None).await {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            end_round(app, chat.id);
+            Ok(())
         }
-        _ => {} // another bot's command, or none at all
+        Err(e) => {
+            end_round(app, chat.id);
+            Err(e)
+        }
+    }
+}
+
+/// An admin's `/settime`, `/daily`, `/tz` or `/lang` in a group.
+async fn admin_setting(
+    app: &Arc<App>,
+    msg: &Message,
+    chat: &Chat,
+    setting: commands::Admin<'_>,
+    lang: Lang,
+) -> HandlerResult {
+    use commands::Admin;
+    let reply = |text: &str| {
+        app.pending_edits.spend(chat.id);
+        app.bot
+            .send_message(msg.chat.id, text.to_string())
+            .reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply())
+    };
+    match setting {
+        Admin::SetTime(Some(s)) if (MIN_LIMIT_SECS..=MAX_LIMIT_SECS).contains(&s) => {
+            app.tutor.store.update_chat(chat.id, |old| {
+                let mut c = or_new(app, chat.id, old);
+                c.time_limit_secs = s;
+                c
+            })?;
+            reply(&cat::time_limit_set(s, lang)).await?;
+        }
+        Admin::SetTime(_) => {
+            let (min, max) = (MIN_LIMIT_SECS, MAX_LIMIT_SECS);
+            reply(&cat::time_limit_usage(chat.time_limit_secs, min, max, lang)).await?;
+        }
+        Admin::Daily(args) => group_daily(app, chat, args, lang).await?,
+        Admin::Tz(args) => handlers::tz_command(app, chat.id, None, args, lang).await?,
+        Admin::Lang(Some(new)) => {
+            app.tutor.store.update_chat(chat.id, |old| {
+                let mut c = or_new(app, chat.id, old);
+                c.lang = Some(new);
+                c
+            })?;
+            reply(Say::GroupLangSet.text(new)).await?;
+        }
+        Admin::Lang(None) => drop(reply(Say::LangUsage.text(lang)).await?),
     }
     Ok(())
 }

@@ -188,105 +188,63 @@ async fn private_command(
     cmd: commands::Command<'_>,
     lang: Lang,
 ) -> HandlerResult {
+    use commands::{ChapterArg, Private};
     let chat = msg.chat.id.0;
     let user = from.id.0 as i64;
-    match cmd.name.as_str() {
-        "start" => {
+    let bank = &app.tutor.bank;
+    let say = |text: &str| app.bot.send_message(msg.chat.id, text.to_string());
+    match Private::parse(&cmd) {
+        Private::Start { chapter } => {
             let doc = study::welcome(lang, &super::display_name(from));
             app.send_doc(chat, &doc).await?;
             // Deep link: /start ch3 starts chapter 3.
-            if let Some(n) = cmd
-                .args
-                .strip_prefix("ch")
-                .and_then(|n| n.parse::<u8>().ok())
-            {
-                if app.tutor.bank.chapter(n).is_some() {
-                    next_card(app, chat, user, Scope::Chapter(n), lang, None).await?;
-                }
+            if let Some(n) = chapter.filter(|n| bank.chapter(*n).is_some()) {
+                next_card(app, chat, user, Scope::Chapter(n), lang, None).await?;
             }
         }
-        "help" => {
-            app.bot
-                .send_message(msg.chat.id, render::html(&study::help(lang, false)))
-                .await?;
-        }
-        "quiz" => {
-            let scope = match cmd.args {
-                "" => Scope::All,
-                n => match n
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|n| app.tutor.bank.chapter(*n).is_some())
-                {
-                    Some(n) => Scope::Chapter(n),
-                    None => {
-                        let max = app.tutor.bank.chapters().len();
-                        app.bot
-                            .send_message(msg.chat.id, cat::chapter_usage(max, lang))
-                            .await?;
-                        return Ok(());
-                    }
-                },
-            };
-            next_card(app, chat, user, scope, lang, None).await?;
-        }
-        "review" => next_card(app, chat, user, Scope::Review, lang, None).await?,
-        "chapters" => send_chapters(app, chat, user, lang).await?,
-        "read" => {
-            let n = cmd
-                .args
-                .parse::<u8>()
-                .ok()
-                .filter(|n| app.tutor.bank.chapter(*n).is_some());
-            match n {
-                Some(n) => send_page(app, chat, n, 0, lang).await?,
-                // Without a chapter, the same list as /chapters.
-                None => send_chapters(app, chat, user, lang).await?,
+        Private::Help => app
+            .send_doc(chat, &study::help(lang, false))
+            .await
+            .map(drop)?,
+        Private::Quiz(arg) => match arg {
+            ChapterArg::All => next_card(app, chat, user, Scope::All, lang, None).await?,
+            ChapterArg::Number(n) if bank.chapter(n).is_some() => {
+                next_card(app, chat, user, Scope::Chapter(n), lang, None).await?;
             }
-        }
-        "stats" => send_stats(app, chat, user, lang).await?,
-        "daily" => daily_command(app, chat, cmd.args, lang).await?,
-        "tz" => tz_command(app, chat, Some(user), cmd.args, lang).await?,
-        "lang" => match cmd.args.parse::<Lang>() {
-            Ok(new) => {
-                app.tutor.store.update_learner(user, |old| {
-                    let mut l =
-                        old.unwrap_or_else(|| crate::store::Learner::new(user, "", app.now()));
-                    l.lang = Some(new);
-                    l
-                })?;
-                app.tutor.store.flush().await?;
-                app.bot
-                    .send_message(msg.chat.id, Say::LangSet.text(new))
-                    .await?;
-            }
-            Err(()) => {
-                app.bot
-                    .send_message(msg.chat.id, Say::LangUsage.text(lang))
-                    .await?;
-            }
+            _ => say(&cat::chapter_usage(bank.chapters().len(), lang))
+                .await
+                .map(drop)?,
         },
-        "export" => {
-            let data = app.tutor.store.export(user)?;
-            let bytes = serde_json::to_vec_pretty(&data)?;
+        Private::Review => next_card(app, chat, user, Scope::Review, lang, None).await?,
+        // Without a chapter, /read is the same list as /chapters.
+        Private::Read(Some(n)) if bank.chapter(n).is_some() => {
+            send_page(app, chat, n, 0, lang).await?;
+        }
+        Private::Chapters | Private::Read(_) => send_chapters(app, chat, user, lang).await?,
+        Private::Stats => send_stats(app, chat, user, lang).await?,
+        Private::Daily(args) => daily_command(app, chat, args, lang).await?,
+        Private::Tz(args) => tz_command(app, chat, Some(user), args, lang).await?,
+        Private::Lang(Some(new)) => {
+            app.tutor.set_lang(user, new)?;
+            app.tutor.durable().await?;
+            say(Say::LangSet.text(new)).await?;
+        }
+        Private::Lang(None) => say(Say::LangUsage.text(lang)).await.map(drop)?,
+        Private::Export => {
+            let bytes = app.tutor.export(user)?;
+            let file =
+                teloxide::types::InputFile::memory(bytes).file_name(format!("tutor-{user}.json"));
             app.bot
-                .send_document(
-                    msg.chat.id,
-                    teloxide::types::InputFile::memory(bytes)
-                        .file_name(format!("tutor-{user}.json")),
-                )
+                .send_document(msg.chat.id, file)
                 .caption(Say::ExportCaption.text(lang))
                 .await?;
         }
-        "forget" => {
-            app.send_doc(chat, &study::forget_question(lang)).await?;
-        }
-        "round" | "top" | "reveal" | "settime" => {
-            app.bot
-                .send_message(msg.chat.id, Say::GroupOnly.text(lang))
-                .await?;
-        }
-        _ => unknown_command(app, chat, lang).await?,
+        Private::Forget => app
+            .send_doc(chat, &study::forget_question(lang))
+            .await
+            .map(drop)?,
+        Private::GroupOnly => say(Say::GroupOnly.text(lang)).await.map(drop)?,
+        Private::Unknown => unknown_command(app, chat, lang).await?,
     }
     Ok(())
 }
