@@ -519,205 +519,319 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
         super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
         return Ok(());
     }
+    let tap = Tap {
+        app: &app,
+        q: &q,
+        msg,
+        chat,
+        user,
+        group,
+        lang,
+    };
     match action {
-        Action::Answer { question, index } => {
-            let Some(card) = card_for(&app, chat, msg.id.0, &question, &q, lang).await? else {
-                return Ok(());
-            };
-            let Some(qq) = app.tutor.bank.question(&card.question) else {
-                return Ok(());
-            };
-            let response = match qq.kind {
-                Kind::Judge if index < 2 => Response::Judge(index == 0),
-                Kind::Single if (index as usize) < card.order.len() => {
-                    Response::Choice(OptionSet::single(index as usize))
-                }
-                _ => {
-                    super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid))
-                        .await;
-                    return Ok(());
-                }
-            };
-            let text = match response {
-                Response::Judge(true) => "对".to_string(),
-                Response::Judge(false) => "错".to_string(),
-                Response::Choice(s) => s.letters(),
-            };
-            ensure_private_chat(&app, msg, group)?;
-            submit(&app, &card, &q.from, response, &text, lang, Some(&q)).await?;
+        Action::Answer { question, index } => tap_answer(&tap, question, index).await?,
+        Action::Toggle { question, index } => tap_toggle(&tap, question, index).await?,
+        Action::Submit { question } => tap_submit(&tap, question).await?,
+        Action::Next(scope) => tap_next(&tap, scope).await?,
+        Action::Read { section } => tap_read(&tap, section).await?,
+        Action::Page { chapter, index } => tap_page(&tap, chapter, index).await?,
+        Action::Subscribe => tap_subscribe(&tap).await?,
+        Action::Forget { confirm } => tap_forget(&tap, confirm).await?,
+    }
+
+    Ok(())
+}
+
+/// A button tap being handled: who tapped what, where.
+#[derive(Clone, Copy)]
+struct Tap<'a> {
+    app: &'a Arc<App>,
+    q: &'a CallbackQuery,
+    msg: &'a Message,
+    chat: i64,
+    user: i64,
+    group: bool,
+    lang: Lang,
+}
+
+async fn tap_answer(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult {
+    let Tap {
+        app,
+        q,
+        msg,
+        chat,
+        group,
+        lang,
+        ..
+    } = *tap;
+    let invalid = Say::Invalid.text(lang);
+    let Some(card) = card_for(app, chat, msg.id.0, &question, q, lang).await? else {
+        return Ok(());
+    };
+    let Some(qq) = app.tutor.bank.question(&card.question) else {
+        return Ok(());
+    };
+    let response = match qq.kind {
+        Kind::Judge if index < 2 => Response::Judge(index == 0),
+        Kind::Single if (index as usize) < card.order.len() => {
+            Response::Choice(OptionSet::single(index as usize))
         }
-        Action::Toggle { question, index } => {
-            let Some(card) = card_for(&app, chat, msg.id.0, &question, &q, lang).await? else {
-                return Ok(());
-            };
-            if card.answer_of(user).is_some() {
-                super::bounded_toast(
-                    app.bot
-                        .answer_callback_query(q.id.clone())
-                        .text(Say::AlreadyAnswered.text(lang)),
-                )
-                .await;
-                return Ok(());
-            }
-            // Only a multiple-choice card has toggles (a forged one on another kind is
-            // refused, or a later submit would grade it).
-            if index as usize >= card.order.len() || !is_multi(&app, &card) {
-                super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid))
-                    .await;
-                return Ok(());
-            }
-            let Some((card, sel)) =
-                app.tutor
-                    .store
-                    .toggle_selection(chat, card.message, user, index as usize)?
-            else {
-                super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(closed))
-                    .await;
-                return Ok(());
-            };
-            let chosen = if sel.is_empty() {
-                "—".to_string()
-            } else {
-                sel.letters()
-            };
-            super::bounded_toast(
+        _ => {
+            super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
+            return Ok(());
+        }
+    };
+    let text = match response {
+        Response::Judge(true) => "对".to_string(),
+        Response::Judge(false) => "错".to_string(),
+        Response::Choice(s) => s.letters(),
+    };
+    ensure_private_chat(app, msg, group)?;
+    submit(app, &card, &q.from, response, &text, lang, Some(q)).await?;
+    Ok(())
+}
+
+async fn tap_toggle(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult {
+    let Tap {
+        app,
+        q,
+        msg,
+        chat,
+        user,
+        group,
+        lang,
+        ..
+    } = *tap;
+    let invalid = Say::Invalid.text(lang);
+    let closed = Say::CardClosed.text(lang);
+    let Some(card) = card_for(app, chat, msg.id.0, &question, q, lang).await? else {
+        return Ok(());
+    };
+    if card.answer_of(user).is_some() {
+        super::bounded_toast(
+            app.bot
+                .answer_callback_query(q.id.clone())
+                .text(Say::AlreadyAnswered.text(lang)),
+        )
+        .await;
+        return Ok(());
+    }
+    // Only a multiple-choice card has toggles (a forged one on another kind is
+    // refused, or a later submit would grade it).
+    if index as usize >= card.order.len() || !is_multi(app, &card) {
+        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
+        return Ok(());
+    }
+    let Some((card, sel)) =
+        app.tutor
+            .store
+            .toggle_selection(chat, card.message, user, index as usize)?
+    else {
+        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(closed)).await;
+        return Ok(());
+    };
+    let chosen = if sel.is_empty() {
+        "—".to_string()
+    } else {
+        sel.letters()
+    };
+    super::bounded_toast(
+        app.bot
+            .answer_callback_query(q.id.clone())
+            .text(cat::chosen(&chosen, lang)),
+    )
+    .await;
+    if !group {
+        if let Some(qq) = app.tutor.bank.question(&card.question) {
+            let p = Presentation::from_order(card.order.clone())
+                .unwrap_or_else(|| Presentation::identity(qq.options.len()));
+            let _ = super::ignore_not_modified(
                 app.bot
-                    .answer_callback_query(q.id.clone())
-                    .text(cat::chosen(&chosen, lang)),
-            )
+                    .edit_message_reply_markup(msg.chat.id, msg.id)
+                    .reply_markup(render::keyboard(&study::card_buttons(qq, &p, sel)))
+                    .await,
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn tap_submit(tap: &Tap<'_>, question: String) -> HandlerResult {
+    let Tap {
+        app,
+        q,
+        msg,
+        chat,
+        user,
+        group,
+        lang,
+        ..
+    } = *tap;
+    let invalid = Say::Invalid.text(lang);
+    let Some(card) = card_for(app, chat, msg.id.0, &question, q, lang).await? else {
+        return Ok(());
+    };
+    if !is_multi(app, &card) {
+        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
+        return Ok(());
+    }
+    let sel = card.selection_of(user);
+    if card.answer_of(user).is_some() {
+        super::bounded_toast(
+            app.bot
+                .answer_callback_query(q.id.clone())
+                .text(Say::AlreadyAnswered.text(lang)),
+        )
+        .await;
+        return Ok(());
+    }
+    if sel.is_empty() {
+        super::bounded_toast(
+            app.bot
+                .answer_callback_query(q.id.clone())
+                .text(Say::ChooseFirst.text(lang)),
+        )
+        .await;
+        return Ok(());
+    }
+    ensure_private_chat(app, msg, group)?;
+    submit(
+        app,
+        &card,
+        &q.from,
+        Response::Choice(sel),
+        &sel.letters(),
+        lang,
+        Some(q),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn tap_next(tap: &Tap<'_>, scope: NextScope) -> HandlerResult {
+    let Tap {
+        app,
+        q,
+        msg,
+        chat,
+        user,
+        group,
+        lang,
+        ..
+    } = *tap;
+    super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
+    if group {
+        return Ok(());
+    }
+    app.ensure_learner(&q.from)?;
+    let scope = match scope {
+        NextScope::All => Scope::All,
+        NextScope::Review => Scope::Review,
+        NextScope::Chapter(n) => Scope::Chapter(n),
+    };
+    let card = app.tutor.store.card(chat, msg.id.0)?;
+    let exclude = card.as_ref().map(|c| c.question.clone());
+    next_card(app, chat, user, scope, lang, exclude.as_deref()).await?;
+    Ok(())
+}
+
+async fn tap_read(tap: &Tap<'_>, section: String) -> HandlerResult {
+    let Tap {
+        app, q, chat, lang, ..
+    } = *tap;
+    super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
+    let Some((chapter, index)) = app.tutor.bank.section_position(&section) else {
+        return Ok(());
+    };
+    send_page(app, chat, chapter, index, lang).await?;
+    Ok(())
+}
+
+async fn tap_page(tap: &Tap<'_>, chapter: u8, index: u16) -> HandlerResult {
+    let Tap {
+        app,
+        q,
+        msg,
+        chat,
+        lang,
+        ..
+    } = *tap;
+    super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
+    let Some(doc) = study::read_page(&app.tutor.bank, chapter, index as usize, lang) else {
+        return Ok(());
+    };
+    let text = render::html(&doc);
+    if render::tg_len(&text) <= render::MESSAGE_LIMIT {
+        let r = app
+            .bot
+            .edit_message_text(msg.chat.id, msg.id, text)
+            .reply_markup(render::keyboard(&doc.buttons))
             .await;
-            if !group {
-                if let Some(qq) = app.tutor.bank.question(&card.question) {
-                    let p = Presentation::from_order(card.order.clone())
-                        .unwrap_or_else(|| Presentation::identity(qq.options.len()));
-                    let _ = super::ignore_not_modified(
-                        app.bot
-                            .edit_message_reply_markup(msg.chat.id, msg.id)
-                            .reply_markup(render::keyboard(&study::card_buttons(qq, &p, sel)))
-                            .await,
-                    );
-                }
-            }
-        }
-        Action::Submit { question } => {
-            let Some(card) = card_for(&app, chat, msg.id.0, &question, &q, lang).await? else {
-                return Ok(());
-            };
-            if !is_multi(&app, &card) {
-                super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid))
-                    .await;
-                return Ok(());
-            }
-            let sel = card.selection_of(user);
-            if card.answer_of(user).is_some() {
-                super::bounded_toast(
-                    app.bot
-                        .answer_callback_query(q.id.clone())
-                        .text(Say::AlreadyAnswered.text(lang)),
-                )
-                .await;
-                return Ok(());
-            }
-            if sel.is_empty() {
-                super::bounded_toast(
-                    app.bot
-                        .answer_callback_query(q.id.clone())
-                        .text(Say::ChooseFirst.text(lang)),
-                )
-                .await;
-                return Ok(());
-            }
-            ensure_private_chat(&app, msg, group)?;
-            submit(
-                &app,
-                &card,
-                &q.from,
-                Response::Choice(sel),
-                &sel.letters(),
-                lang,
-                Some(&q),
-            )
-            .await?;
-        }
-        Action::Next(scope) => {
-            super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
-            if group {
-                return Ok(());
-            }
-            app.ensure_learner(&q.from)?;
-            let scope = match scope {
-                NextScope::All => Scope::All,
-                NextScope::Review => Scope::Review,
-                NextScope::Chapter(n) => Scope::Chapter(n),
-            };
-            let card = app.tutor.store.card(chat, msg.id.0)?;
-            let exclude = card.as_ref().map(|c| c.question.clone());
-            next_card(&app, chat, user, scope, lang, exclude.as_deref()).await?;
-        }
-        Action::Read { section } => {
-            super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
-            let Some((chapter, index)) = app.tutor.bank.section_position(&section) else {
-                return Ok(());
-            };
-            send_page(&app, chat, chapter, index, lang).await?;
-        }
-        Action::Page { chapter, index } => {
-            super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
-            let Some(doc) = study::read_page(&app.tutor.bank, chapter, index as usize, lang) else {
-                return Ok(());
-            };
-            let text = render::html(&doc);
-            if render::tg_len(&text) <= render::MESSAGE_LIMIT {
-                let r = app
-                    .bot
-                    .edit_message_text(msg.chat.id, msg.id, text)
-                    .reply_markup(render::keyboard(&doc.buttons))
-                    .await;
-                super::ignore_not_modified(r)?;
-            } else {
-                send_page(&app, chat, chapter, index as usize, lang).await?;
-            }
-        }
-        Action::Subscribe => {
-            super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
-            if group {
-                return Ok(());
-            }
-            app.ensure_chat(&msg.chat)?;
-            subscribe(&app, chat, learn::DEFAULT_DAILY_TIME, lang).await?;
-        }
-        Action::Forget { confirm } => {
-            if group {
-                super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid))
-                    .await;
-                return Ok(());
-            }
-            if confirm {
-                app.tutor.store.forget(user)?;
-                app.tutor.store.flush().await?;
-                super::bounded_toast(
-                    app.bot
-                        .answer_callback_query(q.id.clone())
-                        .text(Say::Deleted.text(lang)),
-                )
-                .await;
-                let _ = app
-                    .bot
-                    .edit_message_text(msg.chat.id, msg.id, Say::DeletedAll.text(lang))
-                    .await;
-            } else {
-                super::bounded_toast(
-                    app.bot
-                        .answer_callback_query(q.id.clone())
-                        .text(Say::Cancelled.text(lang)),
-                )
-                .await;
-                let _ = app
-                    .bot
-                    .edit_message_text(msg.chat.id, msg.id, Say::CancelledNothingDeleted.text(lang))
-                    .await;
-            }
-        }
+        super::ignore_not_modified(r)?;
+    } else {
+        send_page(app, chat, chapter, index as usize, lang).await?;
+    }
+    Ok(())
+}
+
+async fn tap_subscribe(tap: &Tap<'_>) -> HandlerResult {
+    let Tap {
+        app,
+        q,
+        msg,
+        chat,
+        group,
+        lang,
+        ..
+    } = *tap;
+    super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
+    if group {
+        return Ok(());
+    }
+    app.ensure_chat(&msg.chat)?;
+    subscribe(app, chat, learn::DEFAULT_DAILY_TIME, lang).await?;
+    Ok(())
+}
+
+async fn tap_forget(tap: &Tap<'_>, confirm: bool) -> HandlerResult {
+    let Tap {
+        app,
+        q,
+        msg,
+        user,
+        group,
+        lang,
+        ..
+    } = *tap;
+    let invalid = Say::Invalid.text(lang);
+    if group {
+        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
+        return Ok(());
+    }
+    if confirm {
+        app.tutor.store.forget(user)?;
+        app.tutor.store.flush().await?;
+        super::bounded_toast(
+            app.bot
+                .answer_callback_query(q.id.clone())
+                .text(Say::Deleted.text(lang)),
+        )
+        .await;
+        let _ = app
+            .bot
+            .edit_message_text(msg.chat.id, msg.id, Say::DeletedAll.text(lang))
+            .await;
+    } else {
+        super::bounded_toast(
+            app.bot
+                .answer_callback_query(q.id.clone())
+                .text(Say::Cancelled.text(lang)),
+        )
+        .await;
+        let _ = app
+            .bot
+            .edit_message_text(msg.chat.id, msg.id, Say::CancelledNothingDeleted.text(lang))
+            .await;
     }
     Ok(())
 }
