@@ -554,6 +554,24 @@ struct Tap<'a> {
     lang: Lang,
 }
 
+impl Tap<'_> {
+    /// Answers the tap with a toast.
+    async fn toast(&self, text: impl Into<String>) {
+        super::bounded_toast(
+            self.app
+                .bot
+                .answer_callback_query(self.q.id.clone())
+                .text(text),
+        )
+        .await;
+    }
+
+    /// Answers the tap without a toast.
+    async fn ack(&self) {
+        super::bounded_toast(self.app.bot.answer_callback_query(self.q.id.clone())).await;
+    }
+}
+
 async fn tap_answer(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult {
     let Tap {
         app,
@@ -577,7 +595,7 @@ async fn tap_answer(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult
             Response::Choice(OptionSet::single(index as usize))
         }
         _ => {
-            super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
+            tap.toast(invalid).await;
             return Ok(());
         }
     };
@@ -608,18 +626,13 @@ async fn tap_toggle(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult
         return Ok(());
     };
     if card.answer_of(user).is_some() {
-        super::bounded_toast(
-            app.bot
-                .answer_callback_query(q.id.clone())
-                .text(Say::AlreadyAnswered.text(lang)),
-        )
-        .await;
+        tap.toast(Say::AlreadyAnswered.text(lang)).await;
         return Ok(());
     }
     // Only a multiple-choice card has toggles (a forged one on another kind is
     // refused, or a later submit would grade it).
     if index as usize >= card.order.len() || !is_multi(app, &card) {
-        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
+        tap.toast(invalid).await;
         return Ok(());
     }
     let Some((card, sel)) =
@@ -627,7 +640,7 @@ async fn tap_toggle(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult
             .store
             .toggle_selection(chat, card.message, user, index as usize)?
     else {
-        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(closed)).await;
+        tap.toast(closed).await;
         return Ok(());
     };
     let chosen = if sel.is_empty() {
@@ -635,12 +648,7 @@ async fn tap_toggle(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult
     } else {
         sel.letters()
     };
-    super::bounded_toast(
-        app.bot
-            .answer_callback_query(q.id.clone())
-            .text(cat::chosen(&chosen, lang)),
-    )
-    .await;
+    tap.toast(cat::chosen(&chosen, lang)).await;
     if !group {
         if let Some(qq) = app.tutor.bank.question(&card.question) {
             let p = Presentation::from_order(card.order.clone())
@@ -672,26 +680,16 @@ async fn tap_submit(tap: &Tap<'_>, question: String) -> HandlerResult {
         return Ok(());
     };
     if !is_multi(app, &card) {
-        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
+        tap.toast(invalid).await;
         return Ok(());
     }
     let sel = card.selection_of(user);
     if card.answer_of(user).is_some() {
-        super::bounded_toast(
-            app.bot
-                .answer_callback_query(q.id.clone())
-                .text(Say::AlreadyAnswered.text(lang)),
-        )
-        .await;
+        tap.toast(Say::AlreadyAnswered.text(lang)).await;
         return Ok(());
     }
     if sel.is_empty() {
-        super::bounded_toast(
-            app.bot
-                .answer_callback_query(q.id.clone())
-                .text(Say::ChooseFirst.text(lang)),
-        )
-        .await;
+        tap.toast(Say::ChooseFirst.text(lang)).await;
         return Ok(());
     }
     ensure_private_chat(app, msg, group)?;
@@ -719,7 +717,7 @@ async fn tap_next(tap: &Tap<'_>, scope: NextScope) -> HandlerResult {
         lang,
         ..
     } = *tap;
-    super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
+    tap.ack().await;
     if group {
         return Ok(());
     }
@@ -737,9 +735,9 @@ async fn tap_next(tap: &Tap<'_>, scope: NextScope) -> HandlerResult {
 
 async fn tap_read(tap: &Tap<'_>, section: String) -> HandlerResult {
     let Tap {
-        app, q, chat, lang, ..
+        app, chat, lang, ..
     } = *tap;
-    super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
+    tap.ack().await;
     let Some((chapter, index)) = app.tutor.bank.section_position(&section) else {
         return Ok(());
     };
@@ -750,13 +748,12 @@ async fn tap_read(tap: &Tap<'_>, section: String) -> HandlerResult {
 async fn tap_page(tap: &Tap<'_>, chapter: u8, index: u16) -> HandlerResult {
     let Tap {
         app,
-        q,
         msg,
         chat,
         lang,
         ..
     } = *tap;
-    super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
+    tap.ack().await;
     let Some(doc) = study::read_page(&app.tutor.bank, chapter, index as usize, lang) else {
         return Ok(());
     };
@@ -777,14 +774,13 @@ async fn tap_page(tap: &Tap<'_>, chapter: u8, index: u16) -> HandlerResult {
 async fn tap_subscribe(tap: &Tap<'_>) -> HandlerResult {
     let Tap {
         app,
-        q,
         msg,
         chat,
         group,
         lang,
         ..
     } = *tap;
-    super::bounded_toast(app.bot.answer_callback_query(q.id.clone())).await;
+    tap.ack().await;
     if group {
         return Ok(());
     }
@@ -796,7 +792,6 @@ async fn tap_subscribe(tap: &Tap<'_>) -> HandlerResult {
 async fn tap_forget(tap: &Tap<'_>, confirm: bool) -> HandlerResult {
     let Tap {
         app,
-        q,
         msg,
         user,
         group,
@@ -805,29 +800,19 @@ async fn tap_forget(tap: &Tap<'_>, confirm: bool) -> HandlerResult {
     } = *tap;
     let invalid = Say::Invalid.text(lang);
     if group {
-        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
+        tap.toast(invalid).await;
         return Ok(());
     }
     if confirm {
         app.tutor.store.forget(user)?;
         app.tutor.store.flush().await?;
-        super::bounded_toast(
-            app.bot
-                .answer_callback_query(q.id.clone())
-                .text(Say::Deleted.text(lang)),
-        )
-        .await;
+        tap.toast(Say::Deleted.text(lang)).await;
         let _ = app
             .bot
             .edit_message_text(msg.chat.id, msg.id, Say::DeletedAll.text(lang))
             .await;
     } else {
-        super::bounded_toast(
-            app.bot
-                .answer_callback_query(q.id.clone())
-                .text(Say::Cancelled.text(lang)),
-        )
-        .await;
+        tap.toast(Say::Cancelled.text(lang)).await;
         let _ = app
             .bot
             .edit_message_text(msg.chat.id, msg.id, Say::CancelledNothingDeleted.text(lang))
