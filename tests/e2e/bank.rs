@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use tutor::bank::{Bank, Key, Kind};
 
-use crate::bot::{card_after, data, verdict_after};
-use crate::support::{Sent, TestApp};
+use crate::support::{Sent, TestApp, card_after, data, verdict_after};
 
 /// The shown letter of each option text on a card (`A. text` lines).
 fn shown_options(card: &Sent) -> Vec<(char, String)> {

@@ -24,9 +24,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
-use crate::bot::spawn;
-use crate::faults::parse_stats;
-use crate::support::{FakeApi, Request};
+use crate::support::{
+    FakeApi, Fault, Request, T, card_after, parse_stats, spawn, stats, stop_and_open, typed,
+    verdict_after,
+};
 
 const PRIVATE: [i64; 6] = [3001, 3002, 3003, 3004, 3005, 3006];
 const GROUP: i64 = -3100;
@@ -335,7 +336,7 @@ async fn chaos_sigkill_under_load_loses_nothing_and_counts_nothing_twice() {
         .unwrap_or_else(|| panic!("no /stats for {u}\n{}", fake.dump(40)));
         shown.insert(*u, parse_stats(r.str("text").unwrap()));
     }
-    let store = crate::faults::stop_and_open(&mut app).await;
+    let store = stop_and_open(&mut app).await;
     verify(
         &fake,
         &store,
@@ -507,27 +508,23 @@ fn verify(
 async fn a_typed_answer_redelivered_after_a_crash_is_counted_once() {
     let mut app = spawn().await;
     let u = 3901;
-    let older = crate::bot::card_after(&app, u, u, "/quiz").await;
-    let card = crate::bot::card_after(&app, u, u, "/quiz").await;
+    let older = card_after(&app, u, u, "/quiz").await;
+    let card = card_after(&app, u, u, "/quiz").await;
     // The poll that would confirm the answer is held for 5 s.
-    app.fake.fail_next(
-        "getUpdates",
-        None,
-        crate::support::Fault::Delay(Duration::from_secs(5)),
-        1,
-    );
+    app.fake
+        .fail_next("getUpdates", None, Fault::Delay(Duration::from_secs(5)), 1);
     let mark = app.fake.mark();
-    let answer = app.fake.push_text(u, u, crate::hostile::typed(&card, true));
-    let verdict = crate::bot::verdict_after(&app, u, mark).await;
+    let answer = app.fake.push_text(u, u, typed(&card, true));
+    let verdict = verdict_after(&app, u, mark).await;
     assert!(verdict.starts_with('✅'), "{verdict}");
     assert!(app.fake.pending_updates().contains(&answer));
     app.sigkill();
     app.wait_exit(Duration::from_secs(10)).await;
     app.restart().await;
-    app.fake.wait_updates_confirmed(crate::bot::T).await;
-    let s = crate::bot::stats(&app, u).await;
+    app.fake.wait_updates_confirmed(T).await;
+    let s = stats(&app, u).await;
     assert_eq!(parse_stats(&s), (1, 1), "{s}");
-    let store = crate::faults::stop_and_open(&mut app).await;
+    let store = stop_and_open(&mut app).await;
     let older = store
         .card(u, older.message_id.unwrap() as i32)
         .unwrap()

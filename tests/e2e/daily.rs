@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use chrono::{Timelike, Utc};
 
-use crate::bot::{T, spawn};
+use crate::support::{Sent, T, TestApp, answer_taps, bank_dir, spawn, verdict_after};
 
-fn is_daily_card(s: &crate::support::Sent) -> bool {
+fn is_daily_card(s: &Sent) -> bool {
     s.method == "sendmessage"
         && s.buttons()
             .iter()
@@ -116,9 +116,9 @@ async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_ques
     if Utc::now().second() > 50 {
         tokio::time::sleep(Duration::from_secs(11)).await;
     }
-    let mut app = crate::support::TestApp::builder()
+    let mut app = TestApp::builder()
         .arg("--content")
-        .arg(crate::bot::bank_dir())
+        .arg(bank_dir())
         .env("TUTOR_CLOCK_OFFSET", MONTH.to_string())
         .spawn()
         .await;
@@ -132,10 +132,10 @@ async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_ques
         .wait_for_sent(|s| s.chat_id == Some(u) && is_daily_card(s), T)
         .await;
     let mark = app.fake.mark();
-    for tap in crate::hostile::answer_taps(&card, true) {
+    for tap in answer_taps(&card, true) {
         app.fake.push_callback(u, u, card.message_id.unwrap(), &tap);
     }
-    crate::bot::verdict_after(&app, u, mark).await;
+    verdict_after(&app, u, mark).await;
     app.sigterm();
     assert!(app.wait_exit(T).await.success(), "{}", app.output());
 
@@ -152,10 +152,10 @@ async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_ques
         )
         .await;
     let mark = app.fake.mark();
-    for tap in crate::hostile::answer_taps(&card, true) {
+    for tap in answer_taps(&card, true) {
         app.fake.push_callback(u, u, card.message_id.unwrap(), &tap);
     }
-    crate::bot::verdict_after(&app, u, mark).await;
+    verdict_after(&app, u, mark).await;
     let mark = app.fake.mark();
     app.fake.push_text(u, u, "/daily");
     let status = app

@@ -13,55 +13,10 @@ use std::time::{Duration, Instant};
 
 use chrono::{Timelike, Utc};
 
-use crate::bot::{T, card_after, data, spawn, stats, verdict_after};
-use crate::support::{Fault, Sent, TestApp};
-
-/// Polls `f` every 25 ms until it gives a value or `timeout` passes.
-pub async fn eventually<R>(timeout: Duration, mut f: impl FnMut() -> Option<R>) -> Option<R> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// A question card: a sent message with answer or toggle buttons.
-pub fn is_card(s: &Sent) -> bool {
-    s.method == "sendmessage"
-        && s.buttons()
-            .iter()
-            .any(|(_, d)| d.starts_with("1:a:") || d.starts_with("1:t:"))
-}
-
-/// Parses `已答：N 题` and `答对：M 题` out of a /stats text.
-pub fn parse_stats(text: &str) -> (u32, u32) {
-    let num = |label: &str| -> u32 {
-        let at = text
-            .find(label)
-            .unwrap_or_else(|| panic!("no {label} in {text}"));
-        text[at + label.len()..]
-            .trim_start()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-            .unwrap_or_else(|_| panic!("no number after {label} in {text}"))
-    };
-    (num("已答："), num("答对："))
-}
-
-/// SIGTERMs the bot, checks it exits 0, and opens its database.
-pub async fn stop_and_open(app: &mut TestApp) -> tutor::store::Store {
-    app.sigterm();
-    let status = app.wait_exit(Duration::from_secs(30)).await;
-    assert!(status.success(), "{status}\n{}", app.output());
-    tutor::store::Store::open(&app.db, Default::default()).expect("open the database")
-}
+use crate::support::{
+    FakeApi, Fault, T, TestApp, answer_taps, bank_dir, card_after, data, is_card, parse_stats,
+    spawn, stats, stop_and_open, verdict_after,
+};
 
 /// Answers one card by typing `text` and returns the time the answer was pushed.
 async fn typed_answer(app: &TestApp, u: i64, text: &str) -> Instant {
@@ -276,7 +231,7 @@ async fn blocked_deactivated_and_missing_chats_are_deactivated() {
         // The answer itself was recorded before the verdict failed.
         let s = store
             .stats(
-                &tutor::bank::Bank::load_dir(std::path::Path::new(&crate::bot::bank_dir()))
+                &tutor::bank::Bank::load_dir(std::path::Path::new(&bank_dir()))
                     .unwrap()
                     .0,
                 u,
@@ -309,7 +264,7 @@ async fn migrate_to_chat_id_moves_the_group_data() {
     // A scored answer, revealed.
     let card = card_after(&app, old, admin, "/quiz").await;
     let mark = app.fake.mark();
-    for tap in crate::hostile::answer_taps(&card, true) {
+    for tap in answer_taps(&card, true) {
         app.fake
             .push_callback(old, member, card.message_id.unwrap(), &tap);
     }
@@ -460,7 +415,7 @@ async fn the_api_refusing_connections_for_30_s_is_survived() {
 }
 
 /// `HH:MM` of the next minute at least 6 s away, in `tz`, and that instant.
-pub fn next_minute(tz: chrono_tz::Tz) -> (String, chrono::DateTime<Utc>) {
+fn next_minute(tz: chrono_tz::Tz) -> (String, chrono::DateTime<Utc>) {
     let now = Utc::now();
     let mut at = now + chrono::Duration::seconds(60 - i64::from(now.second()));
     at = at.with_nanosecond(0).unwrap();
@@ -595,17 +550,17 @@ async fn daily_sends_survive_api_faults() {
 #[tokio::test]
 async fn a_signal_during_start_up_ends_the_run_at_once() {
     // setMyCommands answers only after 20 s: a SIGTERM meanwhile must not wait for it.
-    let fake = crate::support::FakeApi::start();
+    let fake = FakeApi::start();
     fake.fail_next(
         "setMyCommands",
         None,
         Fault::Delay(Duration::from_secs(20)),
         4,
     );
-    let mut app = crate::support::TestApp::builder()
+    let mut app = TestApp::builder()
         .fake(fake)
         .arg("--content")
-        .arg(crate::bot::bank_dir())
+        .arg(bank_dir())
         .no_wait()
         .spawn()
         .await;

@@ -13,8 +13,7 @@ use std::time::Duration;
 use chrono::{Timelike, Utc};
 use serde_json::json;
 
-use crate::bot::{T, card_after, spawn, stats};
-use crate::support::{Sent, TestApp, tg};
+use crate::support::{Sent, T, TestApp, card_after, spawn, stats, tg};
 
 const G: i64 = -4001;
 /// An administrator of every test group.

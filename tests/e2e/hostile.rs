@@ -11,59 +11,11 @@ use std::time::{Duration, Instant};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use crate::bot::{T, bank_dir, card_after, data, spawn, stats, toast_after, verdict_after};
-use crate::faults::{eventually, is_card, parse_stats};
-use crate::support::{FakeApi, Sent, TEST_TOKEN, TestApp, run_tutor, tg};
-
-/// The callback data that answers `card` rightly (`right`) or wrongly, in order: one
-/// tap for single/judge, toggles then submit for multi. The e2e bank's answers:
-/// e1-q01 A, e1-q02 AC, e1-q03 对 (its options are never shuffled).
-pub fn answer_taps(card: &Sent, right: bool) -> Vec<String> {
-    let buttons = card.buttons();
-    let q = buttons
-        .iter()
-        .find_map(|(_, d)| {
-            d.strip_prefix("1:a:")
-                .or_else(|| d.strip_prefix("1:t:"))
-                .and_then(|r| r.split(':').next())
-        })
-        .unwrap_or_else(|| panic!("not a card: {buttons:?}"))
-        .to_string();
-    let labels: &[&str] = match (q.as_str(), right) {
-        ("e1-q01", true) => &["A"],
-        ("e1-q01", false) => &["B"],
-        ("e1-q02", true) => &["A", "C", "提交"],
-        ("e1-q02", false) => &["B", "提交"],
-        ("e1-q03", true) => &["对"],
-        ("e1-q03", false) => &["错"],
-        _ => panic!("unknown question {q}"),
-    };
-    labels.iter().map(|l| data(card, l)).collect()
-}
-
-/// The one tap that answers a single or judge card rightly.
-pub fn right_button(card: &Sent) -> String {
-    let taps = answer_taps(card, true);
-    assert_eq!(taps.len(), 1, "a multiple-choice card: {:?}", card.text);
-    taps[0].clone()
-}
-
-/// A typed answer for `card` (right or wrong).
-pub fn typed(card: &Sent, right: bool) -> &'static str {
-    let q = card
-        .buttons()
-        .iter()
-        .find_map(|(_, d)| d.split(':').nth(2).map(str::to_owned))
-        .unwrap_or_default();
-    match (q.as_str(), right) {
-        ("e1-q01", true) => "A",
-        ("e1-q01", false) => "c",
-        ("e1-q02", true) => "A C",
-        ("e1-q02", false) => "ＢＤ",
-        ("e1-q03", true) => "√",
-        _ => "错",
-    }
-}
+use crate::support::{
+    FakeApi, Fault, Sent, T, TEST_TOKEN, TestApp, answer_taps, bank_dir, builder_on, card_after,
+    data, eventually, is_card, parse_stats, right_button, run_tutor, spawn, stats, tg, toast_after,
+    typed, verdict_after,
+};
 
 // ----- callback data ----------------------------------------------------------------
 
@@ -778,7 +730,7 @@ async fn a_malformed_content_directory_is_a_clear_error() {
 
 /// Runs `tutor run --db db` against a new fake until it polls (`Ok`) or exits (`Err`).
 async fn start_on(db: &Path) -> Result<TestApp, (Option<i32>, String)> {
-    let mut app = crate::bot::builder_on(db).no_wait().spawn().await;
+    let mut app = builder_on(db).no_wait().spawn().await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if app.fake.find(|r| r.method == "getupdates").is_some() {
@@ -1166,12 +1118,8 @@ async fn the_token_never_reaches_the_output_even_at_trace_level() {
     app.fake.push_text(u, u, "/start");
     app.fake.wait_for_text(u, "你好", T).await;
     let card = card_after(&app, u, u, "/quiz").await;
-    app.fake.fail_next(
-        "sendMessage",
-        Some(u),
-        crate::support::Fault::RetryAfter(1),
-        1,
-    );
+    app.fake
+        .fail_next("sendMessage", Some(u), Fault::RetryAfter(1), 1);
     let mark = app.fake.mark();
     app.fake.push_text(u, u, typed(&card, true));
     verdict_after(&app, u, mark).await;

@@ -1,7 +1,8 @@
 //! End-to-end tests: the real `tutor` binary against a fake Telegram Bot API.
 //!
-//! `support` holds the fake server (`FakeApi`), the Bot API JSON shapes (`tg`)
-//! and the process harness (`TestApp`, `run_tutor`); `harness` tests them.
+//! `support` holds the fake server (`FakeApi`), the Bot API JSON shapes (`tg`),
+//! the process harness (`TestApp`, `run_tutor`) and the steps the scenarios share
+//! (`flow`); `harness` tests them.
 
 mod bank;
 mod bot;

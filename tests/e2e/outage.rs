@@ -13,9 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Timelike, Utc};
 
-use crate::bot::{T, builder_on, card_after, data, verdict_after};
-use crate::faults::eventually;
-use crate::support::TestApp;
+use crate::support::{T, TestApp, builder_on, card_after, data, eventually, verdict_after};
 
 const CANT_SAVE: &str = "暂时无法保存";
 

@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::bot::{T, bank_dir};
-use crate::support::TestApp;
+use crate::support::{T, TestApp, bank_dir};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -1,12 +1,14 @@
 //! Helpers of the `e2e` test binary: a fake Telegram Bot API ([`fake_api`]),
-//! the Bot API JSON shapes it speaks ([`tg`]), and a harness that runs the real
-//! `tutor` binary against it ([`app`]).
+//! the Bot API JSON shapes it speaks ([`tg`]), a harness that runs the real
+//! `tutor` binary against it ([`app`]), and the steps the scenarios share
+//! ([`flow`]). Scenario files import only from here, never from each other.
 
 // Not every scenario uses every helper.
 #![allow(dead_code)]
 
 pub mod app;
 pub mod fake_api;
+pub mod flow;
 pub mod tg;
 
 // Shortcuts for scenario tests (`use crate::support::*`).
@@ -14,6 +16,11 @@ pub mod tg;
 pub use app::{TestApp, run_tutor};
 #[allow(unused_imports)]
 pub use fake_api::{FakeApi, Fault, Request, Sent, TEST_TOKEN};
+#[allow(unused_imports)]
+pub use flow::{
+    T, answer_taps, bank_dir, builder_on, card_after, data, eventually, is_card, parse_stats,
+    right_button, spawn, stats, stop_and_open, toast_after, typed, verdict_after,
+};
 
 use std::time::Duration;
 
