@@ -11,4 +11,6 @@ pub mod learn;
 pub mod log;
 pub mod store;
 pub mod telegram;
+#[cfg(test)]
+mod test_bank;
 pub mod view;

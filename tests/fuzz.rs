@@ -287,49 +287,8 @@ proptest! {
 
 // ----- the content loader ----------------------------------------------------------------
 
-const BASE: &str = r#"[chapter]
-number = 1
-title = "测试章"
-
-[[sections]]
-id = "e1-s01"
-title = "一、服务的特性"
-text = """
-客户服务有五大特性：无形性、不可分性、易消失性、有偿性和易变性。
-
-服务的本质是抽象和无形的。
-"""
-
-[[questions]]
-id = "e1-q01"
-kind = "single"
-stem = "服务的本质是（　）的。"
-options = ["抽象和无形", "具体和有形", "免费"]
-answer = "A"
-explanation = "服务的本质是抽象和无形的。"
-sections = ["e1-s01"]
-source = "authored"
-
-[[questions]]
-id = "e1-q02"
-kind = "multi"
-stem = "以下属于服务特性的是（　）。"
-options = ["无形性", "可储存性", "有偿性", "永久性"]
-answer = "AC"
-explanation = "五大特性。"
-sections = ["e1-s01"]
-source = "seed"
-shuffle = false
-
-[[questions]]
-id = "e1-q03"
-kind = "judge"
-stem = "服务具有易消失性。"
-answer = "对"
-explanation = "易消失性是五大特性之一。"
-sections = ["e1-s01"]
-source = "authored"
-"#;
+/// The mutation base: chapter 1 of the test bank (three questions, one per kind).
+const BASE: &str = include_str!("fixtures/bank/ch01.toml");
 
 /// Strips tags and decodes the entities `render` produces: the text Telegram counts.
 fn visible(html: &str) -> String {

@@ -20,43 +20,15 @@ const ROLE: &str = "TUTOR_STORE_DURABILITY_CHILD_DB";
 const USER: i64 = 424_242;
 const GROUP: i64 = -1_000_000_000_777;
 
-const BANK: &str = r#"
-[chapter]
-number = 1
-title = "测试章"
-
-[[sections]]
-id = "c1-s01"
-title = "一、测试"
-text = """
-测试用的小节。
-"""
-
-[[questions]]
-id = "c1-q01"
-kind = "single"
-stem = "单选题（　）。"
-options = ["甲", "乙", "丙"]
-answer = "B"
-explanation = "因为乙。"
-sections = ["c1-s01"]
-source = "authored"
-
-[[questions]]
-id = "c1-q02"
-kind = "judge"
-stem = "判断题。"
-answer = "对"
-explanation = "是对的。"
-sections = ["c1-s01"]
-source = "authored"
-"#;
-
+/// The test bank (`tests/fixtures/bank/`): c4-q01 is a three-option single choice,
+/// c3-q03 a judge question.
 fn bank() -> Bank {
-    Bank::from_sources(&[("ch01.toml".to_string(), BANK.to_string())], false)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .0
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank");
+    Bank::load_dir(&dir).unwrap_or_else(|e| panic!("{e}")).0
 }
+
+const CHOICE: &str = "c4-q01";
+const JUDGE: &str = "c3-q03";
 
 fn at(i: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_750_000_000 + i * 7, 0).unwrap()
@@ -68,7 +40,7 @@ fn card(i: i64) -> Card {
     Card {
         chat: if group { GROUP } else { USER },
         message: i as i32 + 1,
-        question: if i % 3 == 0 { "c1-q02" } else { "c1-q01" }.to_string(),
+        question: if i % 3 == 0 { JUDGE } else { CHOICE }.to_string(),
         order: if i % 3 == 0 { vec![] } else { vec![2, 0, 1] },
         asked_by: USER,
         posted: at(i),
@@ -84,7 +56,7 @@ fn card(i: i64) -> Card {
 
 fn request(i: i64) -> AnswerRequest {
     let c = card(i);
-    let response = if c.question == "c1-q02" {
+    let response = if c.question == JUDGE {
         Response::Judge(i % 4 == 0)
     } else {
         Response::Choice(OptionSet::single((i % 3) as usize))

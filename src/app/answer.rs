@@ -277,7 +277,7 @@ mod use_case_tests {
     #[test]
     fn a_private_answer_is_graded_once_with_its_streak() {
         let t = testing::at(testing::t0());
-        let card = Card::private(5, 10, "c1-q01", vec![0, 1, 2, 3], t.now());
+        let card = Card::private(5, 10, "c3-q01", vec![0, 1, 2, 3], t.now());
         t.presented(&card).unwrap();
         let answer = Answer {
             card: &card,
@@ -312,7 +312,7 @@ mod use_case_tests {
     #[test]
     fn a_late_group_answer_is_not_recorded_and_an_unknown_card_is_invalid() {
         let t = testing::at(testing::t0() + chrono::Duration::seconds(62));
-        let card = Card::group(-100, 3, "c1-q03", vec![0, 1], 9, testing::t0(), 60);
+        let card = Card::group(-100, 3, "c3-q03", vec![0, 1], 9, testing::t0(), 60);
         t.presented(&card).unwrap();
         let answer = Answer {
             card: &card,
@@ -322,7 +322,7 @@ mod use_case_tests {
         };
         assert!(matches!(t.answer_blocking(answer).unwrap(), Answered::Late));
         assert!(t.store.card(-100, 3).unwrap().unwrap().answers.is_empty());
-        let ghost = Card::private(5, 99, "c1-q01", vec![0, 1, 2, 3], t.now());
+        let ghost = Card::private(5, 99, "c3-q01", vec![0, 1, 2, 3], t.now());
         let answer = Answer {
             card: &ghost,
             ..answer

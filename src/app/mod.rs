@@ -125,7 +125,7 @@ pub(crate) mod testing {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("db"), crate::store::Options::default())
             .expect("open store");
-        let bank = Arc::new(crate::learn::test_bank::bank());
+        let bank = Arc::new(crate::test_bank::bank());
         TestTutor {
             tutor: Tutor::new(store, bank, chrono_tz::Asia::Shanghai, Clock::Fixed(now)),
             _dir: dir,

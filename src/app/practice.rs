@@ -104,24 +104,24 @@ mod tests {
         // The question just answered is not served again while others are new.
         for _ in 0..20 {
             let Next::Post { question, .. } = t
-                .next_card(1, Scope::All, Some("c1-q01"), &mut rng)
+                .next_card(1, Scope::All, Some("e1-q01"), &mut rng)
                 .unwrap()
             else {
                 panic!("nothing to ask")
             };
-            assert_ne!(question.id, "c1-q01");
+            assert_ne!(question.id, "e1-q01");
         }
     }
 
     #[test]
     fn a_presented_card_is_stored_and_an_abandoned_one_closed() {
         let t = testing::at(testing::t0());
-        let card = Card::private(7, 100, "c1-q01", vec![0, 1, 2, 3], t.now());
+        let card = Card::private(7, 100, "c3-q01", vec![0, 1, 2, 3], t.now());
         t.presented(&card).unwrap();
         assert!(t.store.card(7, 100).unwrap().unwrap().open);
         assert_eq!(t.free_message(7, 99).unwrap(), Some(99));
         assert_eq!(t.free_message(7, 100).unwrap(), Some(101));
-        let last = Card::private(7, i32::MAX, "c1-q01", vec![0, 1, 2, 3], t.now());
+        let last = Card::private(7, i32::MAX, "c3-q01", vec![0, 1, 2, 3], t.now());
         t.presented(&last).unwrap();
         assert_eq!(t.free_message(7, i32::MAX).unwrap(), None);
         t.abandon(&card).unwrap();

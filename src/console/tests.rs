@@ -6,83 +6,9 @@ use super::input::Input;
 use super::session::{Ended, Session, Setup};
 use super::*;
 
-const CH1: &str = r#"
-[chapter]
-number = 1
-title = "测试章"
-
-[[sections]]
-id = "x1-s01"
-title = "一、测试节"
-text = """
-第一句。第二句 <重要> & 要点。
-"""
-
-[[questions]]
-id = "x1-q01"
-kind = "single"
-stem = "单选题干"
-options = ["甲", "乙", "丙"]
-answer = "B"
-explanation = "因为乙。"
-sections = ["x1-s01"]
-source = "authored"
-shuffle = false
-
-[[questions]]
-id = "x1-q02"
-kind = "multi"
-stem = "多选题干"
-options = ["子", "丑", "寅", "卯"]
-answer = "AC"
-explanation = "子和寅。"
-sections = ["x1-s01"]
-source = "authored"
-shuffle = false
-
-[[questions]]
-id = "x1-q03"
-kind = "judge"
-stem = "判断题干"
-answer = "对"
-explanation = "正确。"
-sections = ["x1-s01"]
-source = "authored"
-"#;
-
-const CH2: &str = r#"
-[chapter]
-number = 2
-title = "第二测试章"
-
-[[sections]]
-id = "x2-s01"
-title = "一、另一节"
-text = """
-另一节的内容。
-"""
-
-[[questions]]
-id = "x2-q01"
-kind = "single"
-stem = "第二章题干"
-options = ["天", "地"]
-answer = "A"
-explanation = "天。"
-sections = ["x2-s01"]
-source = "authored"
-shuffle = false
-"#;
-
+/// Chapters 1 and 2 of the test bank: deterministic (no shuffling).
 fn bank() -> Bank {
-    let files = vec![
-        ("ch01.toml".to_string(), CH1.to_string()),
-        ("ch02.toml".to_string(), CH2.to_string()),
-    ];
-    match Bank::from_sources(&files, false) {
-        Ok((bank, _)) => bank,
-        Err(e) => panic!("{e}"),
-    }
+    crate::test_bank::chapters(&[1, 2])
 }
 
 struct Env {
@@ -145,16 +71,21 @@ fn run(env: &Env, scope: Scope, ls: &[&str]) -> (Ended, String) {
 #[test]
 fn answers_are_graded_recorded_and_counted() {
     let env = env();
-    // Bank order: x1-q01 (single, B), x1-q02 (multi, AC), x1-q03 (judge 对).
-    let (ended, out) = run(&env, Scope::All, &["B", "", "ＡＣ", "", "×", "", "s", "q"]);
+    // Bank order: e1-q01 (single, A), e1-q02 (multi, AC), e1-q03 (judge 对).
+    let (ended, out) = run(&env, Scope::All, &["A", "", "ＡＣ", "", "×", "", "s", "q"]);
     assert_eq!(ended, Ended::Quit);
     // The card, as on Telegram.
     assert!(
-        out.contains("第一章 · 单选\n\n单选题干\n\nA. 甲\nB. 乙\nC. 丙\n"),
+        out.contains(
+            "第一章 · 单选\n\n服务的本质是（　）的。\n\nA. 抽象和无形\nB. 具体和有形\nC. 免费\n"
+        ),
         "{out}"
     );
     assert!(out.contains("第一章 · 多选"), "{out}");
-    assert!(out.contains("第一章 · 判断\n\n判断题干\n"), "{out}");
+    assert!(
+        out.contains("第一章 · 判断\n\n服务具有易消失性。\n"),
+        "{out}"
+    );
     assert!(
         !out.contains("点按钮"),
         "Telegram's button hint is not shown: {out}"
@@ -170,9 +101,9 @@ fn answers_are_graded_recorded_and_counted() {
         "{out}"
     );
     assert!(out.contains("你的答案：错\n正确答案：对"), "{out}");
-    assert!(out.contains("解析\n因为乙。"), "{out}");
+    assert!(out.contains("解析\n服务的本质是抽象和无形的。"), "{out}");
     // The excerpt, unescaped and quoted.
-    assert!(out.contains("│ 第一句。第二句 <重要> & 要点。"), "{out}");
+    assert!(out.contains("│ 先记两个 <无形> & <不可分>。"), "{out}");
     // Statistics with the same numbers as /stats.
     assert!(out.contains("已答：3 题\n答对：2 题\n正确率：67%"), "{out}");
     assert!(out.contains("第一章 测试章：答 3 · 对 2"), "{out}");
@@ -186,8 +117,8 @@ fn answers_are_graded_recorded_and_counted() {
     let id = learner_id("t");
     let progress = env.store.progress(id).unwrap_or_default();
     assert_eq!(progress.len(), 3);
-    assert!(progress["x1-q02"].last_right);
-    assert!(!progress["x1-q03"].last_right);
+    assert!(progress["e1-q02"].last_right);
+    assert!(!progress["e1-q03"].last_right);
     let learner = env.store.learner(id).ok().flatten().expect("learner");
     assert_eq!(learner.name, "t");
     assert_eq!(learner.streak.current, 1);
@@ -202,7 +133,7 @@ fn answers_are_graded_recorded_and_counted() {
 #[test]
 fn multi_answers_name_missed_and_extra() {
     let env = env();
-    let (_, out) = run(&env, Scope::All, &["B", "", "a", "", "n", "c 1", "ab d"]);
+    let (_, out) = run(&env, Scope::All, &["A", "", "a", "", "n", "c 1", "ab d"]);
     assert!(
         out.contains("❌ 答案不完整\n你的答案：A\n正确答案：A C\n漏选：C\n"),
         "{out}"
@@ -228,7 +159,7 @@ fn garbage_gets_a_hint_and_the_card_stays() {
         "c 99",
         "c 300",
         "r",
-        "B",
+        "A",
         "hello",
         "B",
     ];
@@ -246,7 +177,7 @@ fn garbage_gets_a_hint_and_the_card_stays() {
     assert!(out.contains("没有第 300 章"), "{out}");
     assert!(out.contains("先作答"), "{out}");
     // One card only until the answer, then a hint after the verdict.
-    assert_eq!(out.matches("单选题干").count(), 1, "{out}");
+    assert_eq!(out.matches("服务的本质是（　）的。").count(), 1, "{out}");
     assert_eq!(out.matches("✅").count(), 1, "{out}");
     assert_eq!(
         out.matches(crate::view::Say::AfterVerdictHint.text(crate::lang::Lang::Zh))
@@ -269,30 +200,30 @@ fn help_read_and_chapter_switch() {
         "{out}"
     );
     assert!(out.contains("已切换到第1章 测试章。"), "{out}");
-    assert!(out.contains("单选题干"), "{out}");
+    assert!(out.contains("服务的本质是（　）的。"), "{out}");
     assert!(out.contains("已切换到全部章节。"), "{out}");
 }
 
 #[test]
 fn review_with_nothing_due_says_so() {
     let env = env();
-    let (ended, out) = run(&env, Scope::Review, &["B"]);
+    let (ended, out) = run(&env, Scope::Review, &["A"]);
     assert_eq!(ended, Ended::NothingToDo);
     assert!(out.contains("🎉 没有需要复习的题了。"), "{out}");
-    assert!(!out.contains("单选题干"), "{out}");
+    assert!(!out.contains("服务的本质是（　）的。"), "{out}");
     // A wrong answer is up for review at once.
-    run(&env, Scope::All, &["A", ""]);
-    let (_, out) = run(&env, Scope::Review, &["B", ""]);
+    run(&env, Scope::All, &["B", ""]);
+    let (_, out) = run(&env, Scope::Review, &["A", ""]);
     assert!(out.contains("✅"), "{out}");
     assert!(out.contains("下一题到期："), "{out}");
     assert!(out.contains("接下来练习全部章节"), "{out}");
-    assert!(out.contains("多选题干"), "{out}");
+    assert!(out.contains("以下属于服务特性的是（　）。"), "{out}");
 }
 
 #[test]
 fn interrupt_and_colour() {
     let env = env();
-    let mut inputs = lines(&["B"]);
+    let mut inputs = lines(&["A"]);
     inputs.push(Input::Interrupt);
     let (ended, out) = run_with(&env, Scope::All, inputs, true);
     assert_eq!(ended, Ended::Interrupted);

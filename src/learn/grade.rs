@@ -108,7 +108,7 @@ pub fn grade(q: &Question, p: &Presentation, given: Response) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::learn::test_bank::{bank, q};
+    use crate::test_bank::{bank, q};
 
     fn set(letters: &str) -> OptionSet {
         let mut s = OptionSet::EMPTY;
@@ -131,9 +131,9 @@ mod tests {
 
     #[test]
     fn multi_in_bank_order() {
-        // c1-q02: five options, key BDE.
+        // c3-q02: five options, key BDE.
         let bank = bank();
-        let question = q(&bank, "c1-q02");
+        let question = q(&bank, "c3-q02");
         let p = Presentation::identity(5);
         for (given, outcome, missed, extra) in [
             ("BDE", Outcome::Right, "", ""),
@@ -161,7 +161,7 @@ mod tests {
     fn multi_shuffled_uses_shown_letters() {
         // Shown A..E show bank options E D C B A: the key BDE is shown as ABD.
         let bank = bank();
-        let question = q(&bank, "c1-q02");
+        let question = q(&bank, "c3-q02");
         let p = order(&[4, 3, 2, 1, 0]);
         for (given, outcome, missed, extra) in [
             ("ABD", Outcome::Right, "", ""),
@@ -178,9 +178,9 @@ mod tests {
 
     #[test]
     fn single_questions() {
-        // c1-q01: key B; shown order C A D B puts bank B at shown D.
+        // c3-q01: key B; shown order C A D B puts bank B at shown D.
         let bank = bank();
-        let question = q(&bank, "c1-q01");
+        let question = q(&bank, "c3-q01");
         for (p, given, outcome, correct, missed, extra) in [
             (Presentation::identity(4), "B", Outcome::Right, "B", "", ""),
             (
@@ -216,13 +216,13 @@ mod tests {
         let bank = bank();
         let p = Presentation::identity(0);
         for (id, given, outcome) in [
-            ("c1-q03", Response::Judge(true), Outcome::Right),
-            ("c1-q03", Response::Judge(false), Outcome::Wrong),
-            ("c2-q02", Response::Judge(false), Outcome::Right),
-            ("c2-q02", Response::Judge(true), Outcome::Wrong),
+            ("c3-q03", Response::Judge(true), Outcome::Right),
+            ("c3-q03", Response::Judge(false), Outcome::Wrong),
+            ("c4-q02", Response::Judge(false), Outcome::Right),
+            ("c4-q02", Response::Judge(true), Outcome::Wrong),
             // Letters on a judge question: wrong, not a panic.
-            ("c1-q03", letters("A"), Outcome::Wrong),
-            ("c1-q03", letters(""), Outcome::Wrong),
+            ("c3-q03", letters("A"), Outcome::Wrong),
+            ("c3-q03", letters(""), Outcome::Wrong),
         ] {
             let v = grade(q(&bank, id), &p, given);
             assert_eq!(v.outcome, outcome, "{id} {given:?}");
@@ -230,17 +230,17 @@ mod tests {
             assert_eq!(v.missed, OptionSet::EMPTY);
             assert_eq!(v.extra, OptionSet::EMPTY);
         }
-        let v = grade(q(&bank, "c2-q02"), &p, Response::Judge(true));
+        let v = grade(q(&bank, "c4-q02"), &p, Response::Judge(true));
         assert_eq!(v.correct, Response::Judge(false));
-        assert_eq!(v.question, "c2-q02");
+        assert_eq!(v.question, "c4-q02");
         assert_eq!(v.explanation, "错误。");
-        assert_eq!(v.sections, ["c2-s01"]);
+        assert_eq!(v.sections, ["c4-s01"]);
     }
 
     #[test]
     fn mismatched_response_and_presentation() {
         let bank = bank();
-        let multi = q(&bank, "c1-q02");
+        let multi = q(&bank, "c3-q02");
         // A judge answer to a choice question: wrong, everything missed.
         let v = grade(multi, &Presentation::identity(5), Response::Judge(true));
         assert_eq!(v.outcome, Outcome::Wrong);
@@ -257,7 +257,7 @@ mod tests {
         }
         // A choice presentation on a judge question is ignored.
         let v = grade(
-            q(&bank, "c1-q03"),
+            q(&bank, "c3-q03"),
             &Presentation::identity(4),
             Response::Judge(true),
         );

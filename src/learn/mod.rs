@@ -28,9 +28,6 @@ pub mod srs;
 pub mod stats;
 pub mod streak;
 
-#[cfg(test)]
-pub(crate) mod test_bank;
-
 pub use daily::{
     DEFAULT_DAILY_TIME, DailyAction, REMIND_AT, REMIND_MIN_STREAK, daily_action, default_reveal,
     first_send, next_reminder, parse_hhmm, reveal_instant, send_instant, should_remind,

@@ -191,7 +191,7 @@ mod tests {
 
     use super::*;
     use crate::learn::srs::{Memory, Phase};
-    use crate::learn::test_bank::{bank, bank_empty, bank_one, ids};
+    use crate::test_bank::{chapters, ids, pair as bank};
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_780_000_000, 0).unwrap_or_default()
@@ -240,16 +240,16 @@ mod tests {
         Pick::Wrong(id.into())
     }
 
-    /// Every bank question seen, none due, right; c2-q01 seen longest ago.
+    /// Every bank question seen, none due, right; c4-q01 seen longest ago.
     fn all_seen() -> Vec<(&'static str, Progress)> {
         vec![
-            ("c1-q01", prog(5, 1, true)),
-            ("c1-q02", prog(6, 2, true)),
-            ("c1-q03", prog(7, 3, true)),
-            ("c1-q04", prog(8, 4, true)),
-            ("c2-q01", prog(9, 50, true)),
-            ("c2-q02", prog(3, 6, true)),
-            ("c2-q03", prog(4, 7, true)),
+            ("c3-q01", prog(5, 1, true)),
+            ("c3-q02", prog(6, 2, true)),
+            ("c3-q03", prog(7, 3, true)),
+            ("c3-q04", prog(8, 4, true)),
+            ("c4-q01", prog(9, 50, true)),
+            ("c4-q02", prog(3, 6, true)),
+            ("c4-q03", prog(4, 7, true)),
         ]
     }
 
@@ -272,25 +272,25 @@ mod tests {
         let bank = bank();
         let nothing: Vec<(&str, Progress)> = vec![];
         let two_due = vec![
-            ("c1-q01", prog(5, 1, true)),
-            ("c1-q02", prog(-1, 30, true)),
-            ("c2-q01", prog(-2, 30, true)),
+            ("c3-q01", prog(5, 1, true)),
+            ("c3-q02", prog(-1, 30, true)),
+            ("c4-q01", prog(-2, 30, true)),
         ];
         let cases = vec![
-            ("fresh learner", nothing.clone(), All, None, new("c1-q01")),
+            ("fresh learner", nothing.clone(), All, None, new("c3-q01")),
             (
-                "fresh, chapter 2",
+                "fresh, chapter 4",
                 nothing.clone(),
-                Chapter(2),
+                Chapter(4),
                 None,
-                new("c2-q01"),
+                new("c4-q01"),
             ),
             (
                 "fresh, excluded first",
                 nothing.clone(),
                 All,
-                Some("c1-q01"),
-                new("c1-q02"),
+                Some("c3-q01"),
+                new("c3-q02"),
             ),
             (
                 "fresh, review",
@@ -308,87 +308,87 @@ mod tests {
             ),
             (
                 "seen, not due: next new",
-                vec![("c1-q01", prog(5, 1, true))],
+                vec![("c3-q01", prog(5, 1, true))],
                 All,
                 None,
-                new("c1-q02"),
+                new("c3-q02"),
             ),
             (
                 "most overdue first",
                 two_due.clone(),
                 All,
                 None,
-                due("c2-q01"),
+                due("c4-q01"),
             ),
             (
                 "due within the chapter",
                 two_due.clone(),
-                Chapter(1),
+                Chapter(3),
                 None,
-                due("c1-q02"),
+                due("c3-q02"),
             ),
             (
                 "due, review scope",
                 two_due.clone(),
                 Review,
                 None,
-                due("c2-q01"),
+                due("c4-q01"),
             ),
             (
                 "excluded due is skipped",
                 two_due.clone(),
                 All,
-                Some("c2-q01"),
-                due("c1-q02"),
+                Some("c4-q01"),
+                due("c3-q02"),
             ),
             (
                 "due beats new",
                 two_due.clone(),
-                Chapter(2),
-                Some("c2-q01"),
-                new("c2-q02"),
+                Chapter(4),
+                Some("c4-q01"),
+                new("c4-q02"),
             ),
             (
                 "due exactly now",
-                vec![("c1-q03", prog(0, 1, true))],
+                vec![("c3-q03", prog(0, 1, true))],
                 All,
                 None,
-                due("c1-q03"),
+                due("c3-q03"),
             ),
             (
                 "equal due: bank order",
-                vec![("c2-q02", prog(-1, 1, true)), ("c1-q04", prog(-1, 1, true))],
+                vec![("c4-q02", prog(-1, 1, true)), ("c3-q04", prog(-1, 1, true))],
                 All,
                 None,
-                due("c1-q04"),
+                due("c3-q04"),
             ),
             (
                 "all seen: least recent",
                 all_seen(),
                 All,
                 None,
-                least("c2-q01"),
+                least("c4-q01"),
             ),
             (
-                "all seen, chapter 1",
+                "all seen, chapter 3",
                 all_seen(),
-                Chapter(1),
+                Chapter(3),
                 None,
-                least("c1-q04"),
+                least("c3-q04"),
             ),
             (
                 "all seen, least recent excluded",
                 all_seen(),
                 All,
-                Some("c2-q01"),
-                least("c2-q03"),
+                Some("c4-q01"),
+                least("c4-q03"),
             ),
             (
                 "seen == 0 counts as unseen",
                 with(
                     all_seen(),
                     &[(
-                        "c1-q03",
+                        "c3-q03",
                         Progress {
                             seen: 0,
                             ..prog(-9, 99, false)
@@ -397,51 +397,51 @@ mod tests {
                 ),
                 All,
                 None,
-                new("c1-q03"),
+                new("c3-q03"),
             ),
             (
                 "progress outside the bank is ignored",
                 with(all_seen(), &[("zz-q99", prog(-100, 100, false))]),
                 All,
                 None,
-                least("c2-q01"),
+                least("c4-q01"),
             ),
             (
                 "review: wrong, least recent first",
                 with(
                     all_seen(),
-                    &[("c2-q02", prog(3, 6, false)), ("c1-q03", prog(3, 9, false))],
+                    &[("c4-q02", prog(3, 6, false)), ("c3-q03", prog(3, 9, false))],
                 ),
                 Review,
                 None,
-                wrong("c1-q03"),
+                wrong("c3-q03"),
             ),
             (
                 "review: wrong, first excluded",
                 with(
                     all_seen(),
-                    &[("c2-q02", prog(3, 6, false)), ("c1-q03", prog(3, 9, false))],
+                    &[("c4-q02", prog(3, 6, false)), ("c3-q03", prog(3, 9, false))],
                 ),
                 Review,
-                Some("c1-q03"),
-                wrong("c2-q02"),
+                Some("c3-q03"),
+                wrong("c4-q02"),
             ),
             (
                 "review: due beats wrong",
                 with(
                     all_seen(),
-                    &[("c1-q03", prog(3, 9, false)), ("c2-q03", prog(-1, 1, true))],
+                    &[("c3-q03", prog(3, 9, false)), ("c4-q03", prog(-1, 1, true))],
                 ),
                 Review,
                 None,
-                due("c2-q03"),
+                due("c4-q03"),
             ),
             (
                 "review: the only wrong one is excluded, so asked again",
-                with(all_seen(), &[("c1-q03", prog(3, 9, false))]),
+                with(all_seen(), &[("c3-q03", prog(3, 9, false))]),
                 Review,
-                Some("c1-q03"),
-                wrong("c1-q03"),
+                Some("c3-q03"),
+                wrong("c3-q03"),
             ),
             (
                 "review: done, with the earliest due",
@@ -470,21 +470,21 @@ mod tests {
 
     #[test]
     fn only_candidate_is_asked_even_when_excluded() {
-        let one = bank_one();
+        let one = chapters(&[5]);
         let none = HashMap::new();
         for (progress, want) in [
-            (none.clone(), new("c3-q01")),
-            (map(&[("c3-q01", prog(5, 1, true))]), least("c3-q01")),
-            (map(&[("c3-q01", prog(-5, 1, true))]), due("c3-q01")),
+            (none.clone(), new("c5-q01")),
+            (map(&[("c5-q01", prog(5, 1, true))]), least("c5-q01")),
+            (map(&[("c5-q01", prog(-5, 1, true))]), due("c5-q01")),
         ] {
-            for scope in [Scope::All, Scope::Chapter(3)] {
-                let got = next_question(&one, &progress, scope, now(), Some("c3-q01"));
+            for scope in [Scope::All, Scope::Chapter(5)] {
+                let got = next_question(&one, &progress, scope, now(), Some("c5-q01"));
                 assert_eq!(got, want, "{scope:?}");
             }
         }
-        let empty = bank_empty();
-        for scope in [Scope::All, Scope::Chapter(4), Scope::Review] {
-            let got = next_question(&empty, &none, scope, now(), Some("c3-q01"));
+        let empty = chapters(&[6]);
+        for scope in [Scope::All, Scope::Chapter(6), Scope::Review] {
+            let got = next_question(&empty, &none, scope, now(), Some("c5-q01"));
             assert_eq!(got, Pick::Done { next_due: None });
         }
     }
@@ -539,18 +539,18 @@ mod tests {
 
     #[test]
     fn bag_with_one_question_repeats_it() {
-        let one = bank_one();
+        let one = chapters(&[5]);
         let mut rng = StdRng::seed_from_u64(1);
         let mut bag = Bag::default();
         for _ in 0..3 {
             assert_eq!(
                 draw(&mut bag, &one, None, &mut rng).as_deref(),
-                Some("c3-q01")
+                Some("c5-q01")
             );
         }
         assert_eq!(
-            draw(&mut bag, &one, Some(3), &mut rng).as_deref(),
-            Some("c3-q01")
+            draw(&mut bag, &one, Some(5), &mut rng).as_deref(),
+            Some("c5-q01")
         );
     }
 
@@ -563,34 +563,34 @@ mod tests {
         let cases = vec![
             // The first remaining question of the chapter.
             (
-                vec!["c1-q02", "c2-q03", "c1-q01", "c2-q01"],
+                vec!["c3-q02", "c4-q03", "c3-q01", "c4-q01"],
                 None,
-                Some(2),
-                Some("c2-q03"),
-                vec!["c1-q02", "c1-q01", "c2-q01"],
+                Some(4),
+                Some("c4-q03"),
+                vec!["c3-q02", "c3-q01", "c4-q01"],
             ),
             (
-                vec!["c1-q02", "c2-q03"],
+                vec!["c3-q02", "c4-q03"],
                 None,
-                Some(1),
-                Some("c1-q02"),
-                vec!["c2-q03"],
+                Some(3),
+                Some("c3-q02"),
+                vec!["c4-q03"],
             ),
             // Stale ids and repeats are dropped.
             (
-                vec!["gone", "c2-q01", "c2-q01", "c1-q04"],
+                vec!["gone", "c4-q01", "c4-q01", "c3-q04"],
                 None,
                 None,
-                Some("c2-q01"),
-                vec!["c1-q04"],
+                Some("c4-q01"),
+                vec!["c3-q04"],
             ),
             // No such chapter: nothing, the bag untouched (apart from stale ids).
             (
-                vec!["c1-q01", "gone"],
-                Some("c1-q01"),
+                vec!["c3-q01", "gone"],
+                Some("c3-q01"),
                 Some(9),
                 None,
-                vec!["c1-q01"],
+                vec!["c3-q01"],
             ),
         ];
         for (remaining, last, chapter, want, after) in cases {
@@ -613,18 +613,18 @@ mod tests {
         for seed in 0..100 {
             let mut rng = StdRng::seed_from_u64(seed);
             let mut bag = Bag {
-                remaining: vec!["c1-q01".into()],
-                last: Some("c2-q02".into()),
+                remaining: vec!["c3-q01".into()],
+                last: Some("c4-q02".into()),
             };
-            let got = draw(&mut bag, &bank, Some(2), &mut rng);
+            let got = draw(&mut bag, &bank, Some(4), &mut rng);
             let Some(id) = got else {
-                panic!("chapter 2 has questions");
+                panic!("chapter 4 has questions");
             };
             assert!(
-                id == "c2-q01" || id == "c2-q03",
-                "{id}: not last, in chapter 2"
+                id == "c4-q01" || id == "c4-q03",
+                "{id}: not last, in chapter 4"
             );
-            assert_eq!(bag.remaining, ["c1-q01"], "no refill");
+            assert_eq!(bag.remaining, ["c3-q01"], "no refill");
             assert_eq!(bag.last.as_deref(), Some(id.as_str()));
             seen.insert(id);
         }
@@ -632,21 +632,21 @@ mod tests {
         // An empty bag is not refilled by a chapter draw either.
         let mut rng = StdRng::seed_from_u64(0);
         let mut bag = Bag::default();
-        assert!(draw(&mut bag, &bank, Some(1), &mut rng).is_some());
+        assert!(draw(&mut bag, &bank, Some(3), &mut rng).is_some());
         assert!(bag.remaining.is_empty());
     }
 
     #[test]
     fn bag_on_an_empty_bank() {
-        let empty = bank_empty();
+        let empty = chapters(&[6]);
         let mut rng = StdRng::seed_from_u64(0);
         let mut bag = Bag {
-            remaining: vec!["c1-q01".into()],
-            last: Some("c1-q01".into()),
+            remaining: vec!["c3-q01".into()],
+            last: Some("c3-q01".into()),
         };
         assert_eq!(draw(&mut bag, &empty, None, &mut rng), None);
-        assert_eq!(draw(&mut bag, &empty, Some(4), &mut rng), None);
+        assert_eq!(draw(&mut bag, &empty, Some(6), &mut rng), None);
         assert!(bag.remaining.is_empty());
-        assert_eq!(bag.last.as_deref(), Some("c1-q01"));
+        assert_eq!(bag.last.as_deref(), Some("c3-q01"));
     }
 }

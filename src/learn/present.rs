@@ -119,7 +119,7 @@ mod tests {
     use rand::rngs::StdRng;
 
     use super::*;
-    use crate::learn::test_bank::{bank, q};
+    use crate::test_bank::{bank, q};
 
     fn set(letters: &str) -> OptionSet {
         let mut s = OptionSet::EMPTY;
@@ -200,18 +200,18 @@ mod tests {
         let bank = bank();
         let mut rng = StdRng::seed_from_u64(7);
         // Judge: empty.
-        let judge = q(&bank, "c1-q03");
+        let judge = q(&bank, "c3-q03");
         assert!(Presentation::new(judge, &mut rng).is_empty());
         assert!(Presentation::new(judge, &mut rng).fits(judge));
         // shuffle = false: always the bank order.
-        let fixed = q(&bank, "c1-q04");
+        let fixed = q(&bank, "c3-q04");
         for _ in 0..20 {
             let p = Presentation::new(fixed, &mut rng);
             assert_eq!(p, Presentation::identity(4));
             assert_eq!(p.shown_options(fixed), ["甲", "乙", "丙", "以上都对"]);
         }
         // shuffle = true: a permutation, and over many draws more than one order.
-        let multi = q(&bank, "c2-q03");
+        let multi = q(&bank, "c4-q03");
         let mut orders = HashSet::new();
         for _ in 0..50 {
             let p = Presentation::new(multi, &mut rng);
@@ -229,8 +229,8 @@ mod tests {
     #[test]
     fn fits_and_shown_options_on_mismatch() {
         let bank = bank();
-        let single = q(&bank, "c1-q01");
-        let judge = q(&bank, "c1-q03");
+        let single = q(&bank, "c3-q01");
+        let judge = q(&bank, "c3-q03");
         for (p, question, fits) in [
             (Presentation::identity(4), single, true),
             (Presentation::identity(3), single, false),
@@ -245,7 +245,7 @@ mod tests {
             panic!("valid order");
         };
         assert_eq!(
-            p.shown_options(q(&bank, "c1-q01")),
+            p.shown_options(q(&bank, "c3-q01")),
             ["甲", "乙", "丙", "丁"]
         );
         assert!(p.shown_options(judge).is_empty());

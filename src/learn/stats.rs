@@ -172,7 +172,7 @@ mod tests {
 
     use super::*;
     use crate::learn::srs::{Memory, update_progress};
-    use crate::learn::test_bank::bank;
+    use crate::test_bank::pair as bank;
 
     fn utc(s: &str) -> DateTime<Utc> {
         match NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M") {
@@ -203,7 +203,7 @@ mod tests {
     fn entry(at: &str, right: bool) -> LogEntry {
         LogEntry {
             at: utc(at),
-            question: "c1-q01".into(),
+            question: "c3-q01".into(),
             right,
         }
     }
@@ -228,7 +228,7 @@ mod tests {
             .iter()
             .map(|c| (c.number, c.title.as_str(), c.total, c.seen, c.mastered))
             .collect();
-        assert_eq!(chapters, [(1, "第一章", 4, 0, 0), (2, "第二章", 3, 0, 0)]);
+        assert_eq!(chapters, [(3, "第三章", 4, 0, 0), (4, "第四章", 3, 0, 0)]);
         assert_eq!(s.last_30_days.len(), 30);
         assert_eq!(s.last_30_days[0], (d("2026-02-09"), 0));
         assert_eq!(s.last_30_days[29], (d("2026-03-10"), 0));
@@ -241,22 +241,22 @@ mod tests {
         let mut progress = HashMap::new();
         // Graduated yesterday: in Review, retrievability high → mastered.
         progress.insert(
-            "c1-q01".to_string(),
+            "c3-q01".to_string(),
             answered(&[("2026-03-09 08:00", true), ("2026-03-09 08:10", true)]),
         );
         // Wrong just now: Learning → not mastered, not due yet.
         progress.insert(
-            "c1-q02".to_string(),
+            "c3-q02".to_string(),
             answered(&[("2026-03-10 12:00", false)]),
         );
         // Right once, 10 minutes ago: Learning, due now, not mastered.
         progress.insert(
-            "c2-q01".to_string(),
+            "c4-q01".to_string(),
             answered(&[("2026-03-10 11:50", true)]),
         );
         // Graduated long ago, never reviewed: due and forgotten.
         progress.insert(
-            "c2-q02".to_string(),
+            "c4-q02".to_string(),
             answered(&[
                 ("2025-01-01 08:00", false),
                 ("2025-01-01 08:01", true),
@@ -284,7 +284,7 @@ mod tests {
             .iter()
             .map(|c| (c.number, c.total, c.seen, c.answered, c.right, c.mastered))
             .collect();
-        assert_eq!(chapters, [(1, 4, 2, 3, 2, 1), (2, 3, 2, 4, 2, 0)]);
+        assert_eq!(chapters, [(3, 4, 2, 3, 2, 1), (4, 3, 2, 4, 2, 0)]);
         // Much later, the mastered question has faded.
         let later = utc("2026-09-10 12:00");
         let s = compute(&bank, &progress, &[], &streak, later, Tz::UTC);
@@ -407,8 +407,8 @@ mod tests {
         let mut p = answered(&[("2026-03-10 08:00", true)]);
         p.seen = u32::MAX;
         p.right = u32::MAX;
-        progress.insert("c1-q01".to_string(), p.clone());
-        progress.insert("c1-q02".to_string(), p);
+        progress.insert("c3-q01".to_string(), p.clone());
+        progress.insert("c3-q02".to_string(), p);
         let log = [LogEntry {
             at: DateTime::<Utc>::MIN_UTC,
             question: "x".into(),

@@ -12,57 +12,10 @@ use super::*;
 use crate::bank::{Bank, OptionSet};
 use crate::lang::Lang;
 use crate::learn::{Bag, Memory, Outcome, Phase, Progress, Response};
+use crate::test_bank::{self, bank};
 
 const TZ: Tz = chrono_tz::Asia::Shanghai;
 const GROUP: i64 = -1_001_234_567_890;
-
-const BANK: &str = r#"
-[chapter]
-number = 1
-title = "测试章"
-
-[[sections]]
-id = "c1-s01"
-title = "一、测试"
-text = """
-测试用的小节。
-"""
-
-[[questions]]
-id = "c1-q01"
-kind = "single"
-stem = "单选题（　）。"
-options = ["甲", "乙", "丙", "丁"]
-answer = "B"
-explanation = "因为乙。"
-sections = ["c1-s01"]
-source = "authored"
-
-[[questions]]
-id = "c1-q02"
-kind = "multi"
-stem = "多选题（　）。"
-options = ["一", "二", "三", "四", "五"]
-answer = "BDE"
-explanation = "二四五。"
-sections = ["c1-s01"]
-source = "authored"
-
-[[questions]]
-id = "c1-q03"
-kind = "judge"
-stem = "判断题。"
-answer = "对"
-explanation = "是对的。"
-sections = ["c1-s01"]
-source = "authored"
-"#;
-
-fn bank() -> Bank {
-    Bank::from_sources(&[("ch01.toml".to_string(), BANK.to_string())], false)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .0
-}
 
 fn t(s: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_750_000_000 + s, 0).unwrap()
@@ -289,7 +242,7 @@ fn every_record_round_trips() {
     assert!(LogChunk::decode(user, month, &[9, 9]).is_err());
 
     let bank = bank();
-    let mut c = card(&bank, GROUP, 9, "c1-q02", true);
+    let mut c = card(&bank, GROUP, 9, "c3-q02", true);
     c.answers.push(CardAnswer {
         user: 3,
         name: "三".into(),
@@ -366,7 +319,7 @@ fn record_answer_grades_right_wrong_incomplete() {
     let bank = bank();
     let (_dir, store) = tmp();
     let user = 1001;
-    for (msg, qid) in [(1, "c1-q01"), (2, "c1-q02"), (3, "c1-q02"), (4, "c1-q03")] {
+    for (msg, qid) in [(1, "c3-q01"), (2, "c3-q02"), (3, "c3-q02"), (4, "c3-q03")] {
         store.put_card(&card(&bank, user, msg, qid, false)).unwrap();
     }
     let (v, points, c) = recorded(
@@ -399,10 +352,10 @@ fn record_answer_grades_right_wrong_incomplete() {
 
     let progress = store.progress(user).unwrap();
     assert_eq!(progress.len(), 3);
-    let q2 = &progress["c1-q02"];
+    let q2 = &progress["c3-q02"];
     assert_eq!((q2.seen, q2.right), (2, 0));
     assert_eq!(q2.last_answer, "AB");
-    assert_eq!(progress["c1-q01"].right, 1);
+    assert_eq!(progress["c3-q01"].right, 1);
 
     let log = store.log(user, t(0)).unwrap();
     assert_eq!(
@@ -410,10 +363,10 @@ fn record_answer_grades_right_wrong_incomplete() {
             .map(|e| (e.question.as_str(), e.right))
             .collect::<Vec<_>>(),
         vec![
-            ("c1-q01", true),
-            ("c1-q02", false),
-            ("c1-q02", false),
-            ("c1-q03", true)
+            ("c3-q01", true),
+            ("c3-q02", false),
+            ("c3-q02", false),
+            ("c3-q03", true)
         ]
     );
     assert_eq!(store.log(user, t(3)).unwrap().len(), 2);
@@ -434,7 +387,7 @@ fn presentation_maps_shown_letters() {
     let bank = bank();
     let (_dir, store) = tmp();
     // Shown A is option B and shown B is option A (a swap reads the same both ways).
-    let mut c = card(&bank, 5, 1, "c1-q01", false);
+    let mut c = card(&bank, 5, 1, "c3-q01", false);
     c.order = vec![1, 0, 2, 3];
     store.put_card(&c).unwrap();
     let (v, _, _) = recorded(
@@ -455,7 +408,7 @@ fn unusual_cards() {
             .unwrap(),
         AnswerOutcome::NoSuchCard
     ));
-    let mut gone = card(&bank, 5, 2, "c1-q01", false);
+    let mut gone = card(&bank, 5, 2, "c3-q01", false);
     gone.question = "c9-q99".into();
     store.put_card(&gone).unwrap();
     assert!(matches!(
@@ -464,7 +417,7 @@ fn unusual_cards() {
             .unwrap(),
         AnswerOutcome::UnknownQuestion
     ));
-    let mut closed = card(&bank, 5, 3, "c1-q01", false);
+    let mut closed = card(&bank, 5, 3, "c3-q01", false);
     closed.open = false;
     store.put_card(&closed).unwrap();
     assert!(matches!(
@@ -482,7 +435,7 @@ fn unusual_cards() {
 fn redelivery_is_recorded_once() {
     let bank = bank();
     let (_dir, store) = tmp();
-    store.put_card(&card(&bank, 7, 1, "c1-q01", false)).unwrap();
+    store.put_card(&card(&bank, 7, 1, "c3-q01", false)).unwrap();
     let r = req(7, 1, 7, choice("B"), 1);
     recorded(store.record_answer(&bank, &r).unwrap());
     match store.record_answer(&bank, &r).unwrap() {
@@ -490,7 +443,7 @@ fn redelivery_is_recorded_once() {
         other => panic!("{other:?}"),
     }
     assert_eq!(store.log(7, t(0)).unwrap().len(), 1);
-    assert_eq!(store.progress(7).unwrap()["c1-q01"].seen, 1);
+    assert_eq!(store.progress(7).unwrap()["c3-q01"].seen, 1);
 }
 
 #[test]
@@ -498,7 +451,7 @@ fn group_card_stays_open_and_a_double_tap_counts_once() {
     let bank = bank();
     let (_dir, store) = tmp();
     store
-        .put_card(&card(&bank, GROUP, 10, "c1-q03", true))
+        .put_card(&card(&bank, GROUP, 10, "c3-q03", true))
         .unwrap();
     let (_, points, c) = recorded(
         store
@@ -522,17 +475,17 @@ fn group_card_stays_open_and_a_double_tap_counts_once() {
     assert_eq!(scores[0].0, 1);
     assert_eq!(scores[0].2.answered, 1);
     assert_eq!(scores[0].2.total, u64::from(points));
-    assert_eq!(store.progress(1).unwrap()["c1-q03"].seen, 1);
+    assert_eq!(store.progress(1).unwrap()["c3-q03"].seen, 1);
 }
 
 #[test]
 fn answers_recorded_together_are_what_one_by_one_would_be() {
     let bank = bank();
     let (_dir, store) = tmp();
-    store.put_card(&card(&bank, 7, 1, "c1-q01", false)).unwrap();
-    store.put_card(&card(&bank, 8, 2, "c1-q01", false)).unwrap();
+    store.put_card(&card(&bank, 7, 1, "c3-q01", false)).unwrap();
+    store.put_card(&card(&bank, 8, 2, "c3-q01", false)).unwrap();
     store
-        .put_card(&card(&bank, GROUP, 10, "c1-q03", true))
+        .put_card(&card(&bank, GROUP, 10, "c3-q03", true))
         .unwrap();
     let reqs = [
         req(7, 1, 7, choice("B"), 1),
@@ -558,7 +511,7 @@ fn answers_recorded_together_are_what_one_by_one_would_be() {
     assert!(store.record_answers(&bank, &[]).unwrap().is_empty());
 
     assert_eq!(store.log(7, t(0)).unwrap().len(), 1);
-    assert_eq!(store.progress(7).unwrap()["c1-q01"].seen, 1);
+    assert_eq!(store.progress(7).unwrap()["c3-q01"].seen, 1);
     assert_eq!(store.log(8, t(0)).unwrap().len(), 1);
     let scores = store.scores(GROUP).unwrap();
     assert_eq!(scores.len(), 2);
@@ -571,7 +524,7 @@ async fn fifty_members_answer_one_card_at_once() {
     let bank = Arc::new(bank());
     let (_dir, store) = tmp();
     store
-        .put_card(&card(&bank, GROUP, 20, "c1-q03", true))
+        .put_card(&card(&bank, GROUP, 20, "c3-q03", true))
         .unwrap();
     let mut tasks = Vec::new();
     for user in 1..=50i64 {
@@ -616,7 +569,7 @@ fn close_card_succeeds_exactly_once() {
     let bank = bank();
     let (_dir, store) = tmp();
     store
-        .put_card(&card(&bank, GROUP, 30, "c1-q01", true))
+        .put_card(&card(&bank, GROUP, 30, "c3-q01", true))
         .unwrap();
     assert_eq!(store.latest_open_card(GROUP).unwrap().unwrap().message, 30);
     let winners: usize = std::thread::scope(|s| {
@@ -646,19 +599,19 @@ fn open_card_lookups() {
     let bank = bank();
     let (_dir, store) = tmp();
     store
-        .put_card(&card(&bank, GROUP, 1, "c1-q01", true))
+        .put_card(&card(&bank, GROUP, 1, "c3-q01", true))
         .unwrap();
     store
-        .put_card(&card(&bank, GROUP, 2, "c1-q02", true))
+        .put_card(&card(&bank, GROUP, 2, "c3-q02", true))
         .unwrap();
-    let mut closed = card(&bank, GROUP, 3, "c1-q03", true);
+    let mut closed = card(&bank, GROUP, 3, "c3-q03", true);
     closed.open = false;
     store.put_card(&closed).unwrap();
     store
-        .put_card(&card(&bank, GROUP + 1, 9, "c1-q01", true))
+        .put_card(&card(&bank, GROUP + 1, 9, "c3-q01", true))
         .unwrap();
     store
-        .put_card(&card(&bank, 77, 4, "c1-q01", false))
+        .put_card(&card(&bank, 77, 4, "c3-q01", false))
         .unwrap();
 
     assert_eq!(store.latest_open_card(GROUP).unwrap().unwrap().message, 2);
@@ -685,7 +638,7 @@ fn selections_toggle_and_are_consumed_by_the_answer() {
     let bank = bank();
     let (_dir, store) = tmp();
     store
-        .put_card(&card(&bank, GROUP, 5, "c1-q02", true))
+        .put_card(&card(&bank, GROUP, 5, "c3-q02", true))
         .unwrap();
     assert_eq!(store.toggle_selection(GROUP, 6, 1, 0).unwrap(), None);
     for option in [1, 3, 4, 0, 0] {
@@ -834,9 +787,9 @@ fn migrate_chat_moves_everything() {
     let new = -1_009_999_999_999;
     store.update_chat(GROUP, |_| sample_chat()).unwrap();
     store
-        .put_card(&card(&bank, GROUP, 1, "c1-q03", true))
+        .put_card(&card(&bank, GROUP, 1, "c3-q03", true))
         .unwrap();
-    let mut closed = card(&bank, GROUP, 2, "c1-q01", true);
+    let mut closed = card(&bank, GROUP, 2, "c3-q01", true);
     closed.open = false;
     store.put_card(&closed).unwrap();
     recorded(
@@ -888,10 +841,10 @@ fn export_contains_the_learners_data() {
     let (_dir, store) = tmp();
     let user = 4242;
     store
-        .put_card(&card(&bank, user, 1, "c1-q01", false))
+        .put_card(&card(&bank, user, 1, "c3-q01", false))
         .unwrap();
     store
-        .put_card(&card(&bank, GROUP, 2, "c1-q03", true))
+        .put_card(&card(&bank, GROUP, 2, "c3-q03", true))
         .unwrap();
     store
         .update_chat(user, |_| {
@@ -958,10 +911,10 @@ fn forget_leaves_no_trace() {
         })
         .unwrap();
     store
-        .put_card(&card(&bank, user, 1, "c1-q01", false))
+        .put_card(&card(&bank, user, 1, "c3-q01", false))
         .unwrap();
     store
-        .put_card(&card(&bank, user, 2, "c1-q02", false))
+        .put_card(&card(&bank, user, 2, "c3-q02", false))
         .unwrap();
     recorded(
         store
@@ -982,11 +935,11 @@ fn forget_leaves_no_trace() {
         scores: vec![(user, "Z".into(), 10), (other, "O".into(), 5)],
     });
     store.update_chat(GROUP, |_| chat.clone()).unwrap();
-    let mut gc = card(&bank, GROUP, 3, "c1-q03", true);
+    let mut gc = card(&bank, GROUP, 3, "c3-q03", true);
     gc.asked_by = user;
     store.put_card(&gc).unwrap();
     store
-        .put_card(&card(&bank, GROUP, 4, "c1-q02", true))
+        .put_card(&card(&bank, GROUP, 4, "c3-q02", true))
         .unwrap();
     for u in [user, other] {
         let mut r = req(GROUP, 3, u, Response::Judge(true), 5);
@@ -1083,9 +1036,9 @@ fn older_schema_is_migrated() {
     {
         let store = open(&path);
         store
-            .put_card(&card(&bank, GROUP, 1, "c1-q01", true))
+            .put_card(&card(&bank, GROUP, 1, "c3-q01", true))
             .unwrap();
-        let mut closed = card(&bank, GROUP, 2, "c1-q01", true);
+        let mut closed = card(&bank, GROUP, 2, "c3-q01", true);
         closed.open = false;
         store.put_card(&closed).unwrap();
         store.schedule(GROUP, JobKind::Daily, Some(t(100))).unwrap();
@@ -1161,7 +1114,7 @@ fn make_db(path: &Path) {
     let store = open(path);
     for m in 0..50 {
         store
-            .put_card(&card(&bank, GROUP, m, "c1-q01", true))
+            .put_card(&card(&bank, GROUP, m, "c3-q01", true))
             .unwrap();
     }
     store.flush_blocking().unwrap();
@@ -1226,7 +1179,7 @@ fn backup_and_restore_round_trip() {
     let store = open(&path);
     store.update_chat(GROUP, |_| sample_chat()).unwrap();
     store
-        .put_card(&card(&bank, GROUP, 1, "c1-q03", true))
+        .put_card(&card(&bank, GROUP, 1, "c3-q03", true))
         .unwrap();
     recorded(
         store
@@ -1316,7 +1269,7 @@ fn a_backup_needs_a_database_and_a_restore_only_reads_it() {
 
     let (path, snap) = (dir.path().join("db"), dir.path().join("snap"));
     let store = open(&path);
-    store.put_card(&card(&bank, 5, 1, "c1-q03", false)).unwrap();
+    store.put_card(&card(&bank, 5, 1, "c3-q03", false)).unwrap();
     recorded(
         store
             .record_answer(&bank, &req(5, 1, 5, Response::Judge(true), 1))
@@ -1395,18 +1348,21 @@ fn a_db_path_that_cannot_be_a_database_names_the_path() {
 fn progress_on_a_question_that_left_the_bank_is_kept() {
     let bank = bank();
     let (_dir, store) = tmp();
-    store.put_card(&card(&bank, 5, 1, "c1-q01", false)).unwrap();
+    store.put_card(&card(&bank, 5, 1, "c3-q01", false)).unwrap();
     recorded(
         store
             .record_answer(&bank, &req(5, 1, 5, choice("B"), 1))
             .unwrap(),
     );
-    // A later bank without c1-q01.
-    let smaller = BANK.replace("id = \"c1-q01\"", "id = \"c1-q09\"");
-    let smaller = Bank::from_sources(&[("ch01.toml".into(), smaller)], false)
-        .unwrap()
-        .0;
-    assert!(store.progress(5).unwrap().contains_key("c1-q01"));
+    // A later bank without c3-q01.
+    let smaller: Vec<(String, String)> = (1..=6)
+        .map(|n| {
+            let text = test_bank::text(n).replace("id = \"c3-q01\"", "id = \"c3-q09\"");
+            (format!("ch{n:02}.toml"), text)
+        })
+        .collect();
+    let smaller = test_bank::from(&smaller);
+    assert!(store.progress(5).unwrap().contains_key("c3-q01"));
     let stats = store.stats(&smaller, 5, t(100), TZ).unwrap();
     assert_eq!(
         (stats.answered, stats.right),
@@ -1419,7 +1375,7 @@ fn progress_on_a_question_that_left_the_bank_is_kept() {
     assert_eq!(stats.last_30_days.iter().map(|d| d.1).sum::<u32>(), 1);
     assert_eq!(store.stats(&bank, 6, t(100), TZ).unwrap().answered, 0);
     // ... and kept: the question may come back.
-    assert!(store.progress(5).unwrap().contains_key("c1-q01"));
+    assert!(store.progress(5).unwrap().contains_key("c3-q01"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1452,11 +1408,11 @@ async fn flushes_are_shared() {
 fn prune_removes_only_old_closed_cards() {
     let bank = bank();
     let (_dir, store) = tmp();
-    let mut old_closed = card(&bank, 5, 1, "c1-q01", false);
+    let mut old_closed = card(&bank, 5, 1, "c3-q01", false);
     old_closed.open = false;
     store.put_card(&old_closed).unwrap();
-    store.put_card(&card(&bank, 5, 2, "c1-q01", false)).unwrap(); // old but open
-    let mut new_closed = card(&bank, 5, 3, "c1-q01", false);
+    store.put_card(&card(&bank, 5, 2, "c3-q01", false)).unwrap(); // old but open
+    let mut new_closed = card(&bank, 5, 3, "c3-q01", false);
     new_closed.open = false;
     new_closed.posted = t(1_000);
     store.put_card(&new_closed).unwrap();
@@ -1585,7 +1541,7 @@ fn a_schema_1_database_is_migrated_to_packed_records() {
     // Answering after the migration adds to the packed records.
     let bank = bank();
     store
-        .put_card(&card(&bank, a, 99_999, "c1-q03", false))
+        .put_card(&card(&bank, a, 99_999, "c3-q03", false))
         .unwrap();
     let at = (history_a.last().unwrap().at - t(0)).num_seconds() + 60;
     recorded(

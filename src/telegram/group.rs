@@ -1221,11 +1221,9 @@ mod tests {
     use crate::learn::Response;
     use crate::store::CardAnswer;
 
+    /// Chapter 1 of the test bank (the end-to-end bank).
     fn bank() -> Bank {
-        let text = include_str!("../../tests/fixtures/e2e/ch01.toml");
-        Bank::from_sources(&[("ch01.toml".into(), text.into())], false)
-            .unwrap()
-            .0
+        crate::test_bank::chapters(&[1])
     }
 
     fn t0() -> DateTime<Utc> {

@@ -358,7 +358,7 @@ mod tests {
 
     #[test]
     fn the_card_hint_depends_on_the_front() {
-        let bank = crate::learn::test_bank::bank();
+        let bank = crate::test_bank::bank();
         let q = &bank.questions()[0];
         let p = Presentation::identity(q.options.len());
         let chat = card(q, &p, Lang::Zh, Front::Chat, None);

@@ -2,6 +2,7 @@
 //! its cards, verdicts, toasts and stats, and answering the e2e bank's questions.
 
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::app::{TUTOR_BIN, TestApp, TestAppBuilder};
@@ -9,9 +10,22 @@ use super::fake_api::Sent;
 
 pub const T: Duration = Duration::from_secs(15);
 
-/// The e2e bank: e1-q01 single (A right), e1-q02 multi (AC right), e1-q03 judge (对).
+/// The e2e bank: chapter 1 of the test bank (`tests/fixtures/bank/ch01.toml`) alone in
+/// a directory: e1-q01 single (A right), e1-q02 multi (AC right), e1-q03 judge (对),
+/// never shuffled.
 pub fn bank_dir() -> String {
-    format!("{}/tests/fixtures/e2e", env!("CARGO_MANIFEST_DIR"))
+    static DIR: OnceLock<String> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bank/ch01.toml");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-bank");
+        std::fs::create_dir_all(&dir).expect("create the e2e bank directory");
+        // Copied aside, then renamed: another test process may be reading it.
+        let aside = dir.join(format!("ch01.toml.{}", std::process::id()));
+        std::fs::copy(&from, &aside).expect("copy the e2e bank");
+        std::fs::rename(&aside, dir.join("ch01.toml")).expect("place the e2e bank");
+        dir.display().to_string()
+    })
+    .clone()
 }
 
 /// `tutor run --db <db> --content <e2e bank>`, for a database outside the harness's
