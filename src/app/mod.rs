@@ -1,5 +1,5 @@
 //! The use cases of the tutor, for both front ends: account, practice, answer,
-//! statistics (and, as issue 15 goes on, schedules and group rounds).
+//! statistics, schedules and group quizzes.
 //!
 //! A [`Tutor`] holds the store and the bank, the clock and the default zone. Each use
 //! case composes `store` and `learn` and returns a plain outcome type; it knows
@@ -16,6 +16,7 @@
 
 pub mod account;
 pub mod answer;
+pub mod group;
 pub mod practice;
 pub mod schedule;
 
@@ -64,6 +65,8 @@ pub struct Tutor {
     pub bank: Arc<Bank>,
     pub default_tz: Tz,
     pub clock: Clock,
+    /// Told whenever a use case changes the schedule (the bot's scheduler waits on it).
+    pub wake: tokio::sync::Notify,
 }
 
 impl Tutor {
@@ -73,6 +76,7 @@ impl Tutor {
             bank,
             default_tz,
             clock,
+            wake: tokio::sync::Notify::new(),
         }
     }
 
@@ -129,6 +133,13 @@ pub(crate) mod testing {
         TestTutor {
             tutor: Tutor::new(store, bank, chrono_tz::Asia::Shanghai, Clock::Fixed(now)),
             _dir: dir,
+        }
+    }
+
+    impl TestTutor {
+        /// When the chat's job of `kind` is due, if one is scheduled.
+        pub fn scheduled(&self, chat: i64, kind: crate::store::JobKind) -> Option<DateTime<Utc>> {
+            self.store.scheduled(chat, kind).expect("read the schedule")
         }
     }
 

@@ -30,7 +30,7 @@ pub struct ZoneSet {
 impl Tutor {
     /// The chat's record, or a fresh one (a chat that raced a `/forget` or a
     /// deactivation; normally ensured when the update arrives).
-    fn chat_or_new(&self, id: i64, old: Option<Chat>) -> Chat {
+    pub(super) fn chat_or_new(&self, id: i64, old: Option<Chat>) -> Chat {
         let kind = if id < 0 {
             ChatKind::Group
         } else {
@@ -64,6 +64,7 @@ impl Tutor {
         let last = c.daily.as_ref().and_then(|d| d.last_sent);
         let next = learn::first_send(time, tz, last, self.now());
         self.store.schedule(chat, JobKind::Daily, Some(next))?;
+        self.wake.notify_one();
         Ok(Planned { chat: c, tz, next })
     }
 

@@ -81,7 +81,7 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
         if let Some(pause) = pause {
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
-                _ = app.wake.notified() => {}
+                _ = app.tutor.wake.notified() => {}
                 _ = stop.changed() => return,
             }
             if !app.tutor.store.writable() {
@@ -149,7 +149,7 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
         };
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
-            _ = app.wake.notified() => {}
+            _ = app.tutor.wake.notified() => {}
             _ = stop.changed() => return,
         }
     }

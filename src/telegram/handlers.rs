@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use chrono::NaiveTime;
-use chrono_tz::Tz;
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, Message, MessageId, ReplyParameters, UpdateKind};
 use teloxide::utils::html::escape as esc;
@@ -71,7 +70,7 @@ pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
             "group migrated to a supergroup; moving its data"
         );
         app.tutor.store.migrate_chat(chat, new.0)?;
-        app.wake.notify_one();
+        app.tutor.wake.notify_one();
         return Ok(());
     }
     let Some(from) = msg.from.clone() else {
@@ -223,7 +222,7 @@ async fn private_command(
         Private::Chapters | Private::Read(_) => send_chapters(app, chat, user, lang).await?,
         Private::Stats => send_stats(app, chat, user, lang).await?,
         Private::Daily(args) => daily_command(app, chat, args, lang).await?,
-        Private::Tz(args) => tz_command(app, chat, Some(user), args, lang).await?,
+        Private::Tz(args) => app.zone_command(chat, Some(user), args, lang).await?,
         Private::Lang(Some(new)) => {
             app.tutor.set_lang(user, new)?;
             app.tutor.durable().await?;
@@ -328,7 +327,7 @@ async fn daily_command(app: &App, chat: i64, args: &str, lang: Lang) -> HandlerR
             say(Say::SubscribeFirst).await?;
             return Ok(());
         }
-        app.wake.notify_one();
+        app.tutor.wake.notify_one();
         app.tutor.durable().await?;
         say(if on { Say::RemindOn } else { Say::RemindOff }).await?;
         return Ok(());
@@ -351,41 +350,12 @@ async fn daily_command(app: &App, chat: i64, args: &str, lang: Lang) -> HandlerR
 /// next send.
 pub async fn subscribe(app: &App, chat: i64, time: NaiveTime, lang: Lang) -> HandlerResult {
     let planned = app.tutor.set_daily(chat, time, None)?;
-    app.wake.notify_one();
+    app.tutor.wake.notify_one();
     // Durable before it is confirmed.
     app.tutor.durable().await?;
     let hhmm = time.format("%H:%M").to_string();
     let next = study::local_time(planned.next, planned.tz);
     let text = cat::daily_subscribed(&hhmm, planned.tz.name(), &next, lang);
-    app.bot.send_message(ChatId(chat), esc(&text)).await?;
-    Ok(())
-}
-
-/// `/tz ZONE` for a chat (and, in a private chat, the learner).
-pub async fn tz_command(
-    app: &App,
-    chat: i64,
-    user: Option<i64>,
-    args: &str,
-    lang: Lang,
-) -> HandlerResult {
-    let Ok(tz) = args.trim().parse::<Tz>() else {
-        let current = app
-            .tutor
-            .store
-            .chat(chat)?
-            .map(|c| c.tz)
-            .unwrap_or_default();
-        let text = cat::current_zone(&current, lang);
-        app.bot.send_message(ChatId(chat), esc(&text)).await?;
-        return Ok(());
-    };
-    let set = app.tutor.set_zone(chat, user, tz)?;
-    if set.next_daily.is_some() {
-        app.wake.notify_one();
-    }
-    app.tutor.durable().await?;
-    let text = cat::zone_set(set.tz.name(), lang);
     app.bot.send_message(ChatId(chat), esc(&text)).await?;
     Ok(())
 }
@@ -400,6 +370,9 @@ pub async fn submit(
     lang: Lang,
     callback: Option<&CallbackQuery>,
 ) -> HandlerResult {
+    if card.group {
+        return group::submit(app, card, from, response, answer_text, lang, callback).await;
+    }
     let name = super::display_name(from);
     let answer = Answer {
         card,
@@ -408,13 +381,6 @@ pub async fn submit(
         text: answer_text,
     };
     let answered = app.tutor.answer(&app.answers, answer).await?;
-    if card.group {
-        if matches!(answered, Answered::Late) {
-            // Time is up: the reveal is due (or running); a late answer scores nothing.
-            let _ = group::reveal(app, card.chat, card.message).await;
-        }
-        return group::after_answer(app, card, answered, lang, callback).await;
-    }
     match answered {
         Answered::Graded {
             verdict,

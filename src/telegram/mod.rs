@@ -13,6 +13,7 @@ pub mod commands;
 mod daily;
 mod group;
 mod handlers;
+mod live;
 mod outage;
 mod pace;
 mod poll;
@@ -35,7 +36,7 @@ use teloxide::types::{
     BotCommand, BotCommandScope, ChatId, InputFile, Me, Message, ParseMode, ReplyMarkup, UpdateKind,
 };
 use teloxide::{ApiError, RequestError};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
 use crate::bank::{Bank, Question};
@@ -93,14 +94,12 @@ pub(crate) struct App {
     /// The use cases, with the store, the bank, the clock and the default zone.
     pub tutor: crate::app::Tutor,
     pub me: Me,
-    /// Wakes the scheduler when the schedule changes.
-    pub wake: Notify,
     /// (chat, user) → (is admin, when checked).
     admins: Mutex<HashMap<(i64, i64), (bool, Instant)>>,
     /// Records answers, many to a transaction (group commit).
     pub answers: crate::app::AnswerWriter,
     /// Group cards with a live-count edit task running, and each group's message budget.
-    pending_edits: group::LiveEdits,
+    pending_edits: live::LiveEdits,
 }
 
 const ADMIN_CACHE: Duration = Duration::from_secs(300);
@@ -329,7 +328,6 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
             },
         ),
         me,
-        wake: Notify::new(),
         admins: Mutex::new(HashMap::new()),
         pending_edits: Default::default(),
     });
@@ -783,6 +781,30 @@ impl App {
         self.send_long(chat, &render::html(doc), markup).await
     }
 
+    /// `/tz ZONE` for a chat (and, in a private chat, the learner).
+    pub async fn zone_command(
+        &self,
+        chat: i64,
+        user: Option<i64>,
+        args: &str,
+        lang: Lang,
+    ) -> anyhow::Result<()> {
+        let Ok(tz) = args.trim().parse::<Tz>() else {
+            let current = self.tutor.chat_zone(chat)?;
+            let text = crate::view::catalogue::current_zone(current.name(), lang);
+            self.send_doc(chat, &crate::view::Doc::plain(text)).await?;
+            return Ok(());
+        };
+        let set = self.tutor.set_zone(chat, user, tz)?;
+        if set.next_daily.is_some() {
+            self.tutor.wake.notify_one();
+        }
+        self.tutor.durable().await?;
+        let text = crate::view::catalogue::zone_set(set.tz.name(), lang);
+        self.send_doc(chat, &crate::view::Doc::plain(text)).await?;
+        Ok(())
+    }
+
     pub async fn send_photo(&self, chat: i64, png: Vec<u8>) -> Result<(), RequestError> {
         self.bot
             .send_photo(ChatId(chat), InputFile::memory(png).file_name("stats.png"))
@@ -810,7 +832,7 @@ impl App {
                 if let Err(e) = self.tutor.store.migrate_chat(chat, new) {
                     warn!(chat, error = %e, "migrating chat data failed");
                 }
-                self.wake.notify_one();
+                self.tutor.wake.notify_one();
             }
             _ => warn!(chat, error = %e, "Telegram call failed"),
         }

@@ -112,7 +112,7 @@ pub(crate) async fn watchdog(
         }
         match app.tutor.store.probe().await {
             Probe::Healthy => {
-                app.wake.notify_one();
+                app.tutor.wake.notify_one();
             }
             Probe::Failing(why) => {
                 stuck = 0;

@@ -2,11 +2,12 @@
 //! documents ([`Doc`]) with buttons described by intent, and the one catalogue of
 //! user-facing text ([`catalogue`], zh and en).
 //!
-//! `view` may import `bank`, `learn` and `lang`; never `store`, `app`, `telegram` or
-//! `console`.
+//! `view` may import `bank`, `learn`, `lang` and the plain outcome types of `app`
+//! (which never imports `view`); never `store`, `telegram` or `console`.
 
 pub mod catalogue;
 mod doc;
+pub mod group;
 pub mod study;
 
 pub use catalogue::{Say, not_an_answer};
