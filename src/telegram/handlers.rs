@@ -297,7 +297,7 @@ async fn send_stats(app: &App, chat: i64, user: i64, lang: Lang) -> HandlerResul
         .stats(&app.tutor.bank, user, app.now(), tz)?;
     app.send_doc(chat, &study::stats(&app.tutor.bank, &stats, lang))
         .await?;
-    match super::chart::stats_png(&stats) {
+    match crate::view::chart::stats_png(&stats) {
         Ok(png) => app.send_photo(chat, png).await?,
         Err(e) => warn!(chat, error = %e, "stats chart failed"),
     }

@@ -6,6 +6,7 @@
 //! (which never imports `view`); never `store`, `telegram` or `console`.
 
 pub mod catalogue;
+pub mod chart;
 mod doc;
 pub mod group;
 pub mod study;

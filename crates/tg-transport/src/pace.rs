@@ -46,7 +46,7 @@ fn is_group(chat: i64) -> bool {
 }
 
 /// The send budget: one cell per send from the chat's limiters, then the overall one.
-pub(crate) struct Pace {
+pub struct Pace {
     overall: DefaultDirectRateLimiter,
     chat_sec: DefaultKeyedRateLimiter<i64>,
     chat_min: DefaultKeyedRateLimiter<i64>,
@@ -154,7 +154,7 @@ impl Pace {
 
 /// The bot, with its sends paced by a [`Pace`].
 #[derive(Clone)]
-pub(crate) struct Paced<B> {
+pub struct Paced<B> {
     bot: B,
     pace: Arc<Pace>,
 }
@@ -223,7 +223,7 @@ impl<B: Requester> Paced<B> {
 
 /// A send that waits for its chat's and the bot's budget when awaited.
 #[must_use = "requests do nothing unless awaited"]
-pub(crate) struct PacedRequest<R> {
+pub struct PacedRequest<R> {
     inner: R,
     chat: i64,
     pace: Arc<Pace>,
