@@ -63,6 +63,11 @@ impl Tutor {
             .unwrap_or_else(|| Lang::from_code(lang_code))
     }
 
+    /// The language of user `id`: their choice, else Telegram's for them.
+    pub fn user_lang(&self, id: i64, lang_code: Option<&str>) -> Result<Lang, StoreError> {
+        Ok(self.lang_of(self.store.learner(id)?.as_ref(), lang_code))
+    }
+
     /// A learner's zone: their own, else their private chat's, else the default.
     pub fn learner_tz(&self, learner: Option<&Learner>) -> Tz {
         if let Some(tz) = learner.and_then(|l| l.tz.as_deref()) {
@@ -125,7 +130,9 @@ impl Tutor {
 
     /// A group became a supergroup: its records move to the new id.
     pub fn migrate(&self, old: i64, new: i64) -> Result<(), StoreError> {
-        self.store.migrate_chat(old, new)
+        self.store.migrate_chat(old, new)?;
+        self.wake.notify_one(); // its jobs moved
+        Ok(())
     }
 
     /// Everything stored about a learner, as JSON bytes.

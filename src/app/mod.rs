@@ -16,6 +16,7 @@
 
 pub mod account;
 pub mod answer;
+pub mod cards;
 pub mod group;
 pub mod practice;
 pub mod schedule;
@@ -98,6 +99,23 @@ impl Tutor {
     /// Makes every write so far durable, blocking (the terminal).
     pub fn durable_blocking(&self) -> Result<(), StoreError> {
         self.store.flush_blocking()
+    }
+
+    /// False during a disk outage (writes failing), until [`Tutor::probe`] succeeds.
+    pub fn writable(&self) -> bool {
+        self.store.writable()
+    }
+
+    /// Tries a small write and flush: ends an outage when it works, else tells whether
+    /// the disk or only this database is at fault.
+    pub async fn probe(&self) -> crate::store::Probe {
+        self.store.probe().await
+    }
+
+    /// Seals the database as it is now, for the next open to check (after
+    /// [`Tutor::durable`], on the way out).
+    pub fn seal(&self) -> Result<(), StoreError> {
+        self.store.seal()
     }
 
     /// A clean stop: everything durable, and the database sealed for the next open.

@@ -36,6 +36,13 @@ pub struct Setup<'a> {
     pub ansi: bool,
 }
 
+/// Where a card's prompt leaves the session.
+enum Step {
+    Answered,
+    NextCard,
+    Stop(Ended),
+}
+
 /// How a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
@@ -161,7 +168,7 @@ impl<'a, W: Write> Session<'a, W> {
     fn practise(&mut self, input: &mut dyn FnMut() -> Input) -> anyhow::Result<Ended> {
         self.welcome()?;
         let mut asked_any = false;
-        'cards: loop {
+        loop {
             let tutor = self.s.tutor;
             let next = tutor.next_card(
                 self.s.learner,
@@ -185,68 +192,89 @@ impl<'a, W: Write> Session<'a, W> {
             let card = self.put_card(q, &p)?;
             self.blank_line()?;
             self.say(&text::card(q, &p, self.s.ansi))?;
-
-            // The answer prompt.
-            loop {
-                let line = match self.read(input, "答案> ")? {
-                    Input::Line(line) => line,
-                    Input::End => return self.abandon(&card, Ended::End),
-                    Input::Interrupt => return self.abandon(&card, Ended::Interrupted),
-                };
-                match command(&line) {
-                    Some(Command::Quit) => return self.abandon(&card, Ended::Quit),
-                    Some(Command::Help) => self.say(&text::help(self.bank()))?,
-                    Some(Command::Stats) => self.stats()?,
-                    Some(Command::Read) => {
-                        self.say(Say::ReadAfterAnswering.text(text::LANG))?;
-                    }
-                    Some(Command::Chapter(n)) => {
-                        if self.switch_chapter(n)? {
-                            tutor.abandon(&card)?;
-                            continue 'cards;
-                        }
-                    }
-                    Some(Command::BadChapter(n)) => self.bad_chapter(&n)?,
-                    // An empty line, or `n` / `next` when `n` is no answer here.
-                    Some(Command::Next) | None => match parse_answer(&line, q.kind, p.len()) {
-                        Parsed::Answer(response) => {
-                            if self.answer(&card, q, response, &line)? {
-                                break;
-                            }
-                            continue 'cards;
-                        }
-                        Parsed::NotAnswer => self.say(crate::view::not_an_answer(
-                            q.kind,
-                            text::LANG,
-                            crate::view::Front::Terminal,
-                        ))?,
-                        Parsed::Invalid(why) => self.say(&why.message(text::LANG))?,
-                    },
-                }
+            match self.answer_prompt(input, &card, q, &p)? {
+                Step::Answered => self.last = Some(q.id.clone()),
+                Step::NextCard => continue,
+                Step::Stop(ended) => return Ok(ended),
             }
-            self.last = Some(q.id.clone());
+            if let Step::Stop(ended) = self.after_verdict(input, q)? {
+                return Ok(ended);
+            }
+        }
+    }
 
-            // After the verdict.
-            loop {
-                let line = match self.read(input, "> ")? {
-                    Input::Line(line) => line,
-                    Input::End => return Ok(Ended::End),
-                    Input::Interrupt => return Ok(Ended::Interrupted),
-                };
-                match command(&line) {
-                    Some(Command::Next) => continue 'cards,
-                    Some(Command::Read) => self.read_section(q)?,
-                    Some(Command::Quit) => return Ok(Ended::Quit),
-                    Some(Command::Help) => self.say(&text::help(self.bank()))?,
-                    Some(Command::Stats) => self.stats()?,
-                    Some(Command::Chapter(n)) => {
-                        if self.switch_chapter(n)? {
-                            continue 'cards;
-                        }
+    /// Reads until `card` is answered (or left for another card, or the end).
+    fn answer_prompt(
+        &mut self,
+        input: &mut dyn FnMut() -> Input,
+        card: &Card,
+        q: &Question,
+        p: &Presentation,
+    ) -> anyhow::Result<Step> {
+        loop {
+            let line = match self.read(input, "答案> ")? {
+                Input::Line(line) => line,
+                Input::End => return self.abandon(card, Ended::End).map(Step::Stop),
+                Input::Interrupt => return self.abandon(card, Ended::Interrupted).map(Step::Stop),
+            };
+            match command(&line) {
+                Some(Command::Quit) => return self.abandon(card, Ended::Quit).map(Step::Stop),
+                Some(Command::Help) => self.say(&text::help(self.bank()))?,
+                Some(Command::Stats) => self.stats()?,
+                Some(Command::Read) => self.say(Say::ReadAfterAnswering.text(text::LANG))?,
+                Some(Command::Chapter(n)) => {
+                    if self.switch_chapter(n)? {
+                        self.s.tutor.abandon(card)?;
+                        return Ok(Step::NextCard);
                     }
-                    Some(Command::BadChapter(n)) => self.bad_chapter(&n)?,
-                    None => self.say(Say::AfterVerdictHint.text(text::LANG))?,
                 }
+                Some(Command::BadChapter(n)) => self.bad_chapter(&n)?,
+                // An empty line, or `n` / `next` when `n` is no answer here.
+                Some(Command::Next) | None => match parse_answer(&line, q.kind, p.len()) {
+                    Parsed::Answer(response) => {
+                        let graded = self.answer(card, q, response, &line)?;
+                        return Ok(if graded {
+                            Step::Answered
+                        } else {
+                            Step::NextCard
+                        });
+                    }
+                    Parsed::NotAnswer => self.say(crate::view::not_an_answer(
+                        q.kind,
+                        text::LANG,
+                        crate::view::Front::Terminal,
+                    ))?,
+                    Parsed::Invalid(why) => self.say(&why.message(text::LANG))?,
+                },
+            }
+        }
+    }
+
+    /// After a verdict: reading the section, statistics, on to the next card.
+    fn after_verdict(
+        &mut self,
+        input: &mut dyn FnMut() -> Input,
+        q: &Question,
+    ) -> anyhow::Result<Step> {
+        loop {
+            let line = match self.read(input, "> ")? {
+                Input::Line(line) => line,
+                Input::End => return Ok(Step::Stop(Ended::End)),
+                Input::Interrupt => return Ok(Step::Stop(Ended::Interrupted)),
+            };
+            match command(&line) {
+                Some(Command::Next) => return Ok(Step::NextCard),
+                Some(Command::Read) => self.read_section(q)?,
+                Some(Command::Quit) => return Ok(Step::Stop(Ended::Quit)),
+                Some(Command::Help) => self.say(&text::help(self.bank()))?,
+                Some(Command::Stats) => self.stats()?,
+                Some(Command::Chapter(n)) => {
+                    if self.switch_chapter(n)? {
+                        return Ok(Step::NextCard);
+                    }
+                }
+                Some(Command::BadChapter(n)) => self.bad_chapter(&n)?,
+                None => self.say(Say::AfterVerdictHint.text(text::LANG))?,
             }
         }
     }

@@ -4,17 +4,17 @@ use std::sync::Arc;
 
 use chrono::NaiveTime;
 use teloxide::prelude::*;
-use teloxide::types::{CallbackQuery, Message, MessageId, ReplyParameters, UpdateKind};
+use teloxide::types::{CallbackQuery, Message, MessageId, ReplyParameters, UpdateKind, User};
 use teloxide::utils::html::escape as esc;
 use tracing::{debug, warn};
 
-use crate::bank::{Kind, OptionSet};
 use crate::lang::Lang;
-use crate::learn::{self, Parsed, Presentation, Response, Scope};
+use crate::learn::{self, Parsed, Response, Scope};
 use crate::store::Card;
 
 use super::codec::{Action, NextScope};
 use super::{App, commands, group, render};
+use crate::app::cards::Refused;
 use crate::app::{Answer, Answered, Next};
 use crate::view::catalogue as cat;
 use crate::view::{Say, study};
@@ -29,9 +29,11 @@ pub async fn on_dropped(app: Arc<App>, upd: Update, dropped: super::Dropped) -> 
     let Some(from) = upd.from() else {
         return Ok(());
     };
+    let code = from.language_code.as_deref();
     let lang = || {
-        let learner = app.tutor.store.learner(from.id.0 as i64).ok().flatten();
-        app.lang_of(learner.as_ref(), Some(from))
+        app.tutor
+            .user_lang(from.id.0 as i64, code)
+            .unwrap_or_default()
     };
     match (&upd.kind, dropped) {
         // Every tap is answered, or the client spins until it times out.
@@ -57,34 +59,22 @@ pub async fn on_dropped(app: Arc<App>, upd: Update, dropped: super::Dropped) -> 
     Ok(())
 }
 
-/// Every message: commands, typed answers, service messages.
-pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
+/// A group became a supergroup: its data moves to the new id.
+pub async fn on_migrated(app: Arc<App>, msg: Message, new: ChatId) -> HandlerResult {
     let chat = msg.chat.id.0;
-    let user = msg.from.as_ref().map(|u| u.id.0 as i64);
-    debug!(chat, user, message = msg.id.0, "message");
+    tracing::info!(
+        chat,
+        new = new.0,
+        "group migrated to a supergroup; moving its data"
+    );
+    app.tutor.migrate(chat, new.0)?;
+    Ok(())
+}
 
-    if let Some(new) = msg.migrate_to_chat_id() {
-        tracing::info!(
-            chat,
-            new = new.0,
-            "group migrated to a supergroup; moving its data"
-        );
-        app.tutor.store.migrate_chat(chat, new.0)?;
-        app.tutor.wake.notify_one();
-        return Ok(());
-    }
-    let Some(from) = msg.from.clone() else {
-        return Ok(()); // channel posts and the like
-    };
-    // Bots are ignored, except Telegram's stand-in for an anonymous group admin, which
-    // posts as the group itself (`sender_chat`).
-    if from.is_bot && msg.sender_chat.as_ref().is_none_or(|c| c.id != msg.chat.id) {
-        return Ok(());
-    }
-    if !msg.chat.is_private() {
-        return group::on_group_message(app, msg, from).await;
-    }
-
+/// A message in a private chat: a command, a typed answer, or something else.
+pub async fn on_private(app: Arc<App>, msg: Message, from: User) -> HandlerResult {
+    let chat = msg.chat.id.0;
+    debug!(chat, message = msg.id.0, "private message");
     app.ensure_chat(&msg.chat)?;
     let learner = app.ensure_learner(&from)?;
     let lang = app.lang_of(Some(&learner), Some(&from));
@@ -105,10 +95,11 @@ pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
         return unknown_command(&app, chat, lang).await;
     }
     // A typed answer: the card it replies to, else the most recent open card.
-    let card = match msg.reply_to_message() {
-        Some(r) => app.tutor.store.card(chat, r.id.0)?,
-        None => typed_answer_card(&app, &msg, from.id.0 as i64)?,
-    };
+    let reply_to = msg.reply_to_message().map(|r| r.id.0);
+    let user = from.id.0 as i64;
+    let card = app
+        .tutor
+        .typed_card(chat, msg.id.0, reply_to, user, msg.date)?;
     let Some(card) = card.filter(|c| c.open) else {
         if !app.bot.chatter_allowed() {
             return Ok(());
@@ -142,29 +133,9 @@ pub async fn on_message(app: Arc<App>, msg: Message) -> HandlerResult {
     }
 }
 
-/// The card a typed answer that is not a reply is for: the latest card still open
-/// that was posted before the message (a card that arrives while the learner types is
-/// not the one they answer). If the last card before it was already answered by this
-/// learner after the message was sent, the message is that answer, delivered again
-/// after a restart: it gets that (closed) card, and is not counted a second time on
-/// another one.
-fn typed_answer_card(app: &App, msg: &Message, user: i64) -> anyhow::Result<Option<Card>> {
-    let chat = msg.chat.id.0;
-    if let Some(last) = app.tutor.store.card_before(chat, msg.id.0, false)? {
-        if !last.open && last.answer_of(user).is_some_and(|a| a.at >= msg.date) {
-            return Ok(Some(last));
-        }
-    }
-    Ok(app.tutor.store.card_before(chat, msg.id.0, true)?)
-}
-
 /// The chapter list with the learner's progress, counted in their own zone.
 async fn send_chapters(app: &App, chat: i64, user: i64, lang: Lang) -> HandlerResult {
-    let tz = app.learner_tz(app.tutor.store.learner(user)?.as_ref());
-    let stats = app
-        .tutor
-        .store
-        .stats(&app.tutor.bank, user, app.now(), tz)?;
+    let stats = app.tutor.stats(user)?;
     let doc = study::chapters(&app.tutor.bank, &stats, lang);
     app.send_doc(chat, &doc).await?;
     Ok(())
@@ -290,11 +261,7 @@ async fn send_page(app: &App, chat: i64, chapter: u8, index: usize, lang: Lang) 
 }
 
 async fn send_stats(app: &App, chat: i64, user: i64, lang: Lang) -> HandlerResult {
-    let tz = app.learner_tz(app.tutor.store.learner(user)?.as_ref());
-    let stats = app
-        .tutor
-        .store
-        .stats(&app.tutor.bank, user, app.now(), tz)?;
+    let stats = app.tutor.stats(user)?;
     app.send_doc(chat, &study::stats(&app.tutor.bank, &stats, lang))
         .await?;
     match crate::view::chart::stats_png(&stats) {
@@ -461,8 +428,7 @@ async fn toast_or_say(
 /// Every button tap.
 pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
     let user = q.from.id.0 as i64;
-    let learner = app.tutor.store.learner(user)?;
-    let lang = app.lang_of(learner.as_ref(), Some(&q.from));
+    let lang = app.tutor.user_lang(user, q.from.language_code.as_deref())?;
     debug!(user, "callback");
     let invalid = Say::Invalid.text(lang);
     let closed = Say::CardClosed.text(lang);
@@ -538,138 +504,98 @@ impl Tap<'_> {
     }
 }
 
+impl Tap<'_> {
+    /// The open card this tap is on, unanswered by the tapper; or a toast why not.
+    async fn card(&self, question: &str) -> anyhow::Result<Option<Card>> {
+        let tapped = self
+            .app
+            .tutor
+            .tapped_card(self.chat, self.msg.id.0, question, self.user)?;
+        match tapped {
+            Ok(card) => Ok(Some(card)),
+            Err(why) => {
+                self.refuse(why).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn refuse(&self, why: Refused) -> HandlerResult {
+        let say = match why {
+            Refused::Invalid => Say::Invalid,
+            Refused::Closed => Say::CardClosed,
+            Refused::AlreadyAnswered => Say::AlreadyAnswered,
+            Refused::ChooseFirst => Say::ChooseFirst,
+        };
+        self.toast(say.text(self.lang)).await;
+        Ok(())
+    }
+
+    /// Records the tapper's answer on `card`.
+    async fn submit(&self, card: &Card, response: Response, text: &str) -> HandlerResult {
+        if !self.group {
+            self.app.ensure_chat(&self.msg.chat)?;
+        }
+        let from = &self.q.from;
+        submit(
+            self.app,
+            card,
+            from,
+            response,
+            text,
+            self.lang,
+            Some(self.q),
+        )
+        .await
+    }
+}
+
 async fn tap_answer(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult {
-    let Tap {
-        app,
-        q,
-        msg,
-        chat,
-        group,
-        lang,
-        ..
-    } = *tap;
-    let invalid = Say::Invalid.text(lang);
-    let Some(card) = card_for(app, chat, msg.id.0, &question, q, lang).await? else {
+    let Some(card) = tap.card(&question).await? else {
         return Ok(());
     };
-    let Some(qq) = app.tutor.bank.question(&card.question) else {
-        return Ok(());
-    };
-    let response = match qq.kind {
-        Kind::Judge if index < 2 => Response::Judge(index == 0),
-        Kind::Single if (index as usize) < card.order.len() => {
-            Response::Choice(OptionSet::single(index as usize))
-        }
-        _ => {
-            tap.toast(invalid).await;
-            return Ok(());
-        }
-    };
-    let text = match response {
-        Response::Judge(true) => "对".to_string(),
-        Response::Judge(false) => "错".to_string(),
-        Response::Choice(s) => s.letters(),
-    };
-    ensure_private_chat(app, msg, group)?;
-    submit(app, &card, &q.from, response, &text, lang, Some(q)).await?;
-    Ok(())
+    match tap.app.tutor.button_answer(&card, index) {
+        Some((response, text)) => tap.submit(&card, response, &text).await,
+        None => tap.refuse(Refused::Invalid).await,
+    }
 }
 
 async fn tap_toggle(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult {
-    let Tap {
-        app,
-        q,
-        msg,
-        chat,
-        user,
-        group,
-        lang,
-        ..
-    } = *tap;
-    let invalid = Say::Invalid.text(lang);
-    let closed = Say::CardClosed.text(lang);
-    let Some(card) = card_for(app, chat, msg.id.0, &question, q, lang).await? else {
+    let Some(card) = tap.card(&question).await? else {
         return Ok(());
     };
-    if card.answer_of(user).is_some() {
-        tap.toast(Say::AlreadyAnswered.text(lang)).await;
-        return Ok(());
-    }
-    // Only a multiple-choice card has toggles (a forged one on another kind is
-    // refused, or a later submit would grade it).
-    if index as usize >= card.order.len() || !is_multi(app, &card) {
-        tap.toast(invalid).await;
-        return Ok(());
-    }
-    let Some((card, sel)) =
-        app.tutor
-            .store
-            .toggle_selection(chat, card.message, user, index as usize)?
-    else {
-        tap.toast(closed).await;
-        return Ok(());
+    let t = match tap.app.tutor.toggle(&card, tap.user, index)? {
+        Ok(t) => t,
+        Err(why) => return tap.refuse(why).await,
     };
-    let chosen = if sel.is_empty() {
+    let chosen = if t.chosen.is_empty() {
         "—".to_string()
     } else {
-        sel.letters()
+        t.chosen.letters()
     };
-    tap.toast(cat::chosen(&chosen, lang)).await;
-    if !group {
-        if let Some(qq) = app.tutor.bank.question(&card.question) {
-            let p = Presentation::from_order(card.order.clone())
-                .unwrap_or_else(|| Presentation::identity(qq.options.len()));
-            let _ = super::ignore_not_modified(
-                app.bot
-                    .edit_message_reply_markup(msg.chat.id, msg.id)
-                    .reply_markup(render::keyboard(&study::card_buttons(qq, &p, sel)))
-                    .await,
-            );
-        }
+    tap.toast(cat::chosen(&chosen, tap.lang)).await;
+    if !tap.group {
+        let buttons = study::card_buttons(t.question, &t.presentation, t.chosen);
+        let edit = tap
+            .app
+            .bot
+            .edit_message_reply_markup(tap.msg.chat.id, tap.msg.id);
+        let _ = super::ignore_not_modified(edit.reply_markup(render::keyboard(&buttons)).await);
     }
     Ok(())
 }
 
 async fn tap_submit(tap: &Tap<'_>, question: String) -> HandlerResult {
-    let Tap {
-        app,
-        q,
-        msg,
-        chat,
-        user,
-        group,
-        lang,
-        ..
-    } = *tap;
-    let invalid = Say::Invalid.text(lang);
-    let Some(card) = card_for(app, chat, msg.id.0, &question, q, lang).await? else {
+    let Some(card) = tap.card(&question).await? else {
         return Ok(());
     };
-    if !is_multi(app, &card) {
-        tap.toast(invalid).await;
-        return Ok(());
+    match tap.app.tutor.submission(&card, tap.user) {
+        Ok(response @ Response::Choice(chosen)) => {
+            tap.submit(&card, response, &chosen.letters()).await
+        }
+        Ok(_) => tap.refuse(Refused::Invalid).await,
+        Err(why) => tap.refuse(why).await,
     }
-    let sel = card.selection_of(user);
-    if card.answer_of(user).is_some() {
-        tap.toast(Say::AlreadyAnswered.text(lang)).await;
-        return Ok(());
-    }
-    if sel.is_empty() {
-        tap.toast(Say::ChooseFirst.text(lang)).await;
-        return Ok(());
-    }
-    ensure_private_chat(app, msg, group)?;
-    submit(
-        app,
-        &card,
-        &q.from,
-        Response::Choice(sel),
-        &sel.letters(),
-        lang,
-        Some(q),
-    )
-    .await?;
-    Ok(())
 }
 
 async fn tap_next(tap: &Tap<'_>, scope: NextScope) -> HandlerResult {
@@ -693,8 +619,7 @@ async fn tap_next(tap: &Tap<'_>, scope: NextScope) -> HandlerResult {
         NextScope::Review => Scope::Review,
         NextScope::Chapter(n) => Scope::Chapter(n),
     };
-    let card = app.tutor.store.card(chat, msg.id.0)?;
-    let exclude = card.as_ref().map(|c| c.question.clone());
+    let exclude = app.tutor.card_question(chat, msg.id.0)?;
     next_card(app, chat, user, scope, lang, exclude.as_deref()).await?;
     Ok(())
 }
@@ -770,8 +695,8 @@ async fn tap_forget(tap: &Tap<'_>, confirm: bool) -> HandlerResult {
         return Ok(());
     }
     if confirm {
-        app.tutor.store.forget(user)?;
-        app.tutor.store.flush().await?;
+        app.tutor.forget(user)?;
+        app.tutor.durable().await?;
         tap.toast(Say::Deleted.text(lang)).await;
         let _ = app
             .bot
@@ -785,45 +710,4 @@ async fn tap_forget(tap: &Tap<'_>, confirm: bool) -> HandlerResult {
             .await;
     }
     Ok(())
-}
-
-/// Whether `card` shows a multiple-choice question (the only kind with toggles).
-fn is_multi(app: &App, card: &Card) -> bool {
-    app.tutor
-        .bank
-        .question(&card.question)
-        .is_some_and(|q| q.kind == Kind::Multi)
-}
-
-fn ensure_private_chat(app: &App, msg: &Message, group: bool) -> anyhow::Result<()> {
-    if !group {
-        app.ensure_chat(&msg.chat)?;
-    }
-    Ok(())
-}
-
-/// The open card a button belongs to, or a toast saying why there is none.
-async fn card_for(
-    app: &App,
-    chat: i64,
-    message: i32,
-    question: &str,
-    q: &CallbackQuery,
-    lang: Lang,
-) -> anyhow::Result<Option<Card>> {
-    let card = app.tutor.store.card(chat, message)?;
-    let toast = match &card {
-        None => Some(Say::Invalid.text(lang)),
-        Some(c) if c.question != question => Some(Say::Invalid.text(lang)),
-        Some(c) if !c.open => Some(Say::CardClosed.text(lang)),
-        Some(c) if c.answer_of(q.from.id.0 as i64).is_some() => {
-            Some(Say::AlreadyAnswered.text(lang))
-        }
-        Some(_) => None,
-    };
-    if let Some(t) = toast {
-        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(t)).await;
-        return Ok(None);
-    }
-    Ok(card)
 }

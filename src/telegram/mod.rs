@@ -15,6 +15,7 @@ mod handlers;
 mod live;
 mod outage;
 pub mod render;
+mod schema;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -25,16 +26,16 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::Utc;
 use chrono_tz::Tz;
+use teloxide::RequestError;
 use teloxide::adaptors::DefaultParseMode;
 use teloxide::adaptors::throttle::Limits;
-use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
+use teloxide::dispatching::Dispatcher;
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, BotCommandScope, ChatId, InputFile, Me, Message, ParseMode, ReplyMarkup, UpdateKind,
+    BotCommand, BotCommandScope, ChatId, InputFile, Me, Message, ParseMode, ReplyMarkup,
 };
-use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
 use crate::bank::{Bank, Question};
 use crate::lang::Lang;
@@ -100,42 +101,10 @@ pub(crate) struct App {
 }
 
 const ADMIN_CACHE: Duration = Duration::from_secs(300);
+pub(crate) use tg_transport::calls::{
+    SendFailure, bounded_toast, classify, ignore_not_modified, with_retries,
+};
 pub(crate) use tg_transport::gate::Dropped;
-use tg_transport::gate::FloodGate;
-
-static GATE: std::sync::LazyLock<Mutex<FloodGate>> = std::sync::LazyLock::new(Default::default);
-
-fn gate() -> std::sync::MutexGuard<'static, FloodGate> {
-    GATE.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Whether the handler tree handles this kind of update (others are only logged).
-fn handled(upd: &Update) -> bool {
-    matches!(
-        upd.kind,
-        UpdateKind::Message(_) | UpdateKind::CallbackQuery(_) | UpdateKind::MyChatMember(_)
-    )
-}
-
-/// The dispatcher's distribution function: an admitted update waits in its chat's
-/// queue (updates of one chat are handled in order); a dropped one, or one of a kind
-/// the bot ignores, goes to the concurrent default worker, where
-/// [`handlers::on_dropped`] (or the default handler) disposes of it at once.
-fn distribute(upd: &Update) -> Option<i64> {
-    if !handled(upd) {
-        return None;
-    }
-    let chat = upd.chat()?.id.0;
-    let user = upd.from().map(|u| u.id.0 as i64);
-    gate()
-        .admit(upd.id.0, chat, user, Instant::now())
-        .then_some(chat)
-}
-
-/// First thing for every handled update: `Some` if it was dropped at the door.
-fn at_handlers(upd: Update) -> Option<Dropped> {
-    gate().reached(upd.id.0, upd.chat().map(|c| c.id.0))
-}
 
 /// Starts the bot and runs until SIGINT or SIGTERM.
 pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
@@ -146,88 +115,56 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         terminated().await;
         let _ = term_tx.send(true);
     });
-    let store = Store::open(
-        &cfg.db,
-        store::Options {
-            cache_bytes: cfg.cache_bytes,
-        },
-    )?;
+    let options = store::Options {
+        cache_bytes: cfg.cache_bytes,
+    };
+    let store = Store::open(&cfg.db, options)?;
     let mut raw = Bot::new(cfg.token.clone());
     if let Some(url) = cfg.api_url.clone() {
         raw = raw.set_api_url(url);
     }
     let bot: Tg = raw.parse_mode(ParseMode::Html);
-
     // Start-up waits on the Bot API; a signal meanwhile ends the run at once.
-    let stopped_early = |store: &Store| {
+    let Some(me) = connect(&bot, &term_rx).await? else {
         info!("stopped before start-up finished");
         if let Err(e) = store.seal() {
             warn!(error = %e, "sealing the database failed; the next start cannot check it");
         }
-        Ok(())
+        return Ok(());
     };
-    let me = tokio::select! {
-        me = get_me_with_retry(&bot) => me?,
-        _ = became_true(term_rx.clone()) => return stopped_early(&store),
-    };
-    info!(bot = %me.username(), "connected to the Bot API");
-    tokio::select! {
-        () = register_commands(&bot) => {}
-        _ = became_true(term_rx.clone()) => return stopped_early(&store),
-    }
-
+    let webhook = cfg.webhook;
     let bank = Arc::new(cfg.bank);
+    let clock = crate::app::Clock::System {
+        offset: cfg.clock_offset,
+    };
     let app = Arc::new(App {
         bot: tg_transport::pace::Paced::new(bot.clone(), cfg.limits),
         answers: crate::app::AnswerWriter::spawn(store.clone(), bank.clone()),
-        tutor: crate::app::Tutor::new(
-            store.clone(),
-            bank,
-            cfg.default_tz,
-            crate::app::Clock::System {
-                offset: cfg.clock_offset,
-            },
-        ),
+        tutor: crate::app::Tutor::new(store, bank, cfg.default_tz, clock),
         me,
         admins: Mutex::new(HashMap::new()),
         pending_edits: Default::default(),
     });
+    serve(&bot, &app, webhook, term_rx).await
+}
 
-    // Inside each kind's branch, so the allowed updates asked of Telegram stay these.
-    let dropped = || dptree::filter_map(at_handlers).endpoint(handlers::on_dropped);
-    let handler = dptree::entry()
-        .branch(Update::filter_message().branch(dropped()).endpoint(
-            |app: Arc<App>, msg: Message| async move {
-                let chat = msg.chat.id.0;
-                let to = outage::Asker::of_message(&msg);
-                if !app.tutor.store.writable() {
-                    return outage::tell(&app, to).await;
-                }
-                let result = handlers::on_message(app.clone(), msg).await;
-                let result = outage::after(&app, to, result).await;
-                after_handler(&app, Some(chat), result)
-            },
-        ))
-        .branch(Update::filter_callback_query().branch(dropped()).endpoint(
-            |app: Arc<App>, q: teloxide::types::CallbackQuery| async move {
-                let chat = q.message.as_ref().map(|m| m.chat().id.0);
-                let to = outage::Asker::of_callback(&q);
-                if !app.tutor.store.writable() {
-                    return outage::tell(&app, to).await;
-                }
-                let result = handlers::on_callback(app.clone(), q).await;
-                let result = outage::after(&app, to, result).await;
-                after_handler(&app, chat, result)
-            },
-        ))
-        .branch(
-            Update::filter_my_chat_member()
-                .branch(dropped())
-                .endpoint(group::on_my_chat_member),
-        );
+/// `getMe` and the command lists; `None` if a signal came first.
+async fn connect(bot: &Tg, term: &watch::Receiver<bool>) -> anyhow::Result<Option<Me>> {
+    let me = tokio::select! {
+        me = get_me_with_retry(bot) => me?,
+        _ = became_true(term.clone()) => return Ok(None),
+    };
+    info!(bot = %me.username(), "connected to the Bot API");
+    tokio::select! {
+        () = register_commands(bot) => Ok(Some(me)),
+        _ = became_true(term.clone()) => Ok(None),
+    }
+}
 
-    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
-        .distribution_function(distribute)
+/// The dispatcher over the update tree, with the flood gate at its door.
+fn dispatcher(bot: &Tg, app: &Arc<App>) -> Dispatcher<Tg, anyhow::Error, i64> {
+    Dispatcher::builder(bot.clone(), schema::tree())
+        .distribution_function(schema::distribute)
         .worker_queue_size(tg_transport::gate::WORKER_QUEUE)
         .dependencies(dptree::deps![app.clone()])
         .default_handler(|upd| async move {
@@ -237,16 +174,26 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
             Box::pin(async move { warn!(error = %e, "handler failed") })
                 as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
         }))
-        .build();
+        .build()
+}
 
+/// Serves updates, with the scheduler and the disk watchdog beside, until a signal
+/// or a store that cannot recover; then drains and stops everything in order.
+async fn serve(
+    bot: &Tg,
+    app: &Arc<App>,
+    webhook: Option<Webhook>,
+    term: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let mut dispatcher = dispatcher(bot, app);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let (fatal_tx, fatal_rx) = watch::channel(None::<String>);
+    let (fatal_tx, fatal) = watch::channel(None::<String>);
     let scheduler = tokio::spawn(daily::run(app.clone(), stop_rx.clone()));
     let watchdog = tokio::spawn(outage::watchdog(app.clone(), stop_rx, fatal_tx));
     // A signal, or a store that cannot recover, stops the dispatcher: it drains the
     // updates in flight, for at most DRAIN_TIMEOUT.
     let stopping = {
-        let (term, fatal) = (term_rx.clone(), fatal_rx.clone());
+        let (term, fatal) = (term.clone(), fatal.clone());
         async move {
             tokio::select! {
                 _ = became_true(term) => info!("signal: draining in-flight updates"),
@@ -263,7 +210,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         }
     });
     let drain_limit = {
-        let (term, fatal) = (term_rx.clone(), fatal_rx.clone());
+        let (term, fatal) = (term.clone(), fatal.clone());
         async move {
             tokio::select! {
                 _ = became_true(term) => {}
@@ -273,16 +220,25 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         }
     };
     tokio::select! {
-        done = dispatch(&mut dispatcher, &bot, cfg.webhook) => done?,
+        done = dispatch(&mut dispatcher, bot, webhook) => done?,
         _ = drain_limit => warn!(
             seconds = DRAIN_TIMEOUT.as_secs(),
             "updates in flight did not finish in time; stopping without them"
         ),
     }
     stopper.abort();
-
     let _ = stop_tx.send(true);
-    let mut scheduler = scheduler;
+    shut_down(app, scheduler, watchdog, fatal).await
+}
+
+/// After the dispatcher: the scheduler and the watchdog stop, the store is flushed
+/// and sealed.
+async fn shut_down(
+    app: &App,
+    mut scheduler: tokio::task::JoinHandle<()>,
+    watchdog: tokio::task::JoinHandle<()>,
+    fatal: watch::Receiver<Option<String>>,
+) -> anyhow::Result<()> {
     if tokio::time::timeout(Duration::from_secs(5), &mut scheduler)
         .await
         .is_err()
@@ -292,13 +248,13 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         scheduler.abort();
     }
     let _ = watchdog.await;
-    let flushed = store.flush().await;
-    if let Some(reason) = fatal_rx.borrow().clone() {
+    let flushed = app.tutor.durable().await;
+    if let Some(reason) = fatal.borrow().clone() {
         anyhow::bail!(reason);
     }
     flushed.context("flushing the database on the way out")?;
     // What it holds now is what the next start must find (store::seal).
-    if let Err(e) = store.seal() {
+    if let Err(e) = app.tutor.seal() {
         warn!(error = %e, "sealing the database failed; the next start cannot check it");
     }
     info!("stopped; the store is flushed and sealed");
@@ -425,129 +381,6 @@ async fn register_commands(bot: &Tg) {
     }
 }
 
-/// What a failed Telegram call means for the chat.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum SendFailure {
-    /// Blocked, deactivated, kicked or chat not found: stop sending.
-    Gone,
-    /// The group became a supergroup with this id.
-    Migrated(i64),
-    /// Worth retrying: network, 5xx, timeouts.
-    Transient,
-    /// Anything else (a bad request of ours): log, don't retry.
-    Other,
-}
-
-pub(crate) fn classify(e: &RequestError) -> SendFailure {
-    match e {
-        RequestError::Api(
-            ApiError::BotBlocked
-            | ApiError::UserDeactivated
-            | ApiError::ChatNotFound
-            | ApiError::BotKicked
-            | ApiError::BotKickedFromSupergroup
-            | ApiError::GroupDeactivated
-            | ApiError::CantInitiateConversation
-            | ApiError::CantTalkWithBots,
-        ) => SendFailure::Gone,
-        RequestError::Api(ApiError::Unknown(d))
-            if d.contains("blocked")
-                || d.contains("deactivated")
-                || d.contains("chat not found")
-                || d.contains("kicked") =>
-        {
-            SendFailure::Gone
-        }
-        RequestError::MigrateToChatId(id) => SendFailure::Migrated(id.0),
-        // An answer that is not the Bot API's JSON (a proxy's HTML error page, an empty
-        // or cut body) says nothing of the request: try it again, as after a 5xx.
-        RequestError::Network(_)
-        | RequestError::Io(_)
-        | RequestError::RetryAfter(_)
-        | RequestError::InvalidJson { .. } => SendFailure::Transient,
-        RequestError::Api(ApiError::Unknown(d))
-            if d.contains("Internal Server Error")
-                || d.contains("Bad Gateway")
-                || d.contains("Service Unavailable")
-                || d.contains("Gateway Timeout") =>
-        {
-            SendFailure::Transient
-        }
-        _ => SendFailure::Other,
-    }
-}
-
-/// Attempts of [`with_retries`].
-const SEND_ATTEMPTS: u32 = 5;
-
-/// Runs a Telegram call again while it fails transiently (network, timeout, 5xx,
-/// 429): for messages that must not be lost, such as a verdict. teloxide already
-/// waits 10 s after a 5xx, and a paced send waits out a 429 itself, so this adds
-/// only short pauses. A timed-out call may have reached Telegram: the retry can then
-/// show the message twice, which beats not at all.
-pub(crate) async fn with_retries<T, F, Fut>(mut call: F) -> Result<T, RequestError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, RequestError>>,
-{
-    let mut pause = Duration::from_millis(500);
-    let mut attempt = 1;
-    loop {
-        match call().await {
-            Err(e) if attempt < SEND_ATTEMPTS && classify(&e) == SendFailure::Transient => {
-                let wait = match &e {
-                    RequestError::RetryAfter(s) => s.duration(),
-                    _ => pause,
-                };
-                warn!(attempt, error = %e, "Telegram call failed; retrying");
-                tokio::time::sleep(wait).await;
-                pause = (pause * 2).min(Duration::from_secs(8));
-                attempt += 1;
-            }
-            result => return result,
-        }
-    }
-}
-
-/// A handler failed because its chat is gone (blocked, deactivated, not found) or
-/// became a supergroup: deactivate or move the chat, whichever call failed.
-fn after_handler(app: &App, chat: Option<i64>, result: anyhow::Result<()>) -> anyhow::Result<()> {
-    if let (Err(e), Some(chat)) = (&result, chat) {
-        if let Some(e) = e.downcast_ref::<RequestError>() {
-            if matches!(classify(e), SendFailure::Gone | SendFailure::Migrated(_)) {
-                app.on_send_error(chat, e);
-            }
-        }
-    }
-    result
-}
-
-/// How long a toast may take. After a 5xx teloxide waits 10 s before it returns, and
-/// the chat's next update would wait behind that.
-const TOAST_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// Answers a button tap (`answerCallbackQuery`), giving up after [`TOAST_TIMEOUT`]
-/// or on an error, which is logged: a lost toast costs the learner a spinner, a slow
-/// one their next tap. (The answer it acknowledges is already on disk.)
-pub(crate) async fn bounded_toast<R, T>(request: R)
-where
-    R: std::future::IntoFuture<Output = Result<T, RequestError>>,
-{
-    match tokio::time::timeout(TOAST_TIMEOUT, request.into_future()).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => debug!(error = %e, "answerCallbackQuery failed"),
-        Err(_) => debug!("answerCallbackQuery took too long; moving on"),
-    }
-}
-
-/// "message is not modified" is not an error for us.
-pub(crate) fn ignore_not_modified<T>(r: Result<T, RequestError>) -> Result<(), RequestError> {
-    match r {
-        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 impl App {
     pub fn now(&self) -> chrono::DateTime<Utc> {
         self.tutor.now()
@@ -573,11 +406,6 @@ impl App {
     pub fn lang_of(&self, learner: Option<&Learner>, user: Option<&teloxide::types::User>) -> Lang {
         self.tutor
             .lang_of(learner, user.and_then(|u| u.language_code.as_deref()))
-    }
-
-    /// A learner's zone: their own, else their private chat's, else the default.
-    pub fn learner_tz(&self, learner: Option<&Learner>) -> Tz {
-        self.tutor.learner_tz(learner)
     }
 
     /// Sends a private question card and records it as presented.
@@ -690,10 +518,9 @@ impl App {
             SendFailure::Gone => self.deactivate(chat),
             SendFailure::Migrated(new) => {
                 info!(chat, new, "group migrated to a supergroup; moving its data");
-                if let Err(e) = self.tutor.store.migrate_chat(chat, new) {
+                if let Err(e) = self.tutor.migrate(chat, new) {
                     warn!(chat, error = %e, "migrating chat data failed");
                 }
-                self.tutor.wake.notify_one();
             }
             _ => warn!(chat, error = %e, "Telegram call failed"),
         }
@@ -780,25 +607,5 @@ mod tests {
         ] {
             assert_eq!(token_is_well_formed(token), ok, "{token}");
         }
-    }
-
-    #[test]
-    fn classifies_failures() {
-        assert_eq!(
-            classify(&RequestError::Api(ApiError::BotBlocked)),
-            SendFailure::Gone
-        );
-        assert_eq!(
-            classify(&RequestError::Api(ApiError::ChatNotFound)),
-            SendFailure::Gone
-        );
-        assert_eq!(
-            classify(&RequestError::MigrateToChatId(ChatId(-1001))),
-            SendFailure::Migrated(-1001)
-        );
-        assert_eq!(
-            classify(&RequestError::Api(ApiError::MessageNotModified)),
-            SendFailure::Other
-        );
     }
 }

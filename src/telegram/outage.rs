@@ -76,7 +76,7 @@ pub(crate) async fn tell(app: &App, to: Asker) -> anyhow::Result<()> {
 /// tell them now (the error is still logged by the dispatcher).
 pub(crate) async fn after(app: &App, to: Asker, result: anyhow::Result<()>) -> anyhow::Result<()> {
     if let Err(e) = &result
-        && (!app.tutor.store.writable()
+        && (!app.tutor.writable()
             || e.downcast_ref::<StoreError>()
                 .is_some_and(StoreError::is_write_failure))
     {
@@ -96,7 +96,7 @@ pub(crate) async fn watchdog(
     let mut wait = FIRST_PROBE;
     let mut stuck = 0;
     loop {
-        let next = if app.tutor.store.writable() {
+        let next = if app.tutor.writable() {
             wait = FIRST_PROBE;
             stuck = 0;
             WATCH
@@ -107,10 +107,10 @@ pub(crate) async fn watchdog(
             _ = tokio::time::sleep(next) => {}
             _ = stop.changed() => return,
         }
-        if app.tutor.store.writable() {
+        if app.tutor.writable() {
             continue;
         }
-        match app.tutor.store.probe().await {
+        match app.tutor.probe().await {
             Probe::Healthy => {
                 app.tutor.wake.notify_one();
             }
