@@ -1651,16 +1651,23 @@ fn packed_records_of_the_first_version_still_read() {
         chunks.entry(month_of(e.at)).or_default().put(e.clone());
     }
     assert!(chunks.len() > 1);
+    // `set` and `chunks` as the first schema-2 build wrote them: frozen bytes (see
+    // `records/tests.rs`).
+    let v1_progress = include_bytes!("fixtures/first-packed-progress-v1.bin").as_slice();
+    let v1_chunks = [
+        include_bytes!("fixtures/first-packed-log-2025-06-v1.bin").as_slice(),
+        include_bytes!("fixtures/first-packed-log-2025-07-v1.bin").as_slice(),
+    ];
+    assert_eq!(ProgressSet::decode(v1_progress).unwrap(), set);
+    assert_eq!(chunks.len(), v1_chunks.len());
     let tr = store.trees();
     tr.progress
-        .insert(keys::progress(user).build(), set.encode_v1())
+        .insert(keys::progress(user).build(), v1_progress)
         .unwrap();
-    for (&month, chunk) in &chunks {
+    for ((&month, chunk), bytes) in chunks.iter().zip(v1_chunks) {
+        assert_eq!(&LogChunk::decode(user, month, bytes).unwrap(), chunk);
         tr.log
-            .insert(
-                keys::log_chunk(user, month).build(),
-                chunk.encode_v1(user, month),
-            )
+            .insert(keys::log_chunk(user, month).build(), bytes)
             .unwrap();
     }
     let expect_progress: std::collections::HashMap<String, Progress> =
@@ -1734,4 +1741,34 @@ fn packed_records_of_the_first_version_still_read() {
             .unwrap()[0],
         1
     );
+}
+
+// Temporary generator of the fixtures of `packed_records_of_the_first_version_still_read`
+// (run once with today's code, then deleted).
+#[test]
+fn write_packed_v1_fixtures() {
+    let user: i64 = 7_123_456_789;
+    let mut set = ProgressSet::default();
+    set.put("c1-q01", sample_progress());
+    set.put("c1-q1", sample_progress());
+    set.put("题-1", sample_progress());
+    let history = v1_history(100, user);
+    let mut chunks: std::collections::BTreeMap<i32, LogChunk> = Default::default();
+    for e in &history {
+        chunks.entry(month_of(e.at)).or_default().put(e.clone());
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/store/fixtures");
+    std::fs::write(
+        format!("{dir}/first-packed-progress-v1.bin"),
+        set.encode_v1(),
+    )
+    .unwrap();
+    for (&month, chunk) in &chunks {
+        let (y, m) = (month.div_euclid(12), month.rem_euclid(12) + 1);
+        std::fs::write(
+            format!("{dir}/first-packed-log-{y}-{m:02}-v1.bin"),
+            chunk.encode_v1(user, month),
+        )
+        .unwrap();
+    }
 }

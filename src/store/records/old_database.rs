@@ -1,0 +1,674 @@
+//! A whole database as main wrote it before the records were refactored (commit
+//! e4efb6d), frozen in `src/store/fixtures/main-db.tar.gz`: it must open with
+//! today's code and keep every learner, chat, card, answer, progress and score.
+//!
+//! The archive is the sled directory after a clean shutdown, seal included, so the
+//! open also checks that every tree's records are the ones that were sealed. The
+//! values below are what went in: the inputs as given to the store, and what it
+//! derived from them then (FSRS memory, points, streaks), as main computed it.
+
+use std::path::Path;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+
+use super::{Codec, LogChunk, LogItem, ProgressSet, ScoreValue};
+use crate::bank::OptionSet;
+use crate::lang::Lang;
+use crate::learn::{Bag, MemberScore, Memory, Phase, Progress, Response, Streak};
+use crate::store::{
+    Card, CardAnswer, Chat, ChatKind, Daily, JobKind, Learner, Options, Round, Store, keys,
+};
+
+const GROUP: i64 = -1_001_234_567_890;
+const ADA: i64 = 7_123_456_789;
+const LEI: i64 = 42;
+const MEI: i64 = 5;
+const DAY: i64 = 86_400;
+
+/// `s` seconds after 2025-06-20 10:00 UTC.
+fn at(s: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 6, 20, 10, 0, 0).unwrap() + TimeDelta::seconds(s)
+}
+
+fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn clock(h: u32, m: u32) -> chrono::NaiveTime {
+    chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap()
+}
+
+/// One answer recorded through `Store::record_answers`.
+struct Answer {
+    user: i64,
+    chat: i64,
+    message: i32,
+    /// Seconds, as [`at`] counts.
+    at: i64,
+    question: &'static str,
+    /// As shown: letters of the card's order, or 对 / 错.
+    answer: &'static str,
+    right: bool,
+    /// Group points main gave it.
+    points: u32,
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn a(
+    user: i64,
+    chat: i64,
+    message: i32,
+    at: i64,
+    question: &'static str,
+    answer: &'static str,
+    right: bool,
+    points: u32,
+) -> Answer {
+    Answer {
+        user,
+        chat,
+        message,
+        at,
+        question,
+        answer,
+        right,
+        points,
+    }
+}
+
+/// The group cards: message, question, shown order, posted (seconds), limit, daily.
+#[allow(clippy::type_complexity)]
+const GROUP_CARDS: [(i32, &str, &[u8], i64, u32, bool); 3] = [
+    (100, "c1-q01", &[1, 0, 2, 3], 0, 60, false),
+    (101, "c1-q02", &[0, 1, 2, 3, 4], 3_600, 60, false),
+    (102, "c1-q03", &[], 20 * DAY, 120, true),
+];
+
+/// Every answer, in the order recorded: over two months (June and July 2025), in the
+/// group and in each learner's private chat (one private card per answer, posted 30 s
+/// before it, options in bank order).
+const ANSWERS: [Answer; 16] = [
+    a(ADA, GROUP, 100, 12, "c1-q01", "A", true, 900),
+    a(LEI, GROUP, 100, 31, "c1-q01", "C", false, 0),
+    a(MEI, GROUP, 100, 75, "c1-q01", "A", true, 500),
+    a(LEI, GROUP, 101, 3_610, "c1-q02", "BDE", true, 917),
+    a(MEI, GROUP, 101, 3_640, "c1-q02", "BD", false, 0),
+    a(ADA, ADA, 1, 5 * DAY, "c1-q02", "BDE", true, 0),
+    a(ADA, ADA, 2, 10 * DAY, "c1-q03", "错", false, 0),
+    a(ADA, ADA, 3, 15 * DAY, "c1-q01", "B", true, 0),
+    a(ADA, ADA, 4, 20 * DAY + 7, "c1-q02", "BD", false, 0),
+    a(ADA, GROUP, 102, 20 * DAY + 40, "c1-q03", "对", true, 933),
+    a(MEI, GROUP, 102, 20 * DAY + 50, "c1-q03", "错", false, 0),
+    a(LEI, GROUP, 102, 20 * DAY + 130, "c1-q03", "对", true, 600),
+    a(ADA, ADA, 5, 25 * DAY, "c1-q03", "对", true, 0),
+    a(LEI, LEI, 1, 9 * DAY, "c1-q01", "B", true, 0),
+    a(LEI, LEI, 2, 18 * DAY, "c1-q02", "ABDE", false, 0),
+    a(LEI, LEI, 3, 36 * DAY, "c1-q01", "D", false, 0),
+];
+
+/// MEI's history, imported (`Store::import_history`) before any answer: question ids
+/// that do not have the bank's form, and a log over both months.
+fn imported_progress() -> Vec<(String, Progress)> {
+    let p = |q: &str, review: i64, due: i64, phase: Phase, answer: &str| {
+        (
+            q.to_string(),
+            Progress {
+                memory: Memory {
+                    due: at(due),
+                    stability: 4.5,
+                    difficulty: 6.25,
+                    elapsed_days: 2,
+                    scheduled_days: 5,
+                    reps: 2,
+                    lapses: 0,
+                    phase,
+                    last_review: at(review),
+                },
+                seen: 2,
+                right: 1,
+                last_seen: at(review + 1),
+                last_right: answer == "B",
+                last_answer: answer.into(),
+            },
+        )
+    };
+    vec![
+        p("c1-q1", -10 * DAY, -5 * DAY, Phase::Review, "B"),
+        p("题-1", -5 * DAY, 30 * DAY + 17, Phase::Learning, "对"),
+    ]
+}
+
+fn imported_log() -> Vec<LogItem> {
+    let item = |s: i64, message: i32, question: &str, right: bool, answer: &str| LogItem {
+        at: at(s),
+        chat: MEI,
+        message,
+        question: question.into(),
+        right,
+        answer: answer.into(),
+    };
+    vec![
+        item(-10 * DAY, 1, "c1-q1", true, "B"),
+        item(-5 * DAY, 2, "题-1", false, "错"),
+        item(-5 * DAY + 1, 3, "题-1", true, "对"),
+        item(22 * DAY, 4, "c1-q1", false, "C"),
+    ]
+}
+
+fn response(answer: &str) -> Response {
+    match answer {
+        "对" => Response::Judge(true),
+        "错" => Response::Judge(false),
+        letters => {
+            let mut s = OptionSet::EMPTY;
+            for c in letters.bytes() {
+                s.insert(usize::from(c - b'A'));
+            }
+            Response::Choice(s)
+        }
+    }
+}
+
+fn name(user: i64) -> &'static str {
+    match user {
+        ADA => "Ada",
+        LEI => "李雷",
+        _ => "韩梅梅",
+    }
+}
+
+fn group_chat() -> Chat {
+    Chat {
+        lang: Some(Lang::Zh),
+        daily: Some(Daily {
+            time: clock(9, 0),
+            reveal: Some(clock(21, 0)),
+            last_sent: Some(date(2025, 7, 10)),
+            remind: false,
+            last_reminded: None,
+        }),
+        time_limit_secs: 60,
+        bag: Bag {
+            remaining: vec!["c1-q02".into(), "c1-q01".into()],
+            last: Some("c1-q03".into()),
+        },
+        round: Some(Round {
+            total: 5,
+            asked: 2,
+            started_by: LEI,
+            scores: vec![(LEI, "李雷".into(), 10), (MEI, "韩梅梅".into(), 0)],
+        }),
+        open_card: Some(102),
+        ..Chat::new(GROUP, ChatKind::Group, "学习群", "Asia/Shanghai")
+    }
+}
+
+fn chats() -> Vec<Chat> {
+    let mut ada = Chat::new(ADA, ChatKind::Private, "Ada", "Europe/Berlin");
+    ada.lang = Some(Lang::En);
+    ada.daily = Some(Daily {
+        time: clock(7, 15),
+        reveal: None,
+        last_sent: Some(date(2025, 7, 15)),
+        remind: true,
+        last_reminded: Some(date(2025, 7, 14)),
+    });
+    vec![
+        group_chat(),
+        ada,
+        Chat::new(LEI, ChatKind::Private, "李雷", "Asia/Shanghai"),
+        Chat::new(MEI, ChatKind::Private, "韩梅梅", "Asia/Shanghai"),
+    ]
+}
+
+/// The learners as main left them (their streaks derived from the answers above).
+fn learners() -> Vec<Learner> {
+    let streak = |current, best, last_day| Streak {
+        current,
+        best,
+        last_day: Some(last_day),
+        last_repair: None,
+    };
+    vec![
+        Learner {
+            lang: Some(Lang::En),
+            tz: Some("Europe/Berlin".into()),
+            streak: streak(1, 1, date(2025, 7, 15)),
+            remind: false,
+            ..Learner::new(ADA, "Ada", at(12))
+        },
+        Learner {
+            active: false,
+            streak: streak(1, 2, date(2025, 7, 26)),
+            ..Learner::new(LEI, "李雷", at(31))
+        },
+        Learner {
+            streak: streak(1, 1, date(2025, 7, 10)),
+            ..Learner::new(MEI, "韩梅梅", at(-30 * DAY))
+        },
+    ]
+}
+
+/// The FSRS memory main computed for each answered question: user, question, due
+/// (ms), stability, difficulty, elapsed and scheduled days, reps, lapses, phase.
+#[rustfmt::skip]
+#[allow(clippy::type_complexity)]
+const MEMORY: [(i64, &str, i64, f64, f64, i64, i64, i32, i32, Phase); 9] = [
+    (ADA, "c1-q01", 1752055200000, 4.350979488306093, 5.267035550345074, 14, 4, 2, 0, Phase::Review),
+    (ADA, "c1-q02", 1752141907000, 1.5897885015306676, 7.347388870345075, 15, 0, 2, 0, Phase::Learning),
+    (ADA, "c1-q03", 1753178400000, 6.842050962052953, 7.028550780181856, 4, 7, 3, 0, Phase::Review),
+    (LEI, "c1-q01", 1753524300000, 1.1316165763261608, 9.108904100181856, 27, 0, 3, 1, Phase::Relearning),
+    (LEI, "c1-q02", 1751969100000, 1.5897885015306676, 7.347388870345075, 17, 0, 2, 0, Phase::Learning),
+    (LEI, "c1-q03", 1752142330000, 3.1262, 5.314577829570867, 0, 0, 1, 0, Phase::Learning),
+    (MEI, "c1-q01", 1750414275000, 3.1262, 5.314577829570867, 0, 0, 1, 0, Phase::Learning),
+    (MEI, "c1-q02", 1750417300000, 0.4072, 7.2102, 0, 0, 1, 0, Phase::Learning),
+    (MEI, "c1-q03", 1752141710000, 0.4072, 7.2102, 0, 0, 1, 0, Phase::Learning),
+];
+
+/// A learner's progress: the imported records, and for each answered question its
+/// memory above with the counts and last answer of [`ANSWERS`].
+fn progress(user: i64) -> Vec<(String, Progress)> {
+    let mut out: Vec<(String, Progress)> = if user == MEI {
+        imported_progress()
+    } else {
+        Vec::new()
+    };
+    for &(u, q, due, stability, difficulty, elapsed_days, scheduled_days, reps, lapses, phase) in
+        &MEMORY
+    {
+        if u != user {
+            continue;
+        }
+        let answers: Vec<&Answer> = ANSWERS
+            .iter()
+            .filter(|x| x.user == user && x.question == q)
+            .collect();
+        let last = answers.last().unwrap();
+        out.push((
+            q.to_string(),
+            Progress {
+                memory: Memory {
+                    due: DateTime::from_timestamp_millis(due).unwrap(),
+                    stability,
+                    difficulty,
+                    elapsed_days,
+                    scheduled_days,
+                    reps,
+                    lapses,
+                    phase,
+                    last_review: at(last.at),
+                },
+                seen: answers.len() as u32,
+                right: answers.iter().filter(|x| x.right).count() as u32,
+                last_seen: at(last.at),
+                last_right: last.right,
+                last_answer: last.answer.into(),
+            },
+        ));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// A learner's log: every answer of theirs, oldest first.
+fn log(user: i64) -> Vec<LogItem> {
+    let mut out: Vec<LogItem> = if user == MEI {
+        imported_log()
+    } else {
+        Vec::new()
+    };
+    out.extend(ANSWERS.iter().filter(|x| x.user == user).map(|x| LogItem {
+        at: at(x.at),
+        chat: x.chat,
+        message: x.message,
+        question: x.question.into(),
+        right: x.right,
+        answer: x.answer.into(),
+    }));
+    out.sort_by_key(|e| (e.at, e.chat, e.message));
+    out
+}
+
+/// The group's scores, highest total first.
+fn scores() -> Vec<(i64, String, MemberScore)> {
+    let score = |total, week, correct, answered, streak, best_streak| MemberScore {
+        total,
+        week,
+        week_of: Some(date(2025, 7, 7)),
+        correct,
+        answered,
+        streak,
+        best_streak,
+    };
+    vec![
+        (ADA, "Ada".into(), score(1833, 933, 2, 2, 2, 2)),
+        (LEI, "李雷".into(), score(1517, 600, 2, 3, 2, 2)),
+        (MEI, "韩梅梅".into(), score(500, 0, 1, 3, 0, 1)),
+    ]
+}
+
+fn options(question: &str) -> u8 {
+    match question {
+        "c1-q01" => 4,
+        "c1-q02" => 5,
+        _ => 0,
+    }
+}
+
+/// Every card: the group's three (the first closed, a pending selection on the
+/// second), and the private ones, each closed by its answer.
+fn cards() -> Vec<Card> {
+    let answer = |x: &Answer| CardAnswer {
+        user: x.user,
+        name: name(x.user).into(),
+        response: response(x.answer),
+        right: x.right,
+        at: at(x.at),
+        points: x.points,
+    };
+    let mut out = Vec::new();
+    for (message, q, order, posted, limit, daily) in GROUP_CARDS {
+        let mut card =
+            Card::group(GROUP, message, q, order.to_vec(), LEI, at(posted), limit).daily(daily);
+        card.answers = ANSWERS
+            .iter()
+            .filter(|x| x.chat == GROUP && x.message == message)
+            .map(answer)
+            .collect();
+        card.open = message != 100;
+        if message == 101 {
+            card.selections = vec![(ADA, OptionSet(0b1010))];
+        }
+        out.push(card);
+    }
+    for x in ANSWERS.iter().filter(|x| x.chat != GROUP) {
+        let order = (0..options(x.question)).collect();
+        let mut card = Card::private(x.chat, x.message, x.question, order, at(x.at - 30));
+        card.answers = vec![answer(x)];
+        card.open = false;
+        out.push(card);
+    }
+    out
+}
+
+/// The files of `src/store/fixtures/main-db/`: sled's, and the seal.
+const FILES: [(&str, &[u8]); 3] = [
+    ("conf", include_bytes!("../fixtures/main-db/conf")),
+    ("db", include_bytes!("../fixtures/main-db/db")),
+    (
+        super::super::seal::SEAL_FILE,
+        include_bytes!("../fixtures/main-db/tutor-seal"),
+    ),
+];
+
+/// The frozen database, copied to `dir`.
+fn unpack(dir: &Path) {
+    std::fs::create_dir(dir).unwrap();
+    for (name, bytes) in FILES {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+#[test]
+fn a_database_written_by_main_before_the_refactoring_opens_and_keeps_every_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("db");
+    unpack(&dir);
+    let seal = dir.join(super::super::seal::SEAL_FILE);
+    assert!(seal.exists());
+    let store = Store::open(&dir, Options::default()).unwrap();
+    // The seal matched (every tree's count and CRC as main sealed them) and was broken.
+    assert!(!seal.exists());
+
+    // The answers span two months, in the group and in private chats.
+    assert!(
+        ANSWERS
+            .iter()
+            .any(|x| at(x.at).format("%m").to_string() == "06")
+    );
+    assert!(
+        ANSWERS
+            .iter()
+            .any(|x| at(x.at).format("%m").to_string() == "07")
+    );
+    for user in [ADA, LEI, MEI] {
+        assert_eq!(store.log_items(user, None).unwrap(), log(user), "{user}");
+        let mut got: Vec<_> = store.progress(user).unwrap().into_iter().collect();
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(got, progress(user), "{user}");
+    }
+    let answered: usize = [ADA, LEI, MEI]
+        .iter()
+        .map(|&u| store.log_items(u, None).unwrap().len())
+        .sum();
+    assert_eq!(answered, ANSWERS.len() + imported_log().len());
+
+    for l in learners() {
+        assert_eq!(store.learner(l.id).unwrap().as_ref(), Some(&l));
+    }
+    let mut got = store.chats().unwrap();
+    got.sort_by_key(|c| c.id);
+    let mut want = chats();
+    want.sort_by_key(|c| c.id);
+    assert_eq!(got, want);
+    assert_eq!(store.scores(GROUP).unwrap(), scores());
+    let want = cards();
+    for c in &want {
+        assert_eq!(store.card(c.chat, c.message).unwrap().as_ref(), Some(c));
+    }
+    let mut open: Vec<_> = store
+        .open_group_cards()
+        .unwrap()
+        .iter()
+        .map(|c| (c.chat, c.message))
+        .collect();
+    open.sort();
+    assert_eq!(open, [(GROUP, 101), (GROUP, 102)]);
+    assert_eq!(
+        store.scheduled(GROUP, JobKind::Daily).unwrap(),
+        Some(at(21 * DAY - 8 * 3600))
+    );
+    assert_eq!(
+        store.scheduled(GROUP, JobKind::Reveal).unwrap(),
+        Some(at(20 * DAY + 11 * 3600))
+    );
+    assert_eq!(
+        store.scheduled(ADA, JobKind::Daily).unwrap(),
+        Some(at(26 * DAY - 3 * 3600))
+    );
+
+    // Nothing else is there, and every record reads back into the very bytes main
+    // wrote: today's encoders are main's.
+    let t = store.trees();
+    let count = |tree: &sled::Tree| tree.len();
+    assert_eq!(count(&t.learners), 3);
+    assert_eq!(count(&t.chats), 4);
+    assert_eq!(count(&t.cards), want.len());
+    assert_eq!(count(&t.progress), 3);
+    assert_eq!(count(&t.log), 6);
+    assert_eq!(count(&t.scores), 3);
+    fn same<T: Codec>(tree: &sled::Tree) {
+        for kv in tree.iter() {
+            let (k, v) = kv.unwrap();
+            let value = T::decode(&v).unwrap();
+            assert_eq!(value.encode(), v.as_ref(), "{}", keys::hex(&k));
+        }
+    }
+    same::<Learner>(&t.learners);
+    same::<Chat>(&t.chats);
+    same::<Card>(&t.cards);
+    same::<ProgressSet>(&t.progress);
+    same::<ScoreValue>(&t.scores);
+    for kv in t.log.iter() {
+        let (k, v) = kv.unwrap();
+        let mut r = keys::Reader::new(&k);
+        let (user, month) = (r.i64().unwrap(), r.i32().unwrap());
+        let chunk = LogChunk::decode(user, month, &v).unwrap();
+        assert_eq!(chunk.encode(user, month), v.as_ref(), "{}", keys::hex(&k));
+    }
+}
+
+// ---- generator (temporary: run once with main's code, then deleted) ---------------
+
+const BANK: &str = r#"
+[chapter]
+number = 1
+title = "测试章"
+
+[[sections]]
+id = "c1-s01"
+title = "一、测试"
+text = "测试用的小节。"
+
+[[questions]]
+id = "c1-q01"
+kind = "single"
+stem = "单选题（　）。"
+options = ["甲", "乙", "丙", "丁"]
+answer = "B"
+explanation = "因为乙。"
+sections = ["c1-s01"]
+source = "authored"
+
+[[questions]]
+id = "c1-q02"
+kind = "multi"
+stem = "多选题（　）。"
+options = ["一", "二", "三", "四", "五"]
+answer = "BDE"
+explanation = "二四五。"
+sections = ["c1-s01"]
+source = "authored"
+
+[[questions]]
+id = "c1-q03"
+kind = "judge"
+stem = "判断题。"
+answer = "对"
+explanation = "是对的。"
+sections = ["c1-s01"]
+source = "authored"
+"#;
+
+#[test]
+fn write_main_db() {
+    let bank = crate::bank::Bank::from_sources(&[("ch01.toml".into(), BANK.into())], false)
+        .unwrap()
+        .0;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/main-db");
+    let _ = std::fs::remove_dir_all(dir);
+    let store = Store::open(Path::new(dir), Options::default()).unwrap();
+    let shanghai = chrono_tz::Asia::Shanghai;
+    let berlin = chrono_tz::Europe::Berlin;
+
+    let mei = Learner::new(MEI, "韩梅梅", at(-30 * DAY));
+    let log: Vec<crate::store::LoggedAnswer> = imported_log()
+        .into_iter()
+        .map(|e| crate::store::LoggedAnswer {
+            at: e.at,
+            chat: e.chat,
+            message: e.message,
+            question: e.question,
+            right: e.right,
+            answer: e.answer,
+        })
+        .collect();
+    store
+        .import_history(&mei, &imported_progress(), &log)
+        .unwrap();
+
+    for (message, q, order, posted, limit, daily) in GROUP_CARDS {
+        let order = if order.is_empty() {
+            Vec::new()
+        } else {
+            order.to_vec()
+        };
+        let card = Card::group(GROUP, message, q, order, LEI, at(posted), limit).daily(daily);
+        store.put_card(&card).unwrap();
+    }
+    for x in &ANSWERS {
+        if x.chat != GROUP {
+            let n = bank.question(x.question).unwrap().options.len() as u8;
+            let card = Card::private(
+                x.chat,
+                x.message,
+                x.question,
+                (0..n).collect(),
+                at(x.at - 30),
+            );
+            store.put_card(&card).unwrap();
+        }
+        let req = crate::store::AnswerRequest {
+            chat: x.chat,
+            message: x.message,
+            user: x.user,
+            name: name(x.user).into(),
+            response: response(x.answer),
+            answer_text: x.answer.into(),
+            now: at(x.at),
+            learner_tz: if x.user == ADA { berlin } else { shanghai },
+            chat_tz: if x.chat == ADA { berlin } else { shanghai },
+        };
+        match store.record_answer(&bank, &req).unwrap() {
+            crate::store::AnswerOutcome::Recorded {
+                verdict, points, ..
+            } => {
+                assert_eq!(verdict.is_right(), x.right, "{}", x.answer);
+                println!("POINTS {} {} {} {points}", x.user, x.chat, x.message);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    store.close_card(GROUP, 100).unwrap().unwrap();
+    store.toggle_selection(GROUP, 101, ADA, 1).unwrap().unwrap();
+    store.toggle_selection(GROUP, 101, ADA, 3).unwrap().unwrap();
+    for chat in chats() {
+        store.update_chat(chat.id, |_| chat.clone()).unwrap();
+    }
+    store
+        .update_learner(ADA, |l| {
+            let mut l = l.unwrap();
+            l.lang = Some(Lang::En);
+            l.tz = Some("Europe/Berlin".into());
+            l.remind = false;
+            l
+        })
+        .unwrap();
+    store
+        .update_learner(LEI, |l| Learner {
+            active: false,
+            ..l.unwrap()
+        })
+        .unwrap();
+    store
+        .schedule(GROUP, JobKind::Daily, Some(at(21 * DAY - 9 * 3600 + 3600)))
+        .unwrap();
+    store
+        .schedule(GROUP, JobKind::Reveal, Some(at(20 * DAY + 11 * 3600)))
+        .unwrap();
+    store
+        .schedule(ADA, JobKind::Daily, Some(at(26 * DAY - 3 * 3600)))
+        .unwrap();
+
+    for id in [ADA, LEI, MEI] {
+        println!("LEARNER {:?}", store.learner(id).unwrap().unwrap());
+        let mut p: Vec<_> = store.progress(id).unwrap().into_iter().collect();
+        p.sort_by(|a, b| a.0.cmp(&b.0));
+        for (q, p) in p {
+            let m = &p.memory;
+            println!(
+                "PROGRESS ({id}, {q:?}, {}, {:?}, {:?}, {}, {}, {}, {}, Phase::{:?}),",
+                m.due.timestamp_millis(),
+                m.stability,
+                m.difficulty,
+                m.elapsed_days,
+                m.scheduled_days,
+                m.reps,
+                m.lapses,
+                m.phase
+            );
+        }
+    }
+    println!("SCORES {:?}", store.scores(GROUP).unwrap());
+    store.seal().unwrap();
+}
