@@ -549,39 +549,6 @@ impl ProgressSet {
     }
 }
 
-impl ProgressSet {
-    /// The version-1 encoding, as schema 2 first wrote it (for tests of old values).
-    #[cfg(test)]
-    pub(crate) fn encode_v1(&self) -> Vec<u8> {
-        let items = self
-            .0
-            .iter()
-            .map(|(q, p)| {
-                let m = &p.memory;
-                let base = ms(m.last_review);
-                ProgressItemV1 {
-                    question: q.clone(),
-                    last_review: base,
-                    due_after: ms(m.due).wrapping_sub(base),
-                    seen_after: ms(p.last_seen).wrapping_sub(base),
-                    stability: m.stability,
-                    difficulty: m.difficulty,
-                    elapsed_days: m.elapsed_days,
-                    scheduled_days: m.scheduled_days,
-                    reps: m.reps,
-                    lapses: m.lapses,
-                    phase: phase_rec(m.phase),
-                    seen: p.seen,
-                    right: p.right,
-                    last_right: p.last_right,
-                    last_answer: p.last_answer.clone(),
-                }
-            })
-            .collect();
-        to_bytes(&ProgressSetRecord::V1(items))
-    }
-}
-
 /// The first byte (postcard's variant index) of the packed records as this build
 /// writes them: [`ProgressSetRecord::V2`] and [`LogChunkRecord::V2`].
 const PACKED_CURRENT: u8 = 1;
@@ -844,30 +811,6 @@ impl LogChunk {
             })
             .collect();
         to_bytes(&LogChunkRecord::V2(items))
-    }
-
-    /// The version-1 encoding, as schema 2 first wrote it (for tests of old values).
-    #[cfg(test)]
-    pub(crate) fn encode_v1(&self, user: i64, month: i32) -> Vec<u8> {
-        let mut prev = month_start_ms(month).unwrap_or(i64::MIN);
-        let items = self
-            .0
-            .iter()
-            .map(|e| {
-                let at = ms(e.at);
-                let after = at.wrapping_sub(prev) as u64;
-                prev = at;
-                LogItemV1 {
-                    after,
-                    chat: e.chat.wrapping_sub(user),
-                    message: e.message,
-                    question: e.question.clone(),
-                    right: e.right,
-                    answer: e.answer.clone(),
-                }
-            })
-            .collect();
-        to_bytes(&LogChunkRecord::V1(items))
     }
 
     /// For a value of an older [`LogChunkRecord`] version: the same chunk encoded

@@ -1742,33 +1742,3 @@ fn packed_records_of_the_first_version_still_read() {
         1
     );
 }
-
-// Temporary generator of the fixtures of `packed_records_of_the_first_version_still_read`
-// (run once with today's code, then deleted).
-#[test]
-fn write_packed_v1_fixtures() {
-    let user: i64 = 7_123_456_789;
-    let mut set = ProgressSet::default();
-    set.put("c1-q01", sample_progress());
-    set.put("c1-q1", sample_progress());
-    set.put("题-1", sample_progress());
-    let history = v1_history(100, user);
-    let mut chunks: std::collections::BTreeMap<i32, LogChunk> = Default::default();
-    for e in &history {
-        chunks.entry(month_of(e.at)).or_default().put(e.clone());
-    }
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/store/fixtures");
-    std::fs::write(
-        format!("{dir}/first-packed-progress-v1.bin"),
-        set.encode_v1(),
-    )
-    .unwrap();
-    for (&month, chunk) in &chunks {
-        let (y, m) = (month.div_euclid(12), month.rem_euclid(12) + 1);
-        std::fs::write(
-            format!("{dir}/first-packed-log-{y}-{m:02}-v1.bin"),
-            chunk.encode_v1(user, month),
-        )
-        .unwrap();
-    }
-}

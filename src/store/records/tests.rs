@@ -443,29 +443,3 @@ fn question_ids_round_trip_exactly() {
     assert_ne!(QuestionRef::new("c1-q1"), QuestionRef::new("c1-q01"));
     assert_eq!(to_bytes(&QuestionRef::new("c8-q12")).len(), 3);
 }
-
-// ---- generator (temporary: run once with today's code, then deleted) --------------
-
-#[test]
-fn write_fixtures() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/store/fixtures");
-    std::fs::create_dir_all(dir).unwrap();
-    let files: [(&str, Vec<u8>); 10] = [
-        ("learner-v1", learner().encode()),
-        ("chat-v1", chat().encode()),
-        ("progress-v1", single_progress().encode()),
-        ("progress-set-v1", progress_set().encode_v1()),
-        ("progress-set-v2", progress_set().encode()),
-        ("log-v1", log_value().encode()),
-        (
-            "log-chunk-v1",
-            log_chunk().encode_v1(CHUNK_USER, CHUNK_MONTH),
-        ),
-        ("log-chunk-v2", log_chunk().encode(CHUNK_USER, CHUNK_MONTH)),
-        ("card-v1", card().encode()),
-        ("score-v1", score().encode()),
-    ];
-    for (name, bytes) in files {
-        std::fs::write(format!("{dir}/{name}.bin"), bytes).unwrap();
-    }
-}
