@@ -1,8 +1,18 @@
 //! On-disk encodings: postcard of versioned serde mirrors of the domain types.
 //!
 //! Every value is a `…Record` enum whose variant index (postcard's first byte) is the
-//! record version. A new version adds a variant, and decoding converts any older
-//! variant to the current domain type, so old values stay readable forever.
+//! record version, and each version is a struct (`LearnerV1`, `ProgressItemV2`, …)
+//! made of small sub-records (`…Rec`). Versions share the sub-records they agree on;
+//! postcard writes a nested struct as its fields in order, so sharing one changes no
+//! byte.
+//!
+//! Decoding goes up a chain: an old version becomes the next one (`From<V1> for V2`,
+//! lossless), until the current one, which alone converts into the domain type; and
+//! encoding writes the current one. So each domain type has one conversion in and
+//! one out, and old values stay readable forever. A new version adds a variant, a
+//! struct for it, a step of the chain, and a frozen fixture of its bytes (see
+//! `records/tests.rs`).
+//!
 //! Times are stored as i64 milliseconds since the epoch, dates as i32 days from CE,
 //! times of day as u32 seconds from midnight.
 
@@ -63,59 +73,38 @@ fn clock(s: u32) -> R<NaiveTime> {
         .ok_or_else(|| format!("time of day {s} out of range"))
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-enum LangRec {
-    Zh,
-    En,
-}
+// ---- sub-records shared by several records ---------------------------------------
 
-impl From<Lang> for LangRec {
-    fn from(l: Lang) -> Self {
-        match l {
-            Lang::Zh => LangRec::Zh,
-            Lang::En => LangRec::En,
+/// A field-less domain enum's mirror `$rec`, with the conversions both ways. Its
+/// variants are listed in their on-disk order (postcard writes the index).
+macro_rules! mirror_enum {
+    ($rec:ident <-> $domain:ident { $($v:ident),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+        enum $rec {
+            $($v),+
         }
-    }
-}
 
-impl From<LangRec> for Lang {
-    fn from(l: LangRec) -> Self {
-        match l {
-            LangRec::Zh => Lang::Zh,
-            LangRec::En => Lang::En,
+        impl From<$domain> for $rec {
+            fn from(x: $domain) -> Self {
+                match x {
+                    $($domain::$v => $rec::$v),+
+                }
+            }
         }
-    }
-}
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct StreakRec {
-    current: u32,
-    best: u32,
-    last_day: Option<i32>,
-    last_repair: Option<i32>,
-}
-
-impl From<&Streak> for StreakRec {
-    fn from(s: &Streak) -> Self {
-        StreakRec {
-            current: s.current,
-            best: s.best,
-            last_day: s.last_day.map(day),
-            last_repair: s.last_repair.map(day),
+        impl From<$rec> for $domain {
+            fn from(x: $rec) -> Self {
+                match x {
+                    $($rec::$v => $domain::$v),+
+                }
+            }
         }
-    }
+    };
 }
 
-impl StreakRec {
-    fn into_domain(self) -> R<Streak> {
-        Ok(Streak {
-            current: self.current,
-            best: self.best,
-            last_day: opt_date(self.last_day)?,
-            last_repair: opt_date(self.last_repair)?,
-        })
-    }
-}
+mirror_enum!(LangRec <-> Lang { Zh, En });
+mirror_enum!(ChatKindRec <-> ChatKind { Private, Group });
+mirror_enum!(PhaseRec <-> Phase { New, Learning, Review, Relearning });
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 enum ResponseRec {
@@ -140,8 +129,6 @@ impl From<ResponseRec> for Response {
         }
     }
 }
-
-// ---- question ids ---------------------------------------------------------------
 
 /// A question id inside a packed record (version 2 of [`ProgressSetRecord`] and
 /// [`LogChunkRecord`]). Bank ids look like `c1-q01`: `Short` holds such an id as its
@@ -190,7 +177,40 @@ impl QuestionRef {
 // ---- learners -------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct LearnerV1 {
+struct StreakRec {
+    current: u32,
+    best: u32,
+    last_day: Option<i32>,
+    last_repair: Option<i32>,
+}
+
+impl From<&Streak> for StreakRec {
+    fn from(s: &Streak) -> Self {
+        StreakRec {
+            current: s.current,
+            best: s.best,
+            last_day: s.last_day.map(day),
+            last_repair: s.last_repair.map(day),
+        }
+    }
+}
+
+impl TryFrom<StreakRec> for Streak {
+    type Error = String;
+
+    fn try_from(r: StreakRec) -> R<Streak> {
+        Ok(Streak {
+            current: r.current,
+            best: r.best,
+            last_day: opt_date(r.last_day)?,
+            last_repair: opt_date(r.last_repair)?,
+        })
+    }
+}
+
+/// A learner (tree `learners`, key user). Version 1: the first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LearnerV1 {
     id: i64,
     name: String,
     lang: Option<LangRec>,
@@ -202,47 +222,55 @@ pub(crate) struct LearnerV1 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum LearnerRecord {
+enum LearnerRecord {
     V1(LearnerV1),
+}
+
+impl From<&Learner> for LearnerV1 {
+    fn from(l: &Learner) -> Self {
+        LearnerV1 {
+            id: l.id,
+            name: l.name.clone(),
+            lang: l.lang.map(Into::into),
+            tz: l.tz.clone(),
+            active: l.active,
+            streak: (&l.streak).into(),
+            remind: l.remind,
+            created: ms(l.created),
+        }
+    }
+}
+
+impl TryFrom<LearnerV1> for Learner {
+    type Error = String;
+
+    fn try_from(r: LearnerV1) -> R<Learner> {
+        Ok(Learner {
+            id: r.id,
+            name: r.name,
+            lang: r.lang.map(Into::into),
+            tz: r.tz,
+            active: r.active,
+            streak: r.streak.try_into()?,
+            remind: r.remind,
+            created: time(r.created)?,
+        })
+    }
 }
 
 impl Codec for Learner {
     fn encode(&self) -> Vec<u8> {
-        to_bytes(&LearnerRecord::V1(LearnerV1 {
-            id: self.id,
-            name: self.name.clone(),
-            lang: self.lang.map(Into::into),
-            tz: self.tz.clone(),
-            active: self.active,
-            streak: (&self.streak).into(),
-            remind: self.remind,
-            created: ms(self.created),
-        }))
+        to_bytes(&LearnerRecord::V1(self.into()))
     }
 
     fn decode(bytes: &[u8]) -> R<Self> {
         match from_bytes(bytes)? {
-            LearnerRecord::V1(r) => Ok(Learner {
-                id: r.id,
-                name: r.name,
-                lang: r.lang.map(Into::into),
-                tz: r.tz,
-                active: r.active,
-                streak: r.streak.into_domain()?,
-                remind: r.remind,
-                created: time(r.created)?,
-            }),
+            LearnerRecord::V1(r) => r.try_into(),
         }
     }
 }
 
 // ---- chats ----------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-enum ChatKindRec {
-    Private,
-    Group,
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct DailyRec {
@@ -253,10 +281,54 @@ struct DailyRec {
     last_reminded: Option<i32>,
 }
 
+impl From<&Daily> for DailyRec {
+    fn from(d: &Daily) -> Self {
+        DailyRec {
+            time: secs(d.time),
+            reveal: d.reveal.map(secs),
+            last_sent: d.last_sent.map(day),
+            remind: d.remind,
+            last_reminded: d.last_reminded.map(day),
+        }
+    }
+}
+
+impl TryFrom<DailyRec> for Daily {
+    type Error = String;
+
+    fn try_from(r: DailyRec) -> R<Daily> {
+        Ok(Daily {
+            time: clock(r.time)?,
+            reveal: r.reveal.map(clock).transpose()?,
+            last_sent: opt_date(r.last_sent)?,
+            remind: r.remind,
+            last_reminded: opt_date(r.last_reminded)?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct BagRec {
     remaining: Vec<String>,
     last: Option<String>,
+}
+
+impl From<&Bag> for BagRec {
+    fn from(b: &Bag) -> Self {
+        BagRec {
+            remaining: b.remaining.clone(),
+            last: b.last.clone(),
+        }
+    }
+}
+
+impl From<BagRec> for Bag {
+    fn from(r: BagRec) -> Self {
+        Bag {
+            remaining: r.remaining,
+            last: r.last,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -267,8 +339,31 @@ struct RoundRec {
     scores: Vec<(i64, String, u64)>,
 }
 
+impl From<&Round> for RoundRec {
+    fn from(r: &Round) -> Self {
+        RoundRec {
+            total: r.total,
+            asked: r.asked,
+            started_by: r.started_by,
+            scores: r.scores.clone(),
+        }
+    }
+}
+
+impl From<RoundRec> for Round {
+    fn from(r: RoundRec) -> Self {
+        Round {
+            total: r.total,
+            asked: r.asked,
+            started_by: r.started_by,
+            scores: r.scores,
+        }
+    }
+}
+
+/// A chat (tree `chats`, key chat). Version 1: the first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct ChatV1 {
+struct ChatV1 {
     id: i64,
     kind: ChatKindRec,
     title: String,
@@ -283,96 +378,66 @@ pub(crate) struct ChatV1 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum ChatRecord {
+enum ChatRecord {
     V1(ChatV1),
+}
+
+impl From<&Chat> for ChatV1 {
+    fn from(c: &Chat) -> Self {
+        ChatV1 {
+            id: c.id,
+            kind: c.kind.into(),
+            title: c.title.clone(),
+            tz: c.tz.clone(),
+            lang: c.lang.map(Into::into),
+            daily: c.daily.as_ref().map(Into::into),
+            active: c.active,
+            time_limit_secs: c.time_limit_secs,
+            bag: (&c.bag).into(),
+            round: c.round.as_ref().map(Into::into),
+            open_card: c.open_card,
+        }
+    }
+}
+
+impl TryFrom<ChatV1> for Chat {
+    type Error = String;
+
+    fn try_from(r: ChatV1) -> R<Chat> {
+        Ok(Chat {
+            id: r.id,
+            kind: r.kind.into(),
+            title: r.title,
+            tz: r.tz,
+            lang: r.lang.map(Into::into),
+            daily: r.daily.map(Daily::try_from).transpose()?,
+            active: r.active,
+            time_limit_secs: r.time_limit_secs,
+            bag: r.bag.into(),
+            round: r.round.map(Into::into),
+            open_card: r.open_card,
+        })
+    }
 }
 
 impl Codec for Chat {
     fn encode(&self) -> Vec<u8> {
-        to_bytes(&ChatRecord::V1(ChatV1 {
-            id: self.id,
-            kind: match self.kind {
-                ChatKind::Private => ChatKindRec::Private,
-                ChatKind::Group => ChatKindRec::Group,
-            },
-            title: self.title.clone(),
-            tz: self.tz.clone(),
-            lang: self.lang.map(Into::into),
-            daily: self.daily.as_ref().map(|d| DailyRec {
-                time: secs(d.time),
-                reveal: d.reveal.map(secs),
-                last_sent: d.last_sent.map(day),
-                remind: d.remind,
-                last_reminded: d.last_reminded.map(day),
-            }),
-            active: self.active,
-            time_limit_secs: self.time_limit_secs,
-            bag: BagRec {
-                remaining: self.bag.remaining.clone(),
-                last: self.bag.last.clone(),
-            },
-            round: self.round.as_ref().map(|r| RoundRec {
-                total: r.total,
-                asked: r.asked,
-                started_by: r.started_by,
-                scores: r.scores.clone(),
-            }),
-            open_card: self.open_card,
-        }))
+        to_bytes(&ChatRecord::V1(self.into()))
     }
 
     fn decode(bytes: &[u8]) -> R<Self> {
         match from_bytes(bytes)? {
-            ChatRecord::V1(r) => Ok(Chat {
-                id: r.id,
-                kind: match r.kind {
-                    ChatKindRec::Private => ChatKind::Private,
-                    ChatKindRec::Group => ChatKind::Group,
-                },
-                title: r.title,
-                tz: r.tz,
-                lang: r.lang.map(Into::into),
-                daily: match r.daily {
-                    None => None,
-                    Some(d) => Some(Daily {
-                        time: clock(d.time)?,
-                        reveal: d.reveal.map(clock).transpose()?,
-                        last_sent: opt_date(d.last_sent)?,
-                        remind: d.remind,
-                        last_reminded: opt_date(d.last_reminded)?,
-                    }),
-                },
-                active: r.active,
-                time_limit_secs: r.time_limit_secs,
-                bag: Bag {
-                    remaining: r.bag.remaining,
-                    last: r.bag.last,
-                },
-                round: r.round.map(|r| Round {
-                    total: r.total,
-                    asked: r.asked,
-                    started_by: r.started_by,
-                    scores: r.scores,
-                }),
-                open_card: r.open_card,
-            }),
+            ChatRecord::V1(r) => r.try_into(),
         }
     }
 }
 
 // ---- progress -------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-enum PhaseRec {
-    New,
-    Learning,
-    Review,
-    Relearning,
-}
-
+/// The FSRS state of a question apart from its two instants: the same in every
+/// progress record, single or packed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct MemoryRec {
-    due: i64,
+struct FsrsRec {
     stability: f64,
     difficulty: f64,
     elapsed_days: i64,
@@ -380,11 +445,58 @@ struct MemoryRec {
     reps: i32,
     lapses: i32,
     phase: PhaseRec,
-    last_review: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct ProgressV1 {
+struct MemoryRec {
+    due: i64,
+    fsrs: FsrsRec,
+    last_review: i64,
+}
+
+impl From<&Memory> for MemoryRec {
+    fn from(m: &Memory) -> Self {
+        MemoryRec {
+            due: ms(m.due),
+            fsrs: FsrsRec {
+                stability: m.stability,
+                difficulty: m.difficulty,
+                elapsed_days: m.elapsed_days,
+                scheduled_days: m.scheduled_days,
+                reps: m.reps,
+                lapses: m.lapses,
+                phase: m.phase.into(),
+            },
+            last_review: ms(m.last_review),
+        }
+    }
+}
+
+impl TryFrom<MemoryRec> for Memory {
+    type Error = String;
+
+    fn try_from(r: MemoryRec) -> R<Memory> {
+        let f = r.fsrs;
+        Ok(Memory {
+            due: time(r.due)?,
+            stability: f.stability,
+            difficulty: f.difficulty,
+            elapsed_days: f.elapsed_days,
+            scheduled_days: f.scheduled_days,
+            reps: f.reps,
+            lapses: f.lapses,
+            phase: f.phase.into(),
+            last_review: time(r.last_review)?,
+        })
+    }
+}
+
+/// One question's progress with its instants in full. Version 1 of the schema-1
+/// `progress` tree (key user · question id), only read now, by the migration to
+/// schema 2 (see `schema.rs`); and the form a packed item unpacks to
+/// ([`ProgressItemV2::unpack`]), so that [`Progress`] is converted from one record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ProgressV1 {
     memory: MemoryRec,
     seen: u32,
     right: u32,
@@ -394,134 +506,164 @@ pub(crate) struct ProgressV1 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum ProgressRecord {
+enum ProgressRecord {
     V1(ProgressV1),
 }
 
-fn phase_rec(p: Phase) -> PhaseRec {
-    match p {
-        Phase::New => PhaseRec::New,
-        Phase::Learning => PhaseRec::Learning,
-        Phase::Review => PhaseRec::Review,
-        Phase::Relearning => PhaseRec::Relearning,
-    }
-}
-
-fn phase(p: PhaseRec) -> Phase {
-    match p {
-        PhaseRec::New => Phase::New,
-        PhaseRec::Learning => Phase::Learning,
-        PhaseRec::Review => Phase::Review,
-        PhaseRec::Relearning => Phase::Relearning,
-    }
-}
-
-/// The single-question record of the schema-1 `progress` tree (key user · question
-/// id). Only read now: by the migration to schema 2 (see `schema.rs`).
-impl Codec for Progress {
-    fn encode(&self) -> Vec<u8> {
-        let m = &self.memory;
-        to_bytes(&ProgressRecord::V1(ProgressV1 {
-            memory: MemoryRec {
-                due: ms(m.due),
-                stability: m.stability,
-                difficulty: m.difficulty,
-                elapsed_days: m.elapsed_days,
-                scheduled_days: m.scheduled_days,
-                reps: m.reps,
-                lapses: m.lapses,
-                phase: phase_rec(m.phase),
-                last_review: ms(m.last_review),
-            },
-            seen: self.seen,
-            right: self.right,
-            last_seen: ms(self.last_seen),
-            last_right: self.last_right,
-            last_answer: self.last_answer.clone(),
-        }))
-    }
-
-    fn decode(bytes: &[u8]) -> R<Self> {
-        match from_bytes(bytes)? {
-            ProgressRecord::V1(r) => {
-                let m = r.memory;
-                Ok(Progress {
-                    memory: Memory {
-                        due: time(m.due)?,
-                        stability: m.stability,
-                        difficulty: m.difficulty,
-                        elapsed_days: m.elapsed_days,
-                        scheduled_days: m.scheduled_days,
-                        reps: m.reps,
-                        lapses: m.lapses,
-                        phase: phase(m.phase),
-                        last_review: time(m.last_review)?,
-                    },
-                    seen: r.seen,
-                    right: r.right,
-                    last_seen: time(r.last_seen)?,
-                    last_right: r.last_right,
-                    last_answer: r.last_answer,
-                })
-            }
+impl From<&Progress> for ProgressV1 {
+    fn from(p: &Progress) -> Self {
+        ProgressV1 {
+            memory: (&p.memory).into(),
+            seen: p.seen,
+            right: p.right,
+            last_seen: ms(p.last_seen),
+            last_right: p.last_right,
+            last_answer: p.last_answer.clone(),
         }
     }
 }
 
-/// One question's progress inside a [`ProgressSetRecord`]. The two other instants
-/// are stored as differences from `last_review` (zigzag varints: `last_seen` is
-/// usually the same instant, one byte).
+impl TryFrom<ProgressV1> for Progress {
+    type Error = String;
+
+    fn try_from(r: ProgressV1) -> R<Progress> {
+        Ok(Progress {
+            memory: r.memory.try_into()?,
+            seen: r.seen,
+            right: r.right,
+            last_seen: time(r.last_seen)?,
+            last_right: r.last_right,
+            last_answer: r.last_answer,
+        })
+    }
+}
+
+impl Codec for Progress {
+    fn encode(&self) -> Vec<u8> {
+        to_bytes(&ProgressRecord::V1(self.into()))
+    }
+
+    fn decode(bytes: &[u8]) -> R<Self> {
+        match from_bytes(bytes)? {
+            ProgressRecord::V1(r) => r.try_into(),
+        }
+    }
+}
+
+/// What a packed progress item holds after its question and two instants: the same
+/// in every version. `last_seen` is stored as a difference from `last_review` (a
+/// zigzag varint: usually the same instant, one byte).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct ProgressItemV1 {
-    question: String,
-    last_review: i64,
-    due_after: i64,
+struct PackedProgressRec {
     seen_after: i64,
-    stability: f64,
-    difficulty: f64,
-    elapsed_days: i64,
-    scheduled_days: i64,
-    reps: i32,
-    lapses: i32,
-    phase: PhaseRec,
+    fsrs: FsrsRec,
     seen: u32,
     right: u32,
     last_right: bool,
     last_answer: String,
 }
 
-/// One question's progress inside a [`ProgressSetRecord`], version 2: the question
-/// as a [`QuestionRef`], and `due` relative to `last_review` plus `scheduled_days`
-/// (a review is due exactly that many days after it: one byte instead of five).
+/// One question's progress inside a [`ProgressSetRecord`], version 1 (schema 2,
+/// commit 9ff1051): the question id as a string, `due` relative to `last_review`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct ProgressItemV2 {
+struct ProgressItemV1 {
+    question: String,
+    last_review: i64,
+    due_after: i64,
+    rest: PackedProgressRec,
+}
+
+/// One question's progress inside a [`ProgressSetRecord`], version 2 (commit
+/// fc1772e): the question as a [`QuestionRef`], and `due` relative to `last_review`
+/// plus `scheduled_days` (a review is due exactly that many days after it: one byte
+/// instead of five).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ProgressItemV2 {
     question: QuestionRef,
     last_review: i64,
     due_after_scheduled: i64,
-    seen_after: i64,
-    stability: f64,
-    difficulty: f64,
-    elapsed_days: i64,
-    scheduled_days: i64,
-    reps: i32,
-    lapses: i32,
-    phase: PhaseRec,
-    seen: u32,
-    right: u32,
-    last_right: bool,
-    last_answer: String,
+    rest: PackedProgressRec,
 }
 
 const DAY_MS: i64 = 86_400_000;
 
+/// When a review at `last_review` scheduled `days` ahead is due (wrapping: the stored
+/// days need not match `due`, and every difference reads back exactly).
+fn scheduled(last_review: i64, days: i64) -> i64 {
+    last_review.wrapping_add(days.wrapping_mul(DAY_MS))
+}
+
+impl From<ProgressItemV1> for ProgressItemV2 {
+    fn from(v1: ProgressItemV1) -> Self {
+        let due = v1.last_review.wrapping_add(v1.due_after);
+        let base = scheduled(v1.last_review, v1.rest.fsrs.scheduled_days);
+        ProgressItemV2 {
+            question: QuestionRef::new(&v1.question),
+            last_review: v1.last_review,
+            due_after_scheduled: due.wrapping_sub(base),
+            rest: v1.rest,
+        }
+    }
+}
+
+impl ProgressItemV2 {
+    fn pack(question: &str, p: ProgressV1) -> ProgressItemV2 {
+        let base = p.memory.last_review;
+        let due_base = scheduled(base, p.memory.fsrs.scheduled_days);
+        ProgressItemV2 {
+            question: QuestionRef::new(question),
+            last_review: base,
+            due_after_scheduled: p.memory.due.wrapping_sub(due_base),
+            rest: PackedProgressRec {
+                seen_after: p.last_seen.wrapping_sub(base),
+                fsrs: p.memory.fsrs,
+                seen: p.seen,
+                right: p.right,
+                last_right: p.last_right,
+                last_answer: p.last_answer,
+            },
+        }
+    }
+
+    /// The question id and its progress with the instants in full.
+    fn unpack(self) -> (String, ProgressV1) {
+        let base = self.last_review;
+        let r = self.rest;
+        let due = scheduled(base, r.fsrs.scheduled_days).wrapping_add(self.due_after_scheduled);
+        let progress = ProgressV1 {
+            memory: MemoryRec {
+                due,
+                fsrs: r.fsrs,
+                last_review: base,
+            },
+            seen: r.seen,
+            right: r.right,
+            last_seen: base.wrapping_add(r.seen_after),
+            last_right: r.last_right,
+            last_answer: r.last_answer,
+        };
+        (self.question.into_id(), progress)
+    }
+}
+
 /// All of one learner's progress (schema 2, tree `progress_by_learner`, key user):
 /// one value per learner instead of one per question, so sled's per-entry overhead
-/// is paid once. Written as V2; V1 (question ids as strings, `due` relative to
-/// `last_review` only) is still read, and rewritten as V2 when next written.
+/// is paid once. Written as V2; V1 is still read, and rewritten as V2 when next
+/// written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum ProgressSetRecord {
+enum ProgressSetRecord {
     V1(Vec<ProgressItemV1>),
     V2(Vec<ProgressItemV2>),
+}
+
+impl ProgressSetRecord {
+    /// The items in the current version's form.
+    fn current(self) -> Vec<ProgressItemV2> {
+        match self {
+            ProgressSetRecord::V1(items) => items.into_iter().map(Into::into).collect(),
+            ProgressSetRecord::V2(items) => items,
+        }
+    }
 }
 
 /// A learner's progress by question id, sorted by id, each id once.
@@ -570,92 +712,43 @@ impl Codec for ProgressSet {
         let items = self
             .0
             .iter()
-            .map(|(q, p)| {
-                let m = &p.memory;
-                let base = ms(m.last_review);
-                let scheduled = base.wrapping_add(m.scheduled_days.wrapping_mul(DAY_MS));
-                ProgressItemV2 {
-                    question: QuestionRef::new(q),
-                    last_review: base,
-                    due_after_scheduled: ms(m.due).wrapping_sub(scheduled),
-                    seen_after: ms(p.last_seen).wrapping_sub(base),
-                    stability: m.stability,
-                    difficulty: m.difficulty,
-                    elapsed_days: m.elapsed_days,
-                    scheduled_days: m.scheduled_days,
-                    reps: m.reps,
-                    lapses: m.lapses,
-                    phase: phase_rec(m.phase),
-                    seen: p.seen,
-                    right: p.right,
-                    last_right: p.last_right,
-                    last_answer: p.last_answer.clone(),
-                }
-            })
+            .map(|(q, p)| ProgressItemV2::pack(q, p.into()))
             .collect();
         to_bytes(&ProgressSetRecord::V2(items))
     }
 
     fn decode(bytes: &[u8]) -> R<Self> {
+        let items = from_bytes::<ProgressSetRecord>(bytes)?.current();
         let mut set = ProgressSet::default();
-        match from_bytes(bytes)? {
-            ProgressSetRecord::V1(items) => {
-                set.0.reserve(items.len());
-                for r in items {
-                    let p = Progress {
-                        memory: Memory {
-                            due: time(r.last_review.wrapping_add(r.due_after))?,
-                            stability: r.stability,
-                            difficulty: r.difficulty,
-                            elapsed_days: r.elapsed_days,
-                            scheduled_days: r.scheduled_days,
-                            reps: r.reps,
-                            lapses: r.lapses,
-                            phase: phase(r.phase),
-                            last_review: time(r.last_review)?,
-                        },
-                        seen: r.seen,
-                        right: r.right,
-                        last_seen: time(r.last_review.wrapping_add(r.seen_after))?,
-                        last_right: r.last_right,
-                        last_answer: r.last_answer,
-                    };
-                    set.put(&r.question, p);
-                }
-            }
-            ProgressSetRecord::V2(items) => {
-                set.0.reserve(items.len());
-                for r in items {
-                    let scheduled = r
-                        .last_review
-                        .wrapping_add(r.scheduled_days.wrapping_mul(DAY_MS));
-                    let p = Progress {
-                        memory: Memory {
-                            due: time(scheduled.wrapping_add(r.due_after_scheduled))?,
-                            stability: r.stability,
-                            difficulty: r.difficulty,
-                            elapsed_days: r.elapsed_days,
-                            scheduled_days: r.scheduled_days,
-                            reps: r.reps,
-                            lapses: r.lapses,
-                            phase: phase(r.phase),
-                            last_review: time(r.last_review)?,
-                        },
-                        seen: r.seen,
-                        right: r.right,
-                        last_seen: time(r.last_review.wrapping_add(r.seen_after))?,
-                        last_right: r.last_right,
-                        last_answer: r.last_answer,
-                    };
-                    set.put(&r.question.into_id(), p);
-                }
-            }
+        set.0.reserve(items.len());
+        for item in items {
+            let (question, progress) = item.unpack();
+            set.put(&question, progress.try_into()?);
         }
         Ok(set)
     }
 }
 
 // ---- log ------------------------------------------------------------------------
+
+/// An answer to a question: the question (an id string, or in version 2 of the
+/// packed log a [`QuestionRef`]), whether it was right, and the answer as given.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AnswerRec<Q> {
+    question: Q,
+    right: bool,
+    answer: String,
+}
+
+impl From<AnswerRec<String>> for AnswerRec<QuestionRef> {
+    fn from(a: AnswerRec<String>) -> Self {
+        AnswerRec {
+            question: QuestionRef::new(&a.question),
+            right: a.right,
+            answer: a.answer,
+        }
+    }
+}
 
 /// One answer in the schema-1 `log` tree; the key holds user, time, chat and
 /// message. Only read now: by the migration to schema 2.
@@ -666,34 +759,42 @@ pub(crate) struct LogValue {
     pub answer: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct LogV1 {
-    question: String,
-    right: bool,
-    answer: String,
-}
+/// A [`LogValue`], version 1: the first.
+type LogV1 = AnswerRec<String>;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum LogRecord {
+enum LogRecord {
     V1(LogV1),
+}
+
+impl From<&LogValue> for LogV1 {
+    fn from(v: &LogValue) -> Self {
+        AnswerRec {
+            question: v.question.clone(),
+            right: v.right,
+            answer: v.answer.clone(),
+        }
+    }
+}
+
+impl From<LogV1> for LogValue {
+    fn from(r: LogV1) -> Self {
+        LogValue {
+            question: r.question,
+            right: r.right,
+            answer: r.answer,
+        }
+    }
 }
 
 impl Codec for LogValue {
     fn encode(&self) -> Vec<u8> {
-        to_bytes(&LogRecord::V1(LogV1 {
-            question: self.question.clone(),
-            right: self.right,
-            answer: self.answer.clone(),
-        }))
+        to_bytes(&LogRecord::V1(self.into()))
     }
 
     fn decode(bytes: &[u8]) -> R<Self> {
         match from_bytes(bytes)? {
-            LogRecord::V1(r) => Ok(LogValue {
-                question: r.question,
-                right: r.right,
-                answer: r.answer,
-            }),
+            LogRecord::V1(r) => Ok(r.into()),
         }
     }
 }
@@ -717,39 +818,63 @@ impl LogItem {
     }
 }
 
-/// One answer inside a [`LogChunkRecord`]. `after`: milliseconds since the previous
-/// entry (the first: since the chunk's month began); `chat`: the chat id minus the
-/// learner's id (0 in their private chat). Both are varints, a few bytes each.
+/// One answer inside a [`LogChunkRecord`], version 1 (schema 2, commit 9ff1051).
+/// `after`: milliseconds since the previous entry (the first: since the chunk's
+/// month began); `chat`: the chat id minus the learner's id (0 in their private
+/// chat). Both are varints, a few bytes each.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct LogItemV1 {
+struct LogItemV1 {
     after: u64,
     chat: i64,
     message: i32,
-    question: String,
-    right: bool,
-    answer: String,
+    answered: AnswerRec<String>,
 }
 
-/// One answer inside a [`LogChunkRecord`], version 2: as version 1, but the
-/// message id as a difference from the previous entry's (the first: from 0; one
-/// byte for consecutive messages in a chat) and the question as a [`QuestionRef`].
+/// One answer inside a [`LogChunkRecord`], version 2 (commit fc1772e): as version
+/// 1, but the message id as a difference from the previous entry's (the first: from
+/// 0; one byte for consecutive messages in a chat) and the question as a
+/// [`QuestionRef`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct LogItemV2 {
+struct LogItemV2 {
     after: u64,
     chat: i64,
     message_after: i32,
-    question: QuestionRef,
-    right: bool,
-    answer: String,
+    answered: AnswerRec<QuestionRef>,
 }
 
 /// A learner's answers in one calendar month (UTC) (schema 2, tree `log_by_month`,
 /// key user · month), oldest first. Written as V2; V1 is still read, and rewritten
 /// as V2 when next written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum LogChunkRecord {
+enum LogChunkRecord {
     V1(Vec<LogItemV1>),
     V2(Vec<LogItemV2>),
+}
+
+impl LogChunkRecord {
+    /// The items in the current version's form. V1 → V2 is a step over the whole
+    /// chunk, not item by item: a V2 message id is relative to the previous item's.
+    fn current(self) -> Vec<LogItemV2> {
+        match self {
+            LogChunkRecord::V1(items) => {
+                let mut prev_message = 0i32;
+                items
+                    .into_iter()
+                    .map(|e| {
+                        let message_after = e.message.wrapping_sub(prev_message);
+                        prev_message = e.message;
+                        LogItemV2 {
+                            after: e.after,
+                            chat: e.chat,
+                            message_after,
+                            answered: e.answered.into(),
+                        }
+                    })
+                    .collect()
+            }
+            LogChunkRecord::V2(items) => items,
+        }
+    }
 }
 
 /// The months since 0000-01 (proleptic Gregorian, UTC) that `at` falls in.
@@ -804,9 +929,11 @@ impl LogChunk {
                     after,
                     chat: e.chat.wrapping_sub(user),
                     message_after,
-                    question: QuestionRef::new(&e.question),
-                    right: e.right,
-                    answer: e.answer.clone(),
+                    answered: AnswerRec {
+                        question: QuestionRef::new(&e.question),
+                        right: e.right,
+                        answer: e.answer.clone(),
+                    },
                 }
             })
             .collect();
@@ -826,46 +953,25 @@ impl LogChunk {
 
     pub fn decode(user: i64, month: i32, bytes: &[u8]) -> R<LogChunk> {
         let start = month_start_ms(month)?;
-        let step = |at: i64, after: u64| {
-            at.checked_add_unsigned(after)
-                .ok_or_else(|| format!("log time overflows after {at}"))
-        };
-        match from_bytes(bytes)? {
-            LogChunkRecord::V1(items) => {
-                let mut at = start;
-                let mut out = Vec::with_capacity(items.len());
-                for r in items {
-                    at = step(at, r.after)?;
-                    out.push(LogItem {
-                        at: time(at)?,
-                        chat: r.chat.wrapping_add(user),
-                        message: r.message,
-                        question: r.question,
-                        right: r.right,
-                        answer: r.answer,
-                    });
-                }
-                Ok(LogChunk(out))
-            }
-            LogChunkRecord::V2(items) => {
-                let mut at = start;
-                let mut message = 0i32;
-                let mut out = Vec::with_capacity(items.len());
-                for r in items {
-                    at = step(at, r.after)?;
-                    message = message.wrapping_add(r.message_after);
-                    out.push(LogItem {
-                        at: time(at)?,
-                        chat: r.chat.wrapping_add(user),
-                        message,
-                        question: r.question.into_id(),
-                        right: r.right,
-                        answer: r.answer,
-                    });
-                }
-                Ok(LogChunk(out))
-            }
+        let items = from_bytes::<LogChunkRecord>(bytes)?.current();
+        let mut at = start;
+        let mut message = 0i32;
+        let mut out = Vec::with_capacity(items.len());
+        for r in items {
+            at = at
+                .checked_add_unsigned(r.after)
+                .ok_or_else(|| format!("log time overflows after {at}"))?;
+            message = message.wrapping_add(r.message_after);
+            out.push(LogItem {
+                at: time(at)?,
+                chat: r.chat.wrapping_add(user),
+                message,
+                question: r.answered.question.into_id(),
+                right: r.answered.right,
+                answer: r.answered.answer,
+            });
         }
+        Ok(LogChunk(out))
     }
 }
 
@@ -881,8 +987,37 @@ struct CardAnswerRec {
     points: u32,
 }
 
+impl From<&CardAnswer> for CardAnswerRec {
+    fn from(a: &CardAnswer) -> Self {
+        CardAnswerRec {
+            user: a.user,
+            name: a.name.clone(),
+            response: a.response.into(),
+            right: a.right,
+            at: ms(a.at),
+            points: a.points,
+        }
+    }
+}
+
+impl TryFrom<CardAnswerRec> for CardAnswer {
+    type Error = String;
+
+    fn try_from(r: CardAnswerRec) -> R<CardAnswer> {
+        Ok(CardAnswer {
+            user: r.user,
+            name: r.name,
+            response: r.response.into(),
+            right: r.right,
+            at: time(r.at)?,
+            points: r.points,
+        })
+    }
+}
+
+/// A card (tree `cards`, key chat · message). Version 1: the first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct CardV1 {
+struct CardV1 {
     chat: i64,
     message: i32,
     question: String,
@@ -899,74 +1034,68 @@ pub(crate) struct CardV1 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum CardRecord {
+enum CardRecord {
     V1(CardV1),
+}
+
+impl From<&Card> for CardV1 {
+    fn from(c: &Card) -> Self {
+        CardV1 {
+            chat: c.chat,
+            message: c.message,
+            question: c.question.clone(),
+            order: c.order.clone(),
+            asked_by: c.asked_by,
+            posted: ms(c.posted),
+            limit_secs: c.limit_secs,
+            deadline: c.deadline.map(ms),
+            open: c.open,
+            group: c.group,
+            daily: c.daily,
+            answers: c.answers.iter().map(Into::into).collect(),
+            selections: c.selections.iter().map(|(u, s)| (*u, s.0)).collect(),
+        }
+    }
+}
+
+impl TryFrom<CardV1> for Card {
+    type Error = String;
+
+    fn try_from(r: CardV1) -> R<Card> {
+        Ok(Card {
+            chat: r.chat,
+            message: r.message,
+            question: r.question,
+            order: r.order,
+            asked_by: r.asked_by,
+            posted: time(r.posted)?,
+            limit_secs: r.limit_secs,
+            deadline: r.deadline.map(time).transpose()?,
+            open: r.open,
+            group: r.group,
+            daily: r.daily,
+            answers: r
+                .answers
+                .into_iter()
+                .map(CardAnswer::try_from)
+                .collect::<R<_>>()?,
+            selections: r
+                .selections
+                .into_iter()
+                .map(|(u, s)| (u, OptionSet(s)))
+                .collect(),
+        })
+    }
 }
 
 impl Codec for Card {
     fn encode(&self) -> Vec<u8> {
-        to_bytes(&CardRecord::V1(CardV1 {
-            chat: self.chat,
-            message: self.message,
-            question: self.question.clone(),
-            order: self.order.clone(),
-            asked_by: self.asked_by,
-            posted: ms(self.posted),
-            limit_secs: self.limit_secs,
-            deadline: self.deadline.map(ms),
-            open: self.open,
-            group: self.group,
-            daily: self.daily,
-            answers: self
-                .answers
-                .iter()
-                .map(|a| CardAnswerRec {
-                    user: a.user,
-                    name: a.name.clone(),
-                    response: a.response.into(),
-                    right: a.right,
-                    at: ms(a.at),
-                    points: a.points,
-                })
-                .collect(),
-            selections: self.selections.iter().map(|(u, s)| (*u, s.0)).collect(),
-        }))
+        to_bytes(&CardRecord::V1(self.into()))
     }
 
     fn decode(bytes: &[u8]) -> R<Self> {
         match from_bytes(bytes)? {
-            CardRecord::V1(r) => Ok(Card {
-                chat: r.chat,
-                message: r.message,
-                question: r.question,
-                order: r.order,
-                asked_by: r.asked_by,
-                posted: time(r.posted)?,
-                limit_secs: r.limit_secs,
-                deadline: r.deadline.map(time).transpose()?,
-                open: r.open,
-                group: r.group,
-                daily: r.daily,
-                answers: r
-                    .answers
-                    .into_iter()
-                    .map(|a| {
-                        Ok(CardAnswer {
-                            user: a.user,
-                            name: a.name,
-                            response: a.response.into(),
-                            right: a.right,
-                            at: time(a.at)?,
-                            points: a.points,
-                        })
-                    })
-                    .collect::<R<Vec<_>>>()?,
-                selections: r
-                    .selections
-                    .into_iter()
-                    .map(|(u, s)| (u, OptionSet(s)))
-                    .collect(),
-            }),
+            CardRecord::V1(r) => r.try_into(),
         }
     }
 }
@@ -980,8 +1109,9 @@ pub(crate) struct ScoreValue {
     pub score: MemberScore,
 }
 
+/// A member's score (tree `scores`, key chat · user). Version 1: the first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct ScoreV1 {
+struct ScoreV1 {
     name: String,
     total: u64,
     week: u64,
@@ -993,15 +1123,15 @@ pub(crate) struct ScoreV1 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum ScoreRecord {
+enum ScoreRecord {
     V1(ScoreV1),
 }
 
-impl Codec for ScoreValue {
-    fn encode(&self) -> Vec<u8> {
-        let s = &self.score;
-        to_bytes(&ScoreRecord::V1(ScoreV1 {
-            name: self.name.clone(),
+impl From<&ScoreValue> for ScoreV1 {
+    fn from(v: &ScoreValue) -> Self {
+        let s = &v.score;
+        ScoreV1 {
+            name: v.name.clone(),
             total: s.total,
             week: s.week,
             week_of: s.week_of.map(day),
@@ -1009,23 +1139,37 @@ impl Codec for ScoreValue {
             answered: s.answered,
             streak: s.streak,
             best_streak: s.best_streak,
-        }))
+        }
+    }
+}
+
+impl TryFrom<ScoreV1> for ScoreValue {
+    type Error = String;
+
+    fn try_from(r: ScoreV1) -> R<ScoreValue> {
+        Ok(ScoreValue {
+            name: r.name,
+            score: MemberScore {
+                total: r.total,
+                week: r.week,
+                week_of: opt_date(r.week_of)?,
+                correct: r.correct,
+                answered: r.answered,
+                streak: r.streak,
+                best_streak: r.best_streak,
+            },
+        })
+    }
+}
+
+impl Codec for ScoreValue {
+    fn encode(&self) -> Vec<u8> {
+        to_bytes(&ScoreRecord::V1(self.into()))
     }
 
     fn decode(bytes: &[u8]) -> R<Self> {
         match from_bytes(bytes)? {
-            ScoreRecord::V1(r) => Ok(ScoreValue {
-                name: r.name,
-                score: MemberScore {
-                    total: r.total,
-                    week: r.week,
-                    week_of: opt_date(r.week_of)?,
-                    correct: r.correct,
-                    answered: r.answered,
-                    streak: r.streak,
-                    best_streak: r.best_streak,
-                },
-            }),
+            ScoreRecord::V1(r) => r.try_into(),
         }
     }
 }
