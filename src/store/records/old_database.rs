@@ -1,10 +1,13 @@
 //! A whole database as main wrote it before the records were refactored (commit
-//! e4efb6d), frozen in `src/store/fixtures/main-db.tar.gz`: it must open with
-//! today's code and keep every learner, chat, card, answer, progress and score.
+//! e4efb6d), frozen in `src/store/fixtures/main-db/`: it must open with today's code
+//! and keep every learner, chat, card, answer, progress and score.
 //!
-//! The archive is the sled directory after a clean shutdown, seal included, so the
-//! open also checks that every tree's records are the ones that were sealed. The
-//! values below are what went in: the inputs as given to the store, and what it
+//! The fixture is the sled directory after a clean shutdown (`Store::seal`), seal
+//! included, as plain files (12.5 KB, read with `include_bytes!`: no archive format,
+//! no dependency). A copy of a sealed database opens like the original: the seal
+//! holds each tree's record count and CRC, not file details, so the open checks that
+//! every record is the one main sealed, and then removes the seal (from the copy).
+//! The values below are what went in: the inputs as given to the store, and what it
 //! derived from them then (FSRS memory, points, streaks), as main computed it.
 
 use std::path::Path;

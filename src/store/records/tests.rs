@@ -1,11 +1,12 @@
 //! The records' encodings, pinned by frozen bytes.
 //!
 //! `src/store/fixtures/` holds, for every record type and every version its decoder
-//! accepts, the bytes of one value as the code of that version wrote it. They were
-//! written once, by the code of their time, and are never regenerated: a new version
-//! adds a fixture. Each decodes to the value below that it was written from, and the
-//! current version's encoder must give its fixture back byte for byte, so that an
-//! accidental change of the on-disk format fails here.
+//! accepts, the bytes of one value, written once by the code of commit e4efb6d (the
+//! current versions by its encoders, version 1 of the packed records by its test
+//! encoders of that version) and never regenerated: a new version adds a fixture.
+//! Each decodes to the value below that it was written from, and the current
+//! version's encoder must give its fixture back byte for byte, so that an accidental
+//! change of the on-disk format fails here.
 
 use chrono::{TimeDelta, TimeZone};
 
