@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, TimeZone, Utc};
 
 use super::{Codec, LogChunk, LogItem, ProgressSet, ScoreValue};
 use crate::bank::OptionSet;
@@ -404,8 +404,9 @@ const FILES: [(&str, &[u8]); 3] = [
     ),
 ];
 
-/// The frozen database, copied to `dir`.
-fn unpack(dir: &Path) {
+/// The frozen database, copied to `dir` (the test opens the copy, never the
+/// committed files).
+fn copy_main_db(dir: &Path) {
     std::fs::create_dir(dir).unwrap();
     for (name, bytes) in FILES {
         std::fs::write(dir.join(name), bytes).unwrap();
@@ -416,24 +417,26 @@ fn unpack(dir: &Path) {
 fn a_database_written_by_main_before_the_refactoring_opens_and_keeps_every_answer() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("db");
-    unpack(&dir);
+    copy_main_db(&dir);
     let seal = dir.join(super::super::seal::SEAL_FILE);
     assert!(seal.exists());
     let store = Store::open(&dir, Options::default()).unwrap();
     // The seal matched (every tree's count and CRC as main sealed them) and was broken.
     assert!(!seal.exists());
 
+    every_answer_and_progress_is_there(&store);
+    every_learner_chat_score_card_and_job_is_there(&store);
+    every_record_is_the_bytes_main_wrote(&store);
+}
+
+/// Every learner's log and progress, as [`log`] and [`progress`] give them.
+fn every_answer_and_progress_is_there(store: &Store) {
     // The answers span two months, in the group and in private chats.
-    assert!(
-        ANSWERS
-            .iter()
-            .any(|x| at(x.at).format("%m").to_string() == "06")
-    );
-    assert!(
-        ANSWERS
-            .iter()
-            .any(|x| at(x.at).format("%m").to_string() == "07")
-    );
+    let months: std::collections::BTreeSet<u32> =
+        ANSWERS.iter().map(|x| at(x.at).month()).collect();
+    assert_eq!(months.into_iter().collect::<Vec<_>>(), [6, 7]);
+    assert!(ANSWERS.iter().any(|x| x.chat == GROUP));
+    assert!(ANSWERS.iter().any(|x| x.chat == x.user));
     for user in [ADA, LEI, MEI] {
         assert_eq!(store.log_items(user, None).unwrap(), log(user), "{user}");
         let mut got: Vec<_> = store.progress(user).unwrap().into_iter().collect();
@@ -445,7 +448,9 @@ fn a_database_written_by_main_before_the_refactoring_opens_and_keeps_every_answe
         .map(|&u| store.log_items(u, None).unwrap().len())
         .sum();
     assert_eq!(answered, ANSWERS.len() + imported_log().len());
+}
 
+fn every_learner_chat_score_card_and_job_is_there(store: &Store) {
     for l in learners() {
         assert_eq!(store.learner(l.id).unwrap().as_ref(), Some(&l));
     }
@@ -455,8 +460,7 @@ fn a_database_written_by_main_before_the_refactoring_opens_and_keeps_every_answe
     want.sort_by_key(|c| c.id);
     assert_eq!(got, want);
     assert_eq!(store.scores(GROUP).unwrap(), scores());
-    let want = cards();
-    for c in &want {
+    for c in &cards() {
         assert_eq!(store.card(c.chat, c.message).unwrap().as_ref(), Some(c));
     }
     let mut open: Vec<_> = store
@@ -479,17 +483,18 @@ fn a_database_written_by_main_before_the_refactoring_opens_and_keeps_every_answe
         store.scheduled(ADA, JobKind::Daily).unwrap(),
         Some(at(26 * DAY - 3 * 3600))
     );
+}
 
-    // Nothing else is there, and every record reads back into the very bytes main
-    // wrote: today's encoders are main's.
+/// Nothing else is there, and every record reads back into the very bytes main
+/// wrote: today's encoders are main's.
+fn every_record_is_the_bytes_main_wrote(store: &Store) {
     let t = store.trees();
-    let count = |tree: &sled::Tree| tree.len();
-    assert_eq!(count(&t.learners), 3);
-    assert_eq!(count(&t.chats), 4);
-    assert_eq!(count(&t.cards), want.len());
-    assert_eq!(count(&t.progress), 3);
-    assert_eq!(count(&t.log), 6);
-    assert_eq!(count(&t.scores), 3);
+    assert_eq!(t.learners.len(), 3);
+    assert_eq!(t.chats.len(), 4);
+    assert_eq!(t.cards.len(), cards().len());
+    assert_eq!(t.progress.len(), 3);
+    assert_eq!(t.log.len(), 6);
+    assert_eq!(t.scores.len(), 3);
     fn same<T: Codec>(tree: &sled::Tree) {
         for kv in tree.iter() {
             let (k, v) = kv.unwrap();
