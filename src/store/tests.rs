@@ -1634,13 +1634,10 @@ fn a_damaged_schema_1_record_stops_the_migration_before_it_moves_anything() {
     assert!(db.open_tree(super::PROGRESS_TREE).unwrap().is_empty());
 }
 
-/// Packed records as the first schema-2 build wrote them (question ids as strings):
-/// still read, rewritten in the current form when next written, and copied in the
-/// current form by a backup.
-#[test]
-fn packed_records_of_the_first_version_still_read() {
-    let (dir, store) = tmp();
-    let user: i64 = 7_123_456_789;
+/// Puts `user`'s progress and log as the first schema-2 build wrote them (frozen
+/// bytes, see `records/tests.rs`) straight into the trees; returns the progress and
+/// the answers they hold, and the months of log, in order.
+fn put_first_packed_records(store: &Store, user: i64) -> (ProgressSet, Vec<LogItem>, Vec<i32>) {
     let mut set = ProgressSet::default();
     set.put("c1-q01", sample_progress());
     set.put("c1-q1", sample_progress());
@@ -1651,8 +1648,6 @@ fn packed_records_of_the_first_version_still_read() {
         chunks.entry(month_of(e.at)).or_default().put(e.clone());
     }
     assert!(chunks.len() > 1);
-    // `set` and `chunks` as the first schema-2 build wrote them: frozen bytes (see
-    // `records/tests.rs`).
     let v1_progress = include_bytes!("fixtures/first-packed-progress-v1.bin").as_slice();
     let v1_chunks = [
         include_bytes!("fixtures/first-packed-log-2025-06-v1.bin").as_slice(),
@@ -1670,6 +1665,17 @@ fn packed_records_of_the_first_version_still_read() {
             .insert(keys::log_chunk(user, month).build(), bytes)
             .unwrap();
     }
+    (set, history, chunks.into_keys().collect())
+}
+
+/// Packed records as the first schema-2 build wrote them (question ids as strings):
+/// still read, rewritten in the current form when next written, and copied in the
+/// current form by a backup.
+#[test]
+fn packed_records_of_the_first_version_still_read() {
+    let (dir, store) = tmp();
+    let user: i64 = 7_123_456_789;
+    let (set, history, months) = put_first_packed_records(&store, user);
     let expect_progress: std::collections::HashMap<String, Progress> =
         set.clone().into_vec().into_iter().collect();
     assert_eq!(store.progress(user).unwrap(), expect_progress);
@@ -1699,7 +1705,7 @@ fn packed_records_of_the_first_version_still_read() {
             .collect::<Vec<u8>>()
     };
     assert!(first_bytes(&store).iter().all(|&b| b == 0));
-    assert_eq!(first_bytes(&restored), vec![1; 1 + chunks.len()]);
+    assert_eq!(first_bytes(&restored), vec![1; 1 + months.len()]);
     assert!(restored.tree_sizes().unwrap() != store.tree_sizes().unwrap());
 
     // The next write of a learner's records writes the current form.
@@ -1733,10 +1739,9 @@ fn packed_records_of_the_first_version_still_read() {
             .unwrap()[0],
         1
     );
-    let first_month = *chunks.keys().next().unwrap();
     assert_eq!(
         tr.log
-            .get(keys::log_chunk(user, first_month).build())
+            .get(keys::log_chunk(user, months[0]).build())
             .unwrap()
             .unwrap()[0],
         1
