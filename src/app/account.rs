@@ -68,6 +68,37 @@ impl Tutor {
         Ok(self.lang_of(self.store.learner(id)?.as_ref(), lang_code))
     }
 
+    /// Remembers the language a learner's client reports (Telegram's
+    /// `language_code`) in their private chat's record, for what they get unprompted
+    /// (see [`Tutor::unprompted_lang`]). Written only when it changed; nothing when no
+    /// language is reported or the private chat is not recorded.
+    pub fn note_client_lang(&self, user: i64, lang_code: Option<&str>) -> Result<(), StoreError> {
+        let Some(code) = lang_code else {
+            return Ok(());
+        };
+        let lang = Lang::from_code(Some(code));
+        match self.store.chat(user)? {
+            Some(c) if c.kind == ChatKind::Private && c.lang != Some(lang) => {}
+            _ => return Ok(()),
+        }
+        self.store.update_chat(user, |old| {
+            let mut c = self.chat_or_new(user, old);
+            c.lang = Some(lang);
+            c
+        })?;
+        Ok(())
+    }
+
+    /// A learner's language for what they get without an update of theirs to answer
+    /// (the daily question, the streak reminder): their `/lang`, else the language
+    /// their client last reported in their private chat (`Chat::lang`), else Chinese.
+    pub fn unprompted_lang(&self, learner: Option<&Learner>, private: Option<&Chat>) -> Lang {
+        let client = private
+            .filter(|c| c.kind == ChatKind::Private)
+            .and_then(|c| c.lang);
+        learner.and_then(|l| l.lang).or(client).unwrap_or_default()
+    }
+
     /// A learner's zone: their own, else their private chat's, else the default.
     pub fn learner_tz(&self, learner: Option<&Learner>) -> Tz {
         if let Some(tz) = learner.and_then(|l| l.tz.as_deref()) {

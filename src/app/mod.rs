@@ -1,5 +1,5 @@
 //! The use cases of the tutor, for both front ends: account, practice, answer,
-//! statistics, schedules and group quizzes.
+//! statistics, schedules, the scheduler's due work and group quizzes.
 //!
 //! A [`Tutor`] holds the store and the bank, the clock and the default zone. Each use
 //! case composes `store` and `learn` and returns a plain outcome type; it knows
@@ -17,6 +17,7 @@
 pub mod account;
 pub mod answer;
 pub mod cards;
+pub mod due;
 pub mod group;
 pub mod practice;
 pub mod schedule;

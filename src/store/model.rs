@@ -101,6 +101,10 @@ pub struct Chat {
     pub title: String,
     /// IANA zone name.
     pub tz: String,
+    /// Groups: the group's language (`/lang` in the group; `None`: Chinese).
+    /// Private chats: the language the learner's client (Telegram's `language_code`)
+    /// last reported, remembered for what the scheduler sends unprompted (the
+    /// learner's own `/lang`, `Learner::lang`, comes first); `None`: never reported.
     pub lang: Option<Lang>,
     pub daily: Option<Daily>,
     pub active: bool,

@@ -4,17 +4,18 @@
 //!   schema, the scheduler task, graceful shutdown.
 //! - `handlers`: private-chat commands, cards, typed answers, callbacks.
 //! - `group`: group quizzes, reveals, rounds, leaderboards, admin checks.
-//! - `daily`: the scheduler (daily questions, reminders, group deadlines).
+//! - `scheduler`: the scheduler task (sends daily questions and reminders, runs group
+//!   deadlines and reveals; `app::due` decides and claims them).
 //! - `render`, `chart`, `codec`, `commands`: pure helpers (HTML, PNG, callback data).
 
 pub mod codec;
 pub mod commands;
-mod daily;
 mod group;
 mod handlers;
 mod live;
 mod outage;
 pub mod render;
+mod scheduler;
 mod schema;
 
 use std::collections::HashMap;
@@ -43,7 +44,7 @@ use crate::learn::Presentation;
 use crate::store::{self, Card, Chat, ChatKind, Learner, Store};
 
 /// Due jobs the scheduler takes per wake (the fan-out benchmark measures this scan).
-pub const SCHEDULER_BATCH: usize = daily::BATCH;
+pub const SCHEDULER_BATCH: usize = scheduler::BATCH;
 
 /// The bot as the dispatcher sees it: HTML by default.
 pub type Tg = DefaultParseMode<Bot>;
@@ -188,7 +189,7 @@ async fn serve(
     let mut dispatcher = dispatcher(bot, app);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (fatal_tx, fatal) = watch::channel(None::<String>);
-    let scheduler = tokio::spawn(daily::run(app.clone(), stop_rx.clone()));
+    let scheduler = tokio::spawn(scheduler::run(app.clone(), stop_rx.clone()));
     let watchdog = tokio::spawn(outage::watchdog(app.clone(), stop_rx, fatal_tx));
     // A signal, or a store that cannot recover, stops the dispatcher: it drains the
     // updates in flight, for at most DRAIN_TIMEOUT.
@@ -386,20 +387,19 @@ impl App {
         self.tutor.now()
     }
 
-    pub fn tz_of(&self, name: &str) -> Tz {
-        self.tutor.tz_of(name)
-    }
-
     /// The chat record, created with the defaults on first sight.
     pub fn ensure_chat(&self, chat: &teloxide::types::Chat) -> anyhow::Result<Chat> {
         let title = chat.title().or(chat.first_name()).unwrap_or_default();
         Ok(self.tutor.ensure_chat(chat.id.0, chat_kind(chat), title)?)
     }
 
-    /// The learner record, created on first sight and reactivated if they return.
+    /// The learner record, created on first sight and reactivated if they return; the
+    /// language their client reports is remembered in their private chat.
     pub fn ensure_learner(&self, user: &teloxide::types::User) -> anyhow::Result<Learner> {
         let name = display_name(user);
-        Ok(self.tutor.ensure_learner(person(user, &name))?)
+        let who = person(user, &name);
+        self.tutor.note_client_lang(who.id, who.lang_code)?;
+        Ok(self.tutor.ensure_learner(who)?)
     }
 
     /// The learner's language: their `/lang`, else Telegram's language code.

@@ -195,3 +195,26 @@ async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_ques
         "next daily at {next}"
     );
 }
+
+#[tokio::test]
+async fn an_english_client_gets_the_daily_question_in_english() {
+    // No /lang: the learner follows Telegram's language, also for what the scheduler
+    // sends without an update to answer.
+    let app = spawn().await;
+    let u = 181;
+    app.fake.set_user_lang(u, "en");
+    let tz: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+    let at = (Utc::now() + chrono::Duration::seconds(61)).with_timezone(&tz);
+    let hhmm = format!("{:02}:{:02}", at.hour(), at.minute());
+    app.fake.push_text(u, u, &format!("/daily {hhmm}"));
+    app.fake.wait_for_text(u, "Daily question at", T).await;
+    let card = app
+        .fake
+        .wait_for_sent(
+            |s| s.chat_id == Some(u) && is_daily_card(s),
+            Duration::from_secs(150),
+        )
+        .await;
+    let text = card.text.unwrap();
+    assert!(text.contains("Chapter 1"), "{text}");
+}
