@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use tutor::bank::{Bank, OptionSet};
 use tutor::learn::Response;
-use tutor::store::{AnswerOutcome, AnswerRequest, Card, Options, Store, StoreError};
+use tutor::store::{AnswerOutcome, AnswerRequest, Card, CardKind, Options, Store, StoreError};
 
 const N: i64 = 200;
 const ROLE: &str = "TUTOR_STORE_DURABILITY_CHILD_DB";
@@ -47,8 +47,7 @@ fn card(i: i64) -> Card {
         limit_secs: group.then_some(60),
         deadline: None,
         open: true,
-        group,
-        daily: false,
+        kind: CardKind::of(group, false),
         answers: Vec::new(),
         selections: Vec::new(),
     }
@@ -172,7 +171,8 @@ fn acknowledged_answers_survive_sigkill() {
         assert_eq!(stored.answers.len(), 1, "card {i}");
         assert_eq!(stored.answers[0].user, USER);
         assert_eq!(
-            stored.open, c.group,
+            stored.open,
+            c.is_group(),
             "private cards closed, group cards open"
         );
     }

@@ -53,7 +53,7 @@ impl Tutor {
 
     /// A chat record with the defaults.
     pub fn fresh_chat(&self, id: i64, kind: ChatKind, title: &str) -> Chat {
-        Chat::new(id, kind, title, self.default_tz.name())
+        Chat::new(id, kind, title, self.default_tz)
     }
 
     /// A learner's language: their `/lang`, else their client's language.
@@ -82,7 +82,7 @@ impl Tutor {
             _ => return Ok(()),
         }
         self.store.update_chat(user, |old| {
-            let mut c = self.chat_or_new(user, old);
+            let mut c = self.chat_or_new(user, ChatKind::Private, old);
             c.lang = Some(lang);
             c
         })?;
@@ -101,12 +101,12 @@ impl Tutor {
 
     /// A learner's zone: their own, else their private chat's, else the default.
     pub fn learner_tz(&self, learner: Option<&Learner>) -> Tz {
-        if let Some(tz) = learner.and_then(|l| l.tz.as_deref()) {
-            return self.tz_of(tz);
+        if let Some(tz) = learner.and_then(|l| l.tz) {
+            return tz;
         }
         if let Some(l) = learner {
             if let Ok(Some(c)) = self.store.chat(l.id) {
-                return self.tz_of(&c.tz);
+                return c.tz;
             }
         }
         self.default_tz
@@ -131,24 +131,23 @@ impl Tutor {
     /// A chat (and, for a private chat, its learner) is gone: blocked, deactivated
     /// or not found. Nothing more is sent to it; its records stay.
     pub fn deactivate(&self, chat: i64) -> Result<(), StoreError> {
-        // The kind is the record's (Telegram's chat type when it was first seen); a
-        // chat never recorded is told by its id (groups are negative).
-        let kind = match self.store.chat(chat)? {
-            Some(c) => c.kind,
-            None if chat < 0 => ChatKind::Group,
-            None => ChatKind::Private,
-        };
-        self.store.update_chat(chat, |old| {
-            let mut c = old.unwrap_or_else(|| self.fresh_chat(chat, kind, ""));
-            c.active = false;
-            c.open_card = None;
-            c.round = None;
-            c
-        })?;
+        // The kind is the record's (Telegram's chat type when it was first seen). A
+        // chat never recorded gets no record now; only a learner shares a private
+        // chat's id.
+        let kind = self.store.chat(chat)?.map(|c| c.kind);
+        if let Some(kind) = kind {
+            self.store.update_chat(chat, |old| {
+                let mut c = self.chat_or_new(chat, kind, old);
+                c.active = false;
+                c.open_card = None;
+                c.round = None;
+                c
+            })?;
+        }
         for job in JobKind::ALL {
             self.store.schedule(chat, job, None)?;
         }
-        if kind == ChatKind::Private && self.store.learner(chat)?.is_some() {
+        if kind != Some(ChatKind::Group) && self.store.learner(chat)?.is_some() {
             let now = self.now();
             self.store.update_learner(chat, |old| {
                 let mut l = old.unwrap_or_else(|| Learner::new(chat, "", now));
@@ -207,6 +206,22 @@ mod tests {
     }
 
     #[test]
+    fn a_gone_chat_never_recorded_gets_no_record_but_its_learner_stops() {
+        let t = testing::at(testing::t0());
+        t.ensure_learner(person("Ann")).unwrap();
+        t.store
+            .schedule(42, JobKind::Daily, Some(testing::t0()))
+            .unwrap();
+        t.deactivate(42).unwrap();
+        assert_eq!(t.store.chat(42).unwrap(), None);
+        assert!(!t.store.learner(42).unwrap().unwrap().active);
+        assert_eq!(t.scheduled(42, JobKind::Daily), None);
+        // A group's id is never a learner's: nothing else is touched.
+        t.deactivate(-42).unwrap();
+        assert_eq!(t.store.chat(-42).unwrap(), None);
+    }
+
+    #[test]
     fn language_and_zone_follow_the_learner_then_the_client_then_the_default() {
         let t = testing::at(testing::t0());
         let l = t.ensure_learner(person("Ann")).unwrap();
@@ -218,10 +233,9 @@ mod tests {
         assert_eq!(t.learner_tz(Some(&l)), chrono_tz::Asia::Shanghai);
         t.store
             .update_chat(42, |_| {
-                Chat::new(42, ChatKind::Private, "", "Europe/Berlin")
+                Chat::new(42, ChatKind::Private, "", chrono_tz::Europe::Berlin)
             })
             .unwrap();
         assert_eq!(t.learner_tz_of(42).unwrap(), chrono_tz::Europe::Berlin);
-        assert_eq!(t.tz_of("Nowhere/Else"), chrono_tz::Asia::Shanghai);
     }
 }

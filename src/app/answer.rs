@@ -88,12 +88,12 @@ impl Tutor {
     /// zone, group weeks in the chat's); `None` when a group card's time is up.
     fn answer_request(&self, a: &Answer<'_>) -> anyhow::Result<Option<AnswerRequest>> {
         let now = self.now();
-        if a.card.group && learn::is_late(a.card.deadline, now) {
+        if a.card.is_group() && learn::is_late(a.card.deadline, now) {
             return Ok(None);
         }
         let learner = self.ensure_learner(a.who)?;
         let chat_tz = match self.store.chat(a.card.chat)? {
-            Some(c) => self.tz_of(&c.tz),
+            Some(c) => c.tz,
             None => self.default_tz,
         };
         Ok(Some(AnswerRequest {

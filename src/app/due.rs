@@ -168,7 +168,7 @@ impl Tutor {
         let Some(daily) = chat.daily.clone().filter(|_| chat.active) else {
             return Ok((None, None));
         };
-        let tz = self.tz_of(&chat.tz);
+        let tz = chat.tz;
         let now = self.now();
         let day = match learn::daily_action(daily.time, tz, daily.last_sent, now) {
             DailyAction::WaitUntil(at) => return Ok((Some(at), None)),
@@ -221,7 +221,7 @@ impl Tutor {
             self.store.schedule(chat, JobKind::Reminder, None)?;
             return Ok(None);
         };
-        let tz = self.tz_of(&c.tz);
+        let tz = c.tz;
         let now = self.now();
         let next = learn::next_reminder(now, tz);
         self.store.schedule(chat, JobKind::Reminder, Some(next))?;
@@ -290,7 +290,7 @@ mod tests {
     /// Subscribed at 09:00 the evening before, so that today's 09:00 is due at `nine()`.
     fn subscribed(id: i64) -> TestTutor {
         let mut t = at(nine() - chrono::Duration::hours(12));
-        t.set_daily(id, hm(9, 0), None).unwrap();
+        t.set_daily(&t.private_chat(id), hm(9, 0), None).unwrap();
         set_clock(&mut t, nine());
         t
     }
@@ -331,8 +331,8 @@ mod tests {
     #[tokio::test]
     async fn an_inactive_unsubscribed_or_unknown_chat_yields_nothing_and_is_unscheduled() {
         let t = subscribed(7);
-        t.set_daily(8, hm(9, 0), None).unwrap();
-        t.daily_off(8).unwrap();
+        t.set_daily(&t.private_chat(8), hm(9, 0), None).unwrap();
+        t.daily_off(&t.private_chat(8)).unwrap();
         t.deactivate(7).unwrap();
         t.store.schedule(7, JobKind::Daily, Some(nine())).unwrap();
         // Other kinds are not claimed here.
@@ -389,8 +389,8 @@ mod tests {
     fn on_a_streak(days: u32) -> TestTutor {
         let t = at(t0());
         learner(&t, 7, Some("zh-hans"));
-        t.set_daily(7, hm(9, 0), None).unwrap();
-        assert!(t.set_remind(7, true).unwrap());
+        t.set_daily(&t.private_chat(7), hm(9, 0), None).unwrap();
+        assert!(t.set_remind(&t.private_chat(7), true).unwrap());
         let yesterday = t0().date_naive().pred_opt().unwrap();
         t.store
             .update_learner(7, |old| {
@@ -440,7 +440,7 @@ mod tests {
         assert_eq!(t.reminder_due(7).unwrap(), None);
         let mut t = on_a_streak(5);
         set_clock(&mut t, evening());
-        t.set_remind(7, false).unwrap();
+        t.set_remind(&t.private_chat(7), false).unwrap();
         t.store
             .schedule(7, JobKind::Reminder, Some(evening()))
             .unwrap();
@@ -471,7 +471,7 @@ mod tests {
         // Never reported: Chinese. A group's language is not a learner's.
         let l = Learner::new(8, "", t0());
         assert_eq!(t.unprompted_lang(Some(&l), None), Lang::Zh);
-        let mut g = Chat::new(-8, ChatKind::Group, "G", "Asia/Shanghai");
+        let mut g = Chat::new(-8, ChatKind::Group, "G", chrono_tz::Asia::Shanghai);
         g.lang = Some(Lang::En);
         assert_eq!(t.unprompted_lang(Some(&l), Some(&g)), Lang::Zh);
     }

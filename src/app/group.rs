@@ -22,7 +22,7 @@ use tracing::warn;
 use crate::bank::Question;
 use crate::lang::Lang;
 use crate::learn::{self, Presentation, RevealLine, Standing};
-use crate::store::{Card, Chat, JobKind, Round, StoreError};
+use crate::store::{Card, Chat, ChatKind, JobKind, Round, StoreError};
 
 use super::Tutor;
 
@@ -157,7 +157,7 @@ pub enum Deadline {
 #[derive(Debug)]
 pub enum GroupDaily {
     /// `/daily`: the setting (time, reveal, zone name), if any.
-    Status(Option<(NaiveTime, NaiveTime, String)>),
+    Status(Option<(NaiveTime, NaiveTime, Tz)>),
     Usage,
     Stopped,
     /// `/daily reveal …` before a daily time was set.
@@ -185,7 +185,7 @@ impl Tutor {
 
     /// The group card `message` is (a reply to the intro or a reveal is none).
     pub fn group_card(&self, chat: i64, message: i32) -> Result<Option<Card>, StoreError> {
-        Ok(self.store.card(chat, message)?.filter(|c| c.group))
+        Ok(self.store.card(chat, message)?.filter(|c| c.is_group()))
     }
 
     /// Why a new question or round cannot start now, if it cannot. Between two
@@ -211,7 +211,7 @@ impl Tutor {
     /// `/round N`: the round, recorded before its first question is drawn.
     pub fn start_round(&self, chat: i64, started_by: i64, total: u8) -> Result<Chat, StoreError> {
         self.store.update_chat(chat, |old| {
-            let mut c = self.chat_or_new(chat, old);
+            let mut c = self.chat_or_new(chat, ChatKind::Group, old);
             c.round = Some(Round {
                 total,
                 asked: 0,
@@ -225,7 +225,7 @@ impl Tutor {
     /// Ends the chat's round without a podium (nothing left to ask, or a failed send).
     pub fn end_round(&self, chat: i64) {
         if let Err(e) = self.store.update_chat(chat, |old| {
-            let mut c = self.chat_or_new(chat, old);
+            let mut c = self.chat_or_new(chat, ChatKind::Group, old);
             c.round = None;
             c
         }) {
@@ -239,7 +239,7 @@ impl Tutor {
             return Ok(false);
         }
         self.store.update_chat(chat, |old| {
-            let mut c = self.chat_or_new(chat, old);
+            let mut c = self.chat_or_new(chat, ChatKind::Group, old);
             c.time_limit_secs = secs;
             c
         })?;
@@ -249,7 +249,7 @@ impl Tutor {
     /// A group's `/lang`.
     pub fn set_chat_lang(&self, chat: i64, lang: Lang) -> Result<(), StoreError> {
         self.store.update_chat(chat, |old| {
-            let mut c = self.chat_or_new(chat, old);
+            let mut c = self.chat_or_new(chat, ChatKind::Group, old);
             c.lang = Some(lang);
             c
         })?;
@@ -314,7 +314,7 @@ impl Tutor {
         match post {
             Post::Quiz { .. } => {
                 self.store.update_chat(chat, |old| {
-                    let mut c = self.chat_or_new(chat, old);
+                    let mut c = self.chat_or_new(chat, ChatKind::Group, old);
                     c.open_card = Some(message);
                     c
                 })?;
@@ -335,10 +335,10 @@ impl Tutor {
         let answered = card.answers.len();
         let status = if !card.open {
             CardStatus::Closed { answered }
-        } else if card.daily {
+        } else if card.is_daily() {
             CardStatus::Daily {
                 reveal_at: card.deadline.unwrap_or(card.posted),
-                tz: chat.map_or(self.default_tz, |c| self.tz_of(&c.tz)),
+                tz: chat.map_or(self.default_tz, |c| c.tz),
                 answered,
             }
         } else {
@@ -386,12 +386,12 @@ impl Tutor {
         let mut number = None;
         let mut over = None;
         let c = self.store.update_chat(chat, |old| {
-            let mut c = self.chat_or_new(chat, old);
+            let mut c = self.chat_or_new(chat, ChatKind::Group, old);
             (number, over) = (None, None);
             if c.open_card == Some(message) {
                 c.open_card = None;
             }
-            if card.daily {
+            if card.is_daily() {
                 return c;
             }
             let active = c.active;
@@ -406,7 +406,7 @@ impl Tutor {
             }
             c
         })?;
-        if !card.daily {
+        if !card.is_daily() {
             let next_question = c.round.is_some() && over.is_none();
             let next = next_question
                 .then(|| self.now() + chrono::Duration::from_std(ROUND_PAUSE).unwrap_or_default());
@@ -459,7 +459,7 @@ impl Tutor {
         let cards = self.store.open_cards(chat)?;
         Ok(cards
             .iter()
-            .filter(|c| c.daily)
+            .filter(|c| c.is_daily())
             .map(|c| c.message)
             .collect())
     }
@@ -469,7 +469,12 @@ impl Tutor {
     pub fn due_daily_reveals(&self, chat: i64) -> Result<Vec<i32>, StoreError> {
         let mut later: Option<DateTime<Utc>> = None;
         let mut due = Vec::new();
-        for card in self.store.open_cards(chat)?.into_iter().filter(|c| c.daily) {
+        for card in self
+            .store
+            .open_cards(chat)?
+            .into_iter()
+            .filter(|c| c.is_daily())
+        {
             match card.deadline {
                 Some(d) if self.not_yet(Some(d)) => later = Some(later.map_or(d, |l| l.min(d))),
                 _ => due.push(card.message),
@@ -490,11 +495,11 @@ impl Tutor {
         if args.is_empty() {
             return Ok(GroupDaily::Status(current.map(|d| {
                 let reveal = d.reveal.unwrap_or_else(|| learn::default_reveal(d.time));
-                (d.time, reveal, chat.tz.clone())
+                (d.time, reveal, chat.tz)
             })));
         }
         if args.eq_ignore_ascii_case("off") || args == "关" || args == "关闭" {
-            self.daily_off(chat.id)?;
+            self.daily_off(chat)?;
             return Ok(GroupDaily::Stopped);
         }
         let (time, reveal) = if let Some(rest) = args.strip_prefix("reveal") {
@@ -515,7 +520,7 @@ impl Tutor {
                 .unwrap_or_else(|| learn::default_reveal(time));
             (time, reveal)
         };
-        let planned = self.set_daily(chat.id, time, Some(reveal))?;
+        let planned = self.set_daily(chat, time, Some(reveal))?;
         Ok(GroupDaily::Set {
             time,
             reveal,
@@ -528,7 +533,7 @@ impl Tutor {
     pub fn rejoined(&self, chat: &Chat) -> Result<(), StoreError> {
         if let Some(d) = &chat.daily {
             if self.store.scheduled(chat.id, JobKind::Daily)?.is_none() {
-                self.set_daily(chat.id, d.time, d.reveal)?;
+                self.set_daily(chat, d.time, d.reveal)?;
             }
         }
         Ok(())
@@ -549,7 +554,7 @@ impl Tutor {
         let entries = self.store.scores(chat.id)?;
         let plain: Vec<(i64, learn::MemberScore)> =
             entries.iter().map(|(u, _, s)| (*u, s.clone())).collect();
-        let tz = self.tz_of(&chat.tz);
+        let tz = chat.tz;
         let board = learn::leaderboard(&plain, !all, self.now(), tz, TOP_N);
         let name_of = |user: i64| {
             entries
@@ -611,7 +616,7 @@ pub fn reveal<'b>(card: &Card, q: &'b Question, round: Option<(u8, u8)>) -> Reve
     Reveal {
         question: q,
         presentation: presentation(card, q),
-        daily: card.daily,
+        daily: card.is_daily(),
         round,
         right,
         wrong: card.answers.iter().filter(|a| !a.right).count(),
@@ -793,7 +798,7 @@ mod tests {
             CardStatus::Daily { reveal_at: at, .. } if at == reveal_at
         ));
         let card = t.posted(draft, 200).unwrap();
-        assert!(card.daily && card.deadline == Some(reveal_at));
+        assert!(card.is_daily() && card.deadline == Some(reveal_at));
         assert_eq!(t.scheduled(G, JobKind::Reveal), Some(reveal_at));
         assert_eq!(
             chat(&t).open_card,
@@ -834,7 +839,7 @@ mod tests {
         );
         match daily("") {
             GroupDaily::Status(Some((time, _, zone))) => {
-                assert_eq!((time, zone.as_str()), (hm(9, 0), "Asia/Shanghai"))
+                assert_eq!((time, zone), (hm(9, 0), chrono_tz::Asia::Shanghai))
             }
             other => panic!("{other:?}"),
         }

@@ -86,12 +86,6 @@ impl Tutor {
         self.clock.now()
     }
 
-    /// A zone name as stored; an unknown one (a record from a newer zone database)
-    /// falls back to the default.
-    pub fn tz_of(&self, name: &str) -> Tz {
-        name.parse().unwrap_or(self.default_tz)
-    }
-
     /// Makes every write so far durable (the bot, before it acknowledges).
     pub async fn durable(&self) -> Result<(), StoreError> {
         self.store.flush().await
@@ -156,6 +150,12 @@ pub(crate) mod testing {
     }
 
     impl TestTutor {
+        /// A private chat as the bot ensures it on a message (Telegram's type: private).
+        pub fn private_chat(&self, id: i64) -> crate::store::Chat {
+            let kind = crate::store::ChatKind::Private;
+            self.ensure_chat(id, kind, "Ann").expect("ensure a chat")
+        }
+
         /// When the chat's job of `kind` is due, if one is scheduled.
         pub fn scheduled(&self, chat: i64, kind: crate::store::JobKind) -> Option<DateTime<Utc>> {
             self.store.scheduled(chat, kind).expect("read the schedule")

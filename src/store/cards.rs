@@ -356,7 +356,7 @@ fn answer_tx(
 
     // Group score.
     let mut points = 0;
-    if card.group {
+    if card.is_group() {
         let score_key = keys::score(req.chat, req.user).build();
         let (prev, prev_name) = match tx_get::<ScoreValue>(scores, "scores", &score_key)? {
             Some(s) => (s.score, s.name),
@@ -390,7 +390,7 @@ fn answer_tx(
         at: req.now,
         points,
     });
-    if !card.group {
+    if !card.is_group() {
         card.open = false;
     }
     tx_put_card(cards, open, &card)?;

@@ -46,8 +46,8 @@ use crate::learn::{self, LogEntry, MemberScore, Progress};
 pub use bulk::{LoggedAnswer, TreeSize};
 pub use health::Probe;
 pub use model::{
-    AnswerOutcome, AnswerRequest, Card, CardAnswer, Chat, ChatKind, DEFAULT_TIME_LIMIT_SECS, Daily,
-    Job, JobKind, Learner, Round,
+    AnswerOutcome, AnswerRequest, Card, CardAnswer, CardKind, Chat, ChatKind,
+    DEFAULT_TIME_LIMIT_SECS, Daily, FALLBACK_ZONE, Job, JobKind, Learner, Round,
 };
 pub use schema::SCHEMA_VERSION;
 

@@ -10,6 +10,10 @@ use crate::learn::{Bag, MemberScore, Response, StreakChange, Verdict};
 
 pub use crate::learn::Streak;
 
+/// The zone a stored zone name falls back to when this build does not know it (the
+/// product's default zone).
+pub const FALLBACK_ZONE: Tz = chrono_tz::Asia::Shanghai;
+
 /// The default time limit of a group question, in seconds.
 pub const DEFAULT_TIME_LIMIT_SECS: u32 = 60;
 
@@ -20,8 +24,8 @@ pub struct Learner {
     pub name: String,
     /// `None`: follow Telegram's `language_code`.
     pub lang: Option<Lang>,
-    /// IANA zone name; `None`: the chat's zone.
-    pub tz: Option<String>,
+    /// Their own zone (`/tz` in their private chat); `None`: the chat's zone.
+    pub tz: Option<Tz>,
     /// False once they blocked the bot.
     pub active: bool,
     pub streak: Streak,
@@ -99,8 +103,9 @@ pub struct Chat {
     pub id: i64,
     pub kind: ChatKind,
     pub title: String,
-    /// IANA zone name.
-    pub tz: String,
+    /// The chat's zone, parsed once when the record is read (a stored name this
+    /// build's zone database does not know reads as [`FALLBACK_ZONE`]).
+    pub tz: Tz,
     /// Groups: the group's language (`/lang` in the group; `None`: Chinese).
     /// Private chats: the language the learner's client (Telegram's `language_code`)
     /// last reported, remembered for what the scheduler sends unprompted (the
@@ -117,12 +122,12 @@ pub struct Chat {
 
 impl Chat {
     /// A fresh chat with the defaults: no daily question, 60 s limit, an empty bag.
-    pub fn new(id: i64, kind: ChatKind, title: impl Into<String>, tz: impl Into<String>) -> Chat {
+    pub fn new(id: i64, kind: ChatKind, title: impl Into<String>, tz: Tz) -> Chat {
         Chat {
             id,
             kind,
             title: title.into(),
-            tz: tz.into(),
+            tz,
             lang: None,
             daily: None,
             active: true,
@@ -148,6 +153,38 @@ pub struct CardAnswer {
     pub points: u32,
 }
 
+/// Who answers a card, and why it was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardKind {
+    /// A learner alone: `/quiz`, a review, the terminal.
+    Practice,
+    /// A learner's daily question.
+    Daily,
+    /// A group question (`/quiz`, a round), open for the chat's time limit.
+    GroupQuiz,
+    /// A group's daily question, open until its reveal time.
+    GroupDaily,
+}
+
+impl CardKind {
+    pub fn of(group: bool, daily: bool) -> CardKind {
+        match (group, daily) {
+            (false, false) => CardKind::Practice,
+            (false, true) => CardKind::Daily,
+            (true, false) => CardKind::GroupQuiz,
+            (true, true) => CardKind::GroupDaily,
+        }
+    }
+
+    pub fn is_group(self) -> bool {
+        matches!(self, CardKind::GroupQuiz | CardKind::GroupDaily)
+    }
+
+    pub fn is_daily(self) -> bool {
+        matches!(self, CardKind::Daily | CardKind::GroupDaily)
+    }
+}
+
 /// A question as presented in a chat (one Telegram message).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Card {
@@ -162,8 +199,7 @@ pub struct Card {
     pub limit_secs: Option<u32>,
     pub deadline: Option<DateTime<Utc>>,
     pub open: bool,
-    pub group: bool,
-    pub daily: bool,
+    pub kind: CardKind,
     pub answers: Vec<CardAnswer>,
     /// Multiple-choice toggles before 提交, per user, in shown letters.
     pub selections: Vec<(i64, OptionSet)>,
@@ -189,8 +225,7 @@ impl Card {
             limit_secs: None,
             deadline: None,
             open: true,
-            group: false,
-            daily: false,
+            kind: CardKind::Practice,
             answers: Vec::new(),
             selections: Vec::new(),
         }
@@ -210,14 +245,25 @@ impl Card {
             asked_by,
             limit_secs: Some(limit_secs),
             deadline: Some(posted + chrono::Duration::seconds(i64::from(limit_secs))),
-            group: true,
+            kind: CardKind::GroupQuiz,
             ..Card::private(chat, message, question, order, posted)
         }
     }
 
     /// The same card as the chat's daily question (or not).
     pub fn daily(self, daily: bool) -> Card {
-        Card { daily, ..self }
+        let kind = CardKind::of(self.kind.is_group(), daily);
+        Card { kind, ..self }
+    }
+
+    /// A group card: answered by many, revealed once.
+    pub fn is_group(&self) -> bool {
+        self.kind.is_group()
+    }
+
+    /// The chat's daily question.
+    pub fn is_daily(&self) -> bool {
+        self.kind.is_daily()
     }
 
     pub fn answer_of(&self, user: i64) -> Option<&CardAnswer> {
@@ -322,11 +368,11 @@ mod card_tests {
         let t0 = DateTime::<Utc>::UNIX_EPOCH;
         let p = Card::private(5, 7, "c1-q01", vec![1, 0], t0);
         assert_eq!((p.chat, p.message, p.asked_by), (5, 7, 5));
-        assert!(p.open && !p.group && !p.daily && p.deadline.is_none());
+        assert!(p.open && p.kind == CardKind::Practice && p.deadline.is_none());
         assert!(p.answers.is_empty() && p.selections.is_empty());
         let g = Card::group(-9, 3, "c1-q02", vec![0], 42, t0, 60).daily(true);
         assert_eq!((g.asked_by, g.limit_secs), (42, Some(60)));
         assert_eq!(g.deadline, Some(t0 + chrono::Duration::seconds(60)));
-        assert!(g.open && g.group && g.daily);
+        assert!(g.open && g.kind == CardKind::GroupDaily);
     }
 }

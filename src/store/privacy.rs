@@ -42,7 +42,7 @@ fn learner_json(l: &Learner) -> Value {
         "id": l.id,
         "name": l.name,
         "lang": l.lang.map(|l| l.code()),
-        "tz": l.tz,
+        "tz": l.tz.map(|tz| tz.name()),
         "active": l.active,
         "remind": l.remind,
         "created": ts(l.created),
@@ -96,7 +96,7 @@ fn chat_json(c: &Chat) -> Value {
     json!({
         "id": c.id,
         "title": c.title,
-        "tz": c.tz,
+        "tz": c.tz.name(),
         "lang": c.lang.map(|l| l.code()),
         "active": c.active,
         "time_limit_secs": c.time_limit_secs,

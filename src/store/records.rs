@@ -23,7 +23,7 @@ use crate::bank::OptionSet;
 use crate::lang::Lang;
 use crate::learn::{Bag, MemberScore, Memory, Phase, Progress, Response, Streak};
 
-use super::model::{Card, CardAnswer, Chat, ChatKind, Daily, Learner, Round};
+use super::model::{Card, CardAnswer, CardKind, Chat, ChatKind, Daily, Learner, Round};
 
 type R<T> = Result<T, String>;
 
@@ -50,6 +50,18 @@ fn ms(t: DateTime<Utc>) -> i64 {
 
 fn time(ms: i64) -> R<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| format!("timestamp {ms} out of range"))
+}
+
+/// A stored zone name. One this build's zone database does not know (a record from
+/// a newer build) reads as the fallback zone, with a warning: the chat keeps working.
+fn zone(name: &str) -> chrono_tz::Tz {
+    name.parse().unwrap_or_else(|_| {
+        tracing::warn!(
+            zone = name,
+            "unknown zone in a record; using the fallback zone"
+        );
+        super::model::FALLBACK_ZONE
+    })
 }
 
 fn day(d: NaiveDate) -> i32 {
@@ -232,7 +244,7 @@ impl From<&Learner> for LearnerV1 {
             id: l.id,
             name: l.name.clone(),
             lang: l.lang.map(Into::into),
-            tz: l.tz.clone(),
+            tz: l.tz.map(|tz| tz.name().to_string()),
             active: l.active,
             streak: (&l.streak).into(),
             remind: l.remind,
@@ -249,7 +261,7 @@ impl TryFrom<LearnerV1> for Learner {
             id: r.id,
             name: r.name,
             lang: r.lang.map(Into::into),
-            tz: r.tz,
+            tz: r.tz.as_deref().map(zone),
             active: r.active,
             streak: r.streak.try_into()?,
             remind: r.remind,
@@ -388,7 +400,7 @@ impl From<&Chat> for ChatV1 {
             id: c.id,
             kind: c.kind.into(),
             title: c.title.clone(),
-            tz: c.tz.clone(),
+            tz: c.tz.name().to_string(),
             lang: c.lang.map(Into::into),
             daily: c.daily.as_ref().map(Into::into),
             active: c.active,
@@ -408,7 +420,7 @@ impl TryFrom<ChatV1> for Chat {
             id: r.id,
             kind: r.kind.into(),
             title: r.title,
-            tz: r.tz,
+            tz: zone(&r.tz),
             lang: r.lang.map(Into::into),
             daily: r.daily.map(Daily::try_from).transpose()?,
             active: r.active,
@@ -1050,8 +1062,8 @@ impl From<&Card> for CardV1 {
             limit_secs: c.limit_secs,
             deadline: c.deadline.map(ms),
             open: c.open,
-            group: c.group,
-            daily: c.daily,
+            group: c.is_group(),
+            daily: c.is_daily(),
             answers: c.answers.iter().map(Into::into).collect(),
             selections: c.selections.iter().map(|(u, s)| (*u, s.0)).collect(),
         }
@@ -1072,8 +1084,7 @@ impl TryFrom<CardV1> for Card {
             limit_secs: r.limit_secs,
             deadline: r.deadline.map(time).transpose()?,
             open: r.open,
-            group: r.group,
-            daily: r.daily,
+            kind: CardKind::of(r.group, r.daily),
             answers: r
                 .answers
                 .into_iter()

@@ -58,8 +58,7 @@ fn card(bank: &Bank, chat: i64, message: i32, qid: &str, group: bool) -> Card {
         limit_secs: group.then_some(60),
         deadline: group.then(|| t(60)),
         open: true,
-        group,
-        daily: false,
+        kind: CardKind::of(group, false),
         answers: Vec::new(),
         selections: Vec::new(),
     }
@@ -124,7 +123,7 @@ fn sample_progress() -> Progress {
 }
 
 fn sample_chat() -> Chat {
-    let mut chat = Chat::new(GROUP, ChatKind::Group, "学习群", "Asia/Shanghai");
+    let mut chat = Chat::new(GROUP, ChatKind::Group, "学习群", chrono_tz::Asia::Shanghai);
     chat.lang = Some(Lang::En);
     chat.daily = Some(Daily {
         time: NaiveTime::from_hms_opt(8, 30, 0).unwrap(),
@@ -152,7 +151,7 @@ fn sample_chat() -> Chat {
 fn every_record_round_trips() {
     let mut learner = Learner::new(-5, "小明", t(0));
     learner.lang = Some(Lang::Zh);
-    learner.tz = Some("Europe/Berlin".into());
+    learner.tz = Some(chrono_tz::Europe::Berlin);
     learner.active = false;
     learner.remind = false;
     learner.streak.current = 3;
@@ -848,7 +847,7 @@ fn export_contains_the_learners_data() {
         .unwrap();
     store
         .update_chat(user, |_| {
-            Chat::new(user, ChatKind::Private, "", "Asia/Shanghai")
+            Chat::new(user, ChatKind::Private, "", chrono_tz::Asia::Shanghai)
         })
         .unwrap();
     recorded(
@@ -907,7 +906,7 @@ fn forget_leaves_no_trace() {
     // Their private chat, with cards and jobs.
     store
         .update_chat(user, |_| {
-            Chat::new(user, ChatKind::Private, "", "Asia/Shanghai")
+            Chat::new(user, ChatKind::Private, "", chrono_tz::Asia::Shanghai)
         })
         .unwrap();
     store
@@ -951,7 +950,7 @@ fn forget_leaves_no_trace() {
     store
         .update_learner(user, |l| {
             let mut l = l.unwrap();
-            l.tz = Some("Asia/Tokyo".into());
+            l.tz = Some(chrono_tz::Asia::Tokyo);
             l
         })
         .unwrap();

@@ -229,7 +229,7 @@ async fn admin_setting(
             .await?;
             Ok(())
         }
-        Admin::Tz(args) => app.zone_command(chat.id, None, args, lang).await,
+        Admin::Tz(args) => app.zone_command(chat, None, args, lang).await,
         Admin::Lang(Some(new)) => {
             app.tutor.set_chat_lang(chat.id, new)?;
             reply(app, msg, Say::GroupLangSet.text(new)).await
@@ -550,8 +550,7 @@ mod tests {
             limit_secs: Some(60),
             deadline: Some(t0() + chrono::Duration::seconds(60)),
             open: false,
-            group: true,
-            daily: false,
+            kind: crate::store::CardKind::GroupQuiz,
             answers,
             selections: Vec::new(),
         }
@@ -624,7 +623,7 @@ mod tests {
 
         let judge = bank.question("e1-q03").unwrap();
         let mut daily = card("e1-q03", vec![answer(5, "W", false, 100, 0)]);
-        daily.daily = true;
+        daily.kind = crate::store::CardKind::GroupDaily;
         let text = reveal_text(&bank, &daily, judge, Lang::Zh, Some((1, 2)));
         assert!(
             text.starts_with("<b>☀️ 今日群题 · 正确答案：对</b>\n\n"),

@@ -75,7 +75,7 @@ pub async fn on_migrated(app: Arc<App>, msg: Message, new: ChatId) -> HandlerRes
 pub async fn on_private(app: Arc<App>, msg: Message, from: User) -> HandlerResult {
     let chat = msg.chat.id.0;
     debug!(chat, message = msg.id.0, "private message");
-    app.ensure_chat(&msg.chat)?;
+    let here = app.ensure_chat(&msg.chat)?;
     let learner = app.ensure_learner(&from)?;
     let lang = app.lang_of(Some(&learner), Some(&from));
     let Some(text) = msg.text() else {
@@ -88,7 +88,7 @@ pub async fn on_private(app: Arc<App>, msg: Message, from: User) -> HandlerResul
         return Ok(());
     };
     if let Some(cmd) = commands::parse(text, app.me.username()) {
-        return private_command(&app, &msg, &from, cmd, lang).await;
+        return private_command(&app, &msg, &here, &from, cmd, lang).await;
     }
     if text.trim_start().starts_with('/') {
         // A command for another bot, or not a command at all: one hint.
@@ -154,6 +154,7 @@ async fn unknown_command(app: &App, chat: i64, lang: Lang) -> HandlerResult {
 async fn private_command(
     app: &Arc<App>,
     msg: &Message,
+    here: &crate::store::Chat,
     from: &teloxide::types::User,
     cmd: commands::Command<'_>,
     lang: Lang,
@@ -192,8 +193,8 @@ async fn private_command(
         }
         Private::Chapters | Private::Read(_) => send_chapters(app, chat, user, lang).await?,
         Private::Stats => send_stats(app, chat, user, lang).await?,
-        Private::Daily(args) => daily_command(app, chat, args, lang).await?,
-        Private::Tz(args) => app.zone_command(chat, Some(user), args, lang).await?,
+        Private::Daily(args) => daily_command(app, here, args, lang).await?,
+        Private::Tz(args) => app.zone_command(here, Some(user), args, lang).await?,
         Private::Lang(Some(new)) => {
             app.tutor.set_lang(user, new)?;
             app.tutor.durable().await?;
@@ -272,9 +273,14 @@ async fn send_stats(app: &App, chat: i64, user: i64, lang: Lang) -> HandlerResul
 }
 
 /// `/daily [HH:MM|off|remind on|remind off]` in a private chat.
-async fn daily_command(app: &App, chat: i64, args: &str, lang: Lang) -> HandlerResult {
+async fn daily_command(
+    app: &App,
+    chat: &crate::store::Chat,
+    args: &str,
+    lang: Lang,
+) -> HandlerResult {
     let args = args.trim();
-    let say = |s: Say| app.bot.send_message(ChatId(chat), s.text(lang));
+    let say = |s: Say| app.bot.send_message(ChatId(chat.id), s.text(lang));
     if args.eq_ignore_ascii_case("off") || args == "关" || args == "关闭" {
         app.tutor.daily_off(chat)?;
         app.tutor.durable().await?;
@@ -315,7 +321,12 @@ async fn daily_command(app: &App, chat: i64, args: &str, lang: Lang) -> HandlerR
 
 /// Stores a private daily schedule and confirms it with the time, the zone and the
 /// next send.
-pub async fn subscribe(app: &App, chat: i64, time: NaiveTime, lang: Lang) -> HandlerResult {
+pub async fn subscribe(
+    app: &App,
+    chat: &crate::store::Chat,
+    time: NaiveTime,
+    lang: Lang,
+) -> HandlerResult {
     let planned = app.tutor.set_daily(chat, time, None)?;
     app.tutor.wake.notify_one();
     // Durable before it is confirmed.
@@ -323,7 +334,7 @@ pub async fn subscribe(app: &App, chat: i64, time: NaiveTime, lang: Lang) -> Han
     let hhmm = time.format("%H:%M").to_string();
     let next = study::local_time(planned.next, planned.tz);
     let text = cat::daily_subscribed(&hhmm, planned.tz.name(), &next, lang);
-    app.bot.send_message(ChatId(chat), esc(&text)).await?;
+    app.bot.send_message(ChatId(chat.id), esc(&text)).await?;
     Ok(())
 }
 
@@ -337,7 +348,7 @@ pub async fn submit(
     lang: Lang,
     callback: Option<&CallbackQuery>,
 ) -> HandlerResult {
-    if card.group {
+    if card.is_group() {
         return group::submit(app, card, from, response, answer_text, lang, callback).await;
     }
     let name = super::display_name(from);
@@ -666,7 +677,6 @@ async fn tap_subscribe(tap: &Tap<'_>) -> HandlerResult {
     let Tap {
         app,
         msg,
-        chat,
         group,
         lang,
         ..
@@ -675,8 +685,8 @@ async fn tap_subscribe(tap: &Tap<'_>) -> HandlerResult {
     if group {
         return Ok(());
     }
-    app.ensure_chat(&msg.chat)?;
-    subscribe(app, chat, learn::DEFAULT_DAILY_TIME, lang).await?;
+    let here = app.ensure_chat(&msg.chat)?;
+    subscribe(app, &here, learn::DEFAULT_DAILY_TIME, lang).await?;
     Ok(())
 }
 

@@ -473,15 +473,15 @@ impl App {
     /// `/tz ZONE` for a chat (and, in a private chat, the learner).
     pub async fn zone_command(
         &self,
-        chat: i64,
+        chat: &Chat,
         user: Option<i64>,
         args: &str,
         lang: Lang,
     ) -> anyhow::Result<()> {
         let Ok(tz) = args.trim().parse::<Tz>() else {
-            let current = self.tutor.chat_zone(chat)?;
-            let text = crate::view::catalogue::current_zone(current.name(), lang);
-            self.send_doc(chat, &crate::view::Doc::plain(text)).await?;
+            let text = crate::view::catalogue::current_zone(chat.tz.name(), lang);
+            self.send_doc(chat.id, &crate::view::Doc::plain(text))
+                .await?;
             return Ok(());
         };
         let set = self.tutor.set_zone(chat, user, tz)?;
@@ -490,7 +490,8 @@ impl App {
         }
         self.tutor.durable().await?;
         let text = crate::view::catalogue::zone_set(set.tz.name(), lang);
-        self.send_doc(chat, &crate::view::Doc::plain(text)).await?;
+        self.send_doc(chat.id, &crate::view::Doc::plain(text))
+            .await?;
         Ok(())
     }
 

@@ -153,7 +153,7 @@ pub fn daily(outcome: &GroupDaily, lang: Lang) -> Doc {
     let usage = Say::GroupDailyUsage.text(lang);
     Doc::plain(match outcome {
         GroupDaily::Status(Some((time, reveal, zone))) => {
-            cat::group_daily_status(&hhmm(*time), &hhmm(*reveal), zone, usage, lang)
+            cat::group_daily_status(&hhmm(*time), &hhmm(*reveal), zone.name(), usage, lang)
         }
         GroupDaily::Status(None) | GroupDaily::Usage => usage.to_string(),
         GroupDaily::Stopped => Say::GroupDailyStopped.text(lang).to_string(),

@@ -537,7 +537,7 @@ async fn only_admins_change_settings_anonymous_admins_included() {
     let store = tutor::store::Store::open(&app.db, Default::default()).unwrap();
     let chat = store.chat(G).unwrap().unwrap();
     assert_eq!(chat.time_limit_secs, 45);
-    assert_eq!(chat.tz, "Asia/Shanghai");
+    assert_eq!(chat.tz, chrono_tz::Asia::Shanghai);
     let daily = chat.daily.unwrap();
     assert_eq!(daily.time.format("%H:%M").to_string(), "20:00");
     assert_eq!(daily.reveal.unwrap().format("%H:%M").to_string(), "23:30");

@@ -202,12 +202,12 @@ fn group_chat() -> Chat {
             scores: vec![(LEI, "李雷".into(), 10), (MEI, "韩梅梅".into(), 0)],
         }),
         open_card: Some(102),
-        ..Chat::new(GROUP, ChatKind::Group, "学习群", "Asia/Shanghai")
+        ..Chat::new(GROUP, ChatKind::Group, "学习群", chrono_tz::Asia::Shanghai)
     }
 }
 
 fn chats() -> Vec<Chat> {
-    let mut ada = Chat::new(ADA, ChatKind::Private, "Ada", "Europe/Berlin");
+    let mut ada = Chat::new(ADA, ChatKind::Private, "Ada", chrono_tz::Europe::Berlin);
     ada.lang = Some(Lang::En);
     ada.daily = Some(Daily {
         time: clock(7, 15),
@@ -219,8 +219,8 @@ fn chats() -> Vec<Chat> {
     vec![
         group_chat(),
         ada,
-        Chat::new(LEI, ChatKind::Private, "李雷", "Asia/Shanghai"),
-        Chat::new(MEI, ChatKind::Private, "韩梅梅", "Asia/Shanghai"),
+        Chat::new(LEI, ChatKind::Private, "李雷", chrono_tz::Asia::Shanghai),
+        Chat::new(MEI, ChatKind::Private, "韩梅梅", chrono_tz::Asia::Shanghai),
     ]
 }
 
@@ -235,7 +235,7 @@ fn learners() -> Vec<Learner> {
     vec![
         Learner {
             lang: Some(Lang::En),
-            tz: Some("Europe/Berlin".into()),
+            tz: Some(chrono_tz::Europe::Berlin),
             streak: streak(1, 1, date(2025, 7, 15)),
             remind: false,
             ..Learner::new(ADA, "Ada", at(12))

@@ -49,7 +49,7 @@ fn learner() -> Learner {
         id: 7_123_456_789,
         name: "小明 Ada".into(),
         lang: Some(Lang::Zh),
-        tz: Some("Europe/Berlin".into()),
+        tz: Some(chrono_tz::Europe::Berlin),
         active: false,
         streak: Streak {
             current: 3,
@@ -67,7 +67,7 @@ fn chat() -> Chat {
         id: -1_001_234_567_890,
         kind: ChatKind::Group,
         title: "学习群".into(),
-        tz: "Asia/Shanghai".into(),
+        tz: chrono_tz::Asia::Shanghai,
         lang: Some(Lang::En),
         daily: Some(Daily {
             time: hm(8, 30),
@@ -200,8 +200,7 @@ fn card() -> Card {
         limit_secs: Some(60),
         deadline: Some(t(1_780_000_060_000)),
         open: true,
-        group: true,
-        daily: true,
+        kind: CardKind::GroupDaily,
         answers: vec![
             CardAnswer {
                 user: 3,
@@ -443,4 +442,11 @@ fn question_ids_round_trip_exactly() {
     // `c1-q1` and `c1-q01` are different questions and stay apart.
     assert_ne!(QuestionRef::new("c1-q1"), QuestionRef::new("c1-q01"));
     assert_eq!(to_bytes(&QuestionRef::new("c8-q12")).len(), 3);
+}
+
+#[test]
+fn a_zone_name_is_parsed_once_and_an_unknown_one_reads_as_the_fallback() {
+    assert_eq!(zone("Europe/Berlin"), chrono_tz::Europe::Berlin);
+    assert_eq!(zone("Nowhere/Else"), super::super::model::FALLBACK_ZONE);
+    assert_eq!(zone(""), super::super::model::FALLBACK_ZONE);
 }
