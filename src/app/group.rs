@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rand::Rng;
 use tracing::warn;
@@ -150,23 +150,6 @@ pub enum Deadline {
     NextQuestion {
         chat: Chat,
         asked_by: i64,
-    },
-}
-
-/// What a group's `/daily …` did.
-#[derive(Debug)]
-pub enum GroupDaily {
-    /// `/daily`: the setting (time, reveal, zone name), if any.
-    Status(Option<(NaiveTime, NaiveTime, Tz)>),
-    Usage,
-    Stopped,
-    /// `/daily reveal …` before a daily time was set.
-    NeedsTimeFirst,
-    Set {
-        time: NaiveTime,
-        reveal: NaiveTime,
-        tz: Tz,
-        next: DateTime<Utc>,
     },
 }
 
@@ -487,48 +470,6 @@ impl Tutor {
         Ok(due)
     }
 
-    /// `/daily`, `/daily HH:MM`, `/daily reveal HH:MM`, `/daily off` in a group. A new
-    /// time keeps a custom reveal only if the time did not change.
-    pub fn group_daily(&self, chat: &Chat, args: &str) -> Result<GroupDaily, StoreError> {
-        let args = args.trim();
-        let current = chat.daily.as_ref();
-        if args.is_empty() {
-            return Ok(GroupDaily::Status(current.map(|d| {
-                let reveal = d.reveal.unwrap_or_else(|| learn::default_reveal(d.time));
-                (d.time, reveal, chat.tz)
-            })));
-        }
-        if args.eq_ignore_ascii_case("off") || args == "关" || args == "关闭" {
-            self.daily_off(chat)?;
-            return Ok(GroupDaily::Stopped);
-        }
-        let (time, reveal) = if let Some(rest) = args.strip_prefix("reveal") {
-            let Some(reveal) = learn::parse_hhmm(rest.trim()) else {
-                return Ok(GroupDaily::Usage);
-            };
-            let Some(d) = current else {
-                return Ok(GroupDaily::NeedsTimeFirst);
-            };
-            (d.time, reveal)
-        } else {
-            let Some(time) = learn::parse_hhmm(args) else {
-                return Ok(GroupDaily::Usage);
-            };
-            let reveal = current
-                .filter(|d| d.time == time)
-                .and_then(|d| d.reveal)
-                .unwrap_or_else(|| learn::default_reveal(time));
-            (time, reveal)
-        };
-        let planned = self.set_daily(chat, time, Some(reveal))?;
-        Ok(GroupDaily::Set {
-            time,
-            reveal,
-            tz: planned.tz,
-            next: planned.next,
-        })
-    }
-
     /// Back in a group after a removal: its daily question resumes.
     pub fn rejoined(&self, chat: &Chat) -> Result<(), StoreError> {
         if let Some(d) = &chat.daily {
@@ -816,42 +757,12 @@ mod tests {
         assert!(closed.reveal.unwrap().daily);
     }
 
-    #[test]
-    fn group_daily_settings() {
-        let t = at(t0());
-        group(&t);
-        let daily = |args: &str| t.group_daily(&chat(&t), args).unwrap();
-        assert!(matches!(daily(""), GroupDaily::Status(None)));
-        assert!(matches!(daily("reveal 21:00"), GroupDaily::NeedsTimeFirst));
-        assert!(matches!(daily("8点"), GroupDaily::Usage));
-        let default = learn::default_reveal(hm(8, 0));
-        assert!(
-            matches!(daily("08:00"), GroupDaily::Set { time, reveal, .. } if time == hm(8, 0) && reveal == default)
-        );
-        assert!(t.scheduled(G, JobKind::Daily).is_some());
-        assert!(
-            matches!(daily("reveal 21:30"), GroupDaily::Set { time, reveal, .. } if time == hm(8, 0) && reveal == hm(21, 30))
-        );
-        // The same time keeps a custom reveal; a new time brings back the default.
-        assert!(matches!(daily("08:00"), GroupDaily::Set { reveal, .. } if reveal == hm(21, 30)));
-        assert!(
-            matches!(daily("09:00"), GroupDaily::Set { reveal, .. } if reveal == learn::default_reveal(hm(9, 0)))
-        );
-        match daily("") {
-            GroupDaily::Status(Some((time, _, zone))) => {
-                assert_eq!((time, zone), (hm(9, 0), chrono_tz::Asia::Shanghai))
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(daily("off"), GroupDaily::Stopped));
-        assert!(chat(&t).daily.is_none() && t.scheduled(G, JobKind::Daily).is_none());
-    }
-
     #[tokio::test]
     async fn leaving_closes_cards_quietly_and_rejoining_resumes_the_daily() {
         let t = at(t0());
         group(&t);
-        t.group_daily(&chat(&t), "08:00").unwrap();
+        t.daily(&chat(&t), crate::app::DailyArg::At(hm(8, 0)))
+            .unwrap();
         post(&t, 300);
         t.left_group(G).await.unwrap();
         let c = chat(&t);

@@ -19,6 +19,7 @@ pub mod answer;
 pub mod cards;
 pub mod due;
 pub mod group;
+mod health;
 pub mod practice;
 pub mod schedule;
 
@@ -33,6 +34,7 @@ use crate::store::{Store, StoreError};
 pub use account::Person;
 pub use answer::{Answer, AnswerWriter, Answered};
 pub use practice::Next;
+pub use schedule::{DailyArg, DailyOutcome, DailyPlan};
 
 /// The clock of every rule: the system clock, shifted by an offset (a test seam:
 /// `--clock-offset`), or a fixed instant (use-case tests).

@@ -19,6 +19,75 @@ pub struct Planned {
     pub next: DateTime<Utc>,
 }
 
+/// `/daily …`, parsed at the edge: the same words in a private chat and a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DailyArg {
+    /// `/daily`: show the setting.
+    Status,
+    /// `/daily on`: subscribe (at the default time unless already subscribed).
+    On,
+    /// `/daily off` (关, 关闭).
+    Off,
+    /// `/daily HH:MM`.
+    At(NaiveTime),
+    /// `/daily reveal HH:MM` (groups); `None`: no valid time.
+    Reveal(Option<NaiveTime>),
+    /// `/daily remind on|off` (private chats); `None`: neither.
+    Remind(Option<bool>),
+    /// Anything else.
+    Bad,
+}
+
+impl DailyArg {
+    pub fn parse(args: &str) -> DailyArg {
+        let args = args.trim();
+        let word = args.to_ascii_lowercase();
+        if let Some(rest) = word.strip_prefix("reveal") {
+            return DailyArg::Reveal(learn::parse_hhmm(rest.trim()));
+        }
+        if let Some(rest) = word.strip_prefix("remind") {
+            return DailyArg::Remind(match rest.trim() {
+                "on" | "" => Some(true),
+                "off" => Some(false),
+                _ => None,
+            });
+        }
+        match word.as_str() {
+            "" => DailyArg::Status,
+            "on" | "开" | "开启" => DailyArg::On,
+            "off" | "关" | "关闭" => DailyArg::Off,
+            _ => learn::parse_hhmm(args).map_or(DailyArg::Bad, DailyArg::At),
+        }
+    }
+}
+
+/// A chat's daily question as set: its time, its reveal (groups) and the next send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyPlan {
+    pub time: NaiveTime,
+    /// Groups: when the answer is revealed (the default if none was set).
+    pub reveal: Option<NaiveTime>,
+    pub tz: Tz,
+    /// The next send, if one is planned.
+    pub next: Option<DateTime<Utc>>,
+}
+
+/// What `/daily …` did (or would not do).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DailyOutcome {
+    /// `/daily`: the setting, if subscribed.
+    Status(Option<DailyPlan>),
+    /// Subscribed, or the time or reveal changed.
+    Set(DailyPlan),
+    Stopped,
+    /// The streak reminder is on (or off).
+    Remind(bool),
+    /// A reveal or a reminder before a daily time was set: subscribe first.
+    NeedsTimeFirst,
+    Usage,
+    RemindUsage,
+}
+
 /// What `/tz` changed.
 #[derive(Debug, Clone)]
 pub struct ZoneSet {
@@ -28,6 +97,63 @@ pub struct ZoneSet {
 }
 
 impl Tutor {
+    /// `/daily …` in a private chat or a group. In a group a new time keeps a custom
+    /// reveal only if the time did not change; reminders are a learner's, reveals a
+    /// group's. The caller makes the change durable before it confirms it.
+    pub fn daily(&self, chat: &Chat, arg: DailyArg) -> Result<DailyOutcome, StoreError> {
+        let group = chat.kind == ChatKind::Group;
+        let current = chat.daily.as_ref();
+        let set = |time, reveal| -> Result<DailyOutcome, StoreError> {
+            let p = self.set_daily(chat, time, reveal)?;
+            let reveal = group.then(|| reveal.unwrap_or_else(|| learn::default_reveal(time)));
+            let next = Some(p.next);
+            Ok(DailyOutcome::Set(DailyPlan {
+                time,
+                reveal,
+                tz: p.tz,
+                next,
+            }))
+        };
+        let reveal_for = |time| {
+            let custom = current.filter(|d| d.time == time).and_then(|d| d.reveal);
+            group.then(|| custom.unwrap_or_else(|| learn::default_reveal(time)))
+        };
+        Ok(match arg {
+            DailyArg::Status => DailyOutcome::Status(match current {
+                Some(d) => Some(DailyPlan {
+                    time: d.time,
+                    reveal: group
+                        .then(|| d.reveal.unwrap_or_else(|| learn::default_reveal(d.time))),
+                    tz: chat.tz,
+                    next: self.store.scheduled(chat.id, JobKind::Daily)?,
+                }),
+                None => None,
+            }),
+            DailyArg::On => match current {
+                Some(d) => set(d.time, d.reveal)?,
+                None => set(
+                    learn::DEFAULT_DAILY_TIME,
+                    reveal_for(learn::DEFAULT_DAILY_TIME),
+                )?,
+            },
+            DailyArg::Off => {
+                self.daily_off(chat)?;
+                DailyOutcome::Stopped
+            }
+            DailyArg::At(time) => set(time, reveal_for(time))?,
+            DailyArg::Reveal(Some(reveal)) if group => match current {
+                Some(d) => set(d.time, Some(reveal))?,
+                None => DailyOutcome::NeedsTimeFirst,
+            },
+            DailyArg::Remind(Some(on)) if !group => match self.set_remind(chat, on)? {
+                true => DailyOutcome::Remind(on),
+                false => DailyOutcome::NeedsTimeFirst,
+            },
+            DailyArg::Remind(None) if !group => DailyOutcome::RemindUsage,
+            DailyArg::Reveal(_) | DailyArg::Remind(_) | DailyArg::Bad => DailyOutcome::Usage,
+        })
+    }
+
     /// The chat's record, or a fresh one of `kind` (a chat that raced a `/forget` or
     /// a deactivation; normally ensured when the update arrives, with Telegram's
     /// chat type as its kind).
@@ -90,6 +216,7 @@ impl Tutor {
         }
         let at = on.then(|| learn::next_reminder(self.now(), c.tz));
         self.store.schedule(chat.id, JobKind::Reminder, at)?;
+        self.wake.notify_one();
         Ok(true)
     }
 
@@ -133,6 +260,103 @@ mod tests {
 
     fn hm(h: u32, m: u32) -> NaiveTime {
         NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn daily_arguments_parse_the_same_everywhere() {
+        use DailyArg::*;
+        let cases = [
+            ("", Status),
+            ("  ", Status),
+            ("on", On),
+            ("ON", On),
+            ("开启", On),
+            ("off", Off),
+            ("关", Off),
+            ("关闭", Off),
+            ("07:30", At(hm(7, 30))),
+            ("7:30", At(hm(7, 30))),
+            ("25:00", Bad),
+            ("8点", Bad),
+            ("reveal 21:00", Reveal(Some(hm(21, 0)))),
+            ("reveal", Reveal(None)),
+            ("reveal soon", Reveal(None)),
+            ("remind", Remind(Some(true))),
+            ("remind on", Remind(Some(true))),
+            ("remind off", Remind(Some(false))),
+            ("remind maybe", Remind(None)),
+        ];
+        for (input, want) in cases {
+            assert_eq!(DailyArg::parse(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_private_daily_shows_its_status_and_on_keeps_the_time() {
+        let t = testing::at(testing::t0());
+        let daily = |arg| t.daily(&t.private_chat(7), arg).unwrap();
+        assert_eq!(daily(DailyArg::Status), DailyOutcome::Status(None));
+        assert_eq!(
+            daily(DailyArg::Remind(Some(true))),
+            DailyOutcome::NeedsTimeFirst
+        );
+        let DailyOutcome::Set(p) = daily(DailyArg::At(hm(7, 30))) else {
+            panic!("not set");
+        };
+        assert_eq!((p.time, p.reveal), (hm(7, 30), None));
+        // Plain /daily only shows the setting; /daily on keeps it.
+        assert_eq!(
+            daily(DailyArg::Status),
+            DailyOutcome::Status(Some(p.clone()))
+        );
+        assert_eq!(daily(DailyArg::On), DailyOutcome::Set(p));
+        assert_eq!(
+            daily(DailyArg::Remind(Some(true))),
+            DailyOutcome::Remind(true)
+        );
+        assert_eq!(daily(DailyArg::Remind(None)), DailyOutcome::RemindUsage);
+        assert_eq!(daily(DailyArg::Reveal(Some(hm(9, 0)))), DailyOutcome::Usage);
+        assert_eq!(daily(DailyArg::Off), DailyOutcome::Stopped);
+        assert_eq!(t.scheduled(7, JobKind::Daily), None);
+        let DailyOutcome::Set(p) = daily(DailyArg::On) else {
+            panic!("not set");
+        };
+        assert_eq!(p.time, learn::DEFAULT_DAILY_TIME);
+    }
+
+    #[test]
+    fn group_daily_settings() {
+        let t = testing::at(testing::t0());
+        let chat = || t.ensure_chat(-5, ChatKind::Group, "G").unwrap();
+        let daily = |arg: &str| t.daily(&chat(), DailyArg::parse(arg)).unwrap();
+        let reveal_of = |o: DailyOutcome| match o {
+            DailyOutcome::Set(p) => (p.time, p.reveal.unwrap()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(daily(""), DailyOutcome::Status(None));
+        assert_eq!(daily("reveal 21:00"), DailyOutcome::NeedsTimeFirst);
+        assert_eq!(daily("8点"), DailyOutcome::Usage);
+        assert_eq!(daily("remind on"), DailyOutcome::Usage);
+        let default = learn::default_reveal(hm(8, 0));
+        assert_eq!(reveal_of(daily("08:00")), (hm(8, 0), default));
+        assert!(t.scheduled(-5, JobKind::Daily).is_some());
+        assert_eq!(reveal_of(daily("reveal 21:30")), (hm(8, 0), hm(21, 30)));
+        // The same time keeps a custom reveal; a new time brings back the default.
+        assert_eq!(reveal_of(daily("08:00")), (hm(8, 0), hm(21, 30)));
+        let nine = hm(9, 0);
+        assert_eq!(
+            reveal_of(daily("09:00")),
+            (nine, learn::default_reveal(nine))
+        );
+        match daily("") {
+            DailyOutcome::Status(Some(p)) => {
+                assert_eq!((p.time, p.tz), (nine, chrono_tz::Asia::Shanghai));
+                assert_eq!(p.next, t.scheduled(-5, JobKind::Daily));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(daily("off"), DailyOutcome::Stopped);
+        assert!(chat().daily.is_none() && t.scheduled(-5, JobKind::Daily).is_none());
     }
 
     #[test]

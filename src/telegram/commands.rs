@@ -1,6 +1,7 @@
 //! Parsing of incoming commands into typed commands, once (their lists, for `/help`
 //! and `setMyCommands`, are in the catalogue: `view::catalogue::commands`).
 
+use crate::app::DailyArg;
 use crate::lang::Lang;
 
 /// A command addressed to this bot: its lowercased name and the rest of the line.
@@ -71,7 +72,7 @@ pub enum Private<'a> {
     /// `/read N`; without a number (or a bad one) the chapter list.
     Read(Option<u8>),
     Stats,
-    Daily(&'a str),
+    Daily(DailyArg),
     Tz(&'a str),
     /// `/lang zh|en`; `None`: not a language.
     Lang(Option<Lang>),
@@ -95,7 +96,7 @@ impl<'a> Private<'a> {
             "chapters" => Private::Chapters,
             "read" => Private::Read(args.parse().ok()),
             "stats" => Private::Stats,
-            "daily" => Private::Daily(args),
+            "daily" => Private::Daily(DailyArg::parse(args)),
             "tz" => Private::Tz(args),
             "lang" => Private::Lang(args.parse().ok()),
             "export" => Private::Export,
@@ -131,7 +132,7 @@ pub enum Group<'a> {
 pub enum Admin<'a> {
     /// `/settime S`; `None`: not a number.
     SetTime(Option<u32>),
-    Daily(&'a str),
+    Daily(DailyArg),
     Tz(&'a str),
     Lang(Option<Lang>),
 }
@@ -151,7 +152,7 @@ impl<'a> Group<'a> {
                 ),
             },
             "settime" => Group::Admin(Admin::SetTime(args.parse().ok())),
-            "daily" => Group::Admin(Admin::Daily(args)),
+            "daily" => Group::Admin(Admin::Daily(DailyArg::parse(args))),
             "tz" => Group::Admin(Admin::Tz(args)),
             "lang" => Group::Admin(Admin::Lang(args.parse().ok())),
             "stats" | "review" | "chapters" | "read" | "export" | "forget" => Group::PrivateOnly,
@@ -163,6 +164,10 @@ impl<'a> Group<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hm(h: u32, m: u32) -> chrono::NaiveTime {
+        chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
 
     #[test]
     fn parses_commands() {
@@ -197,7 +202,8 @@ mod tests {
             ("/quiz x", Private::Quiz(ChapterArg::Bad)),
             ("/read 2", Private::Read(Some(2))),
             ("/read", Private::Read(None)),
-            ("/daily 08:30", Private::Daily("08:30")),
+            ("/daily 08:30", Private::Daily(DailyArg::At(hm(8, 30)))),
+            ("/daily", Private::Daily(DailyArg::Status)),
             ("/tz Asia/Tokyo", Private::Tz("Asia/Tokyo")),
             ("/lang en", Private::Lang(Some(Lang::En))),
             ("/lang xx", Private::Lang(None)),
@@ -224,7 +230,7 @@ mod tests {
             ("/top 总榜", Group::Top { all: true }),
             ("/settime 30", Group::Admin(Admin::SetTime(Some(30)))),
             ("/settime -1", Group::Admin(Admin::SetTime(None))),
-            ("/daily off", Group::Admin(Admin::Daily("off"))),
+            ("/daily off", Group::Admin(Admin::Daily(DailyArg::Off))),
             ("/lang zh", Group::Admin(Admin::Lang(Some(Lang::Zh)))),
             ("/stats", Group::PrivateOnly),
             ("/whatever", Group::Other),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use teloxide::prelude::*;
-use teloxide::types::{ChatMemberUpdated, MessageId, ReplyParameters, User};
+use teloxide::types::{ChatMemberUpdated, MessageId, User};
 use tracing::{debug, info, warn};
 
 use crate::app::group::{
@@ -25,7 +25,7 @@ use crate::view::catalogue as cat;
 use crate::view::{self, Doc, Say, study};
 
 use super::live::{final_edit, schedule_live_edit};
-use super::{App, commands, render};
+use super::{App, Delivery, commands, render};
 
 type HandlerResult = anyhow::Result<()>;
 
@@ -36,8 +36,7 @@ fn group_lang(chat: &Chat) -> Lang {
     chat.lang.unwrap_or_default()
 }
 
-/// Sends a document to a group, counted against its budget, in parts if long; the
-/// first part replies to `reply_to`. With `retry`, each part gets a few attempts.
+/// Sends a document to a group (see [`App::deliver`]).
 async fn say(
     app: &App,
     chat: i64,
@@ -45,23 +44,12 @@ async fn say(
     doc: &Doc,
     retry: bool,
 ) -> Result<(), teloxide::RequestError> {
-    let parts = render::split_message(&render::html(doc), render::MESSAGE_LIMIT);
-    for (i, part) in parts.into_iter().enumerate() {
-        app.pending_edits.spend(chat);
-        let send = || {
-            let mut req = app.bot.send_message(ChatId(chat), part.clone());
-            if let Some(to) = reply_to.filter(|_| i == 0) {
-                req = req.reply_parameters(ReplyParameters::new(to).allow_sending_without_reply());
-            }
-            req.into_future()
-        };
-        if retry {
-            super::with_retries(send).await?;
-        } else {
-            send().await?;
-        }
-    }
-    Ok(())
+    let how = Delivery {
+        reply_to,
+        retry,
+        group: true,
+    };
+    app.deliver(chat, doc, how).await.map(drop)
 }
 
 /// A short reply to a member's message.
@@ -216,18 +204,11 @@ async fn admin_setting(
             let (now, min, max) = (chat.time_limit_secs, MIN_LIMIT_SECS, MAX_LIMIT_SECS);
             reply(app, msg, &cat::time_limit_usage(now, min, max, lang)).await
         }
-        Admin::Daily(args) => {
-            let outcome = app.tutor.group_daily(chat, args)?;
+        Admin::Daily(arg) => {
+            let outcome = app.tutor.daily(chat, arg)?;
             app.tutor.durable().await?;
-            say(
-                app,
-                chat.id,
-                None,
-                &view::group::daily(&outcome, lang),
-                false,
-            )
-            .await?;
-            Ok(())
+            let doc = view::schedule::daily(&outcome, true, lang);
+            Ok(say(app, chat.id, None, &doc, false).await?)
         }
         Admin::Tz(args) => app.zone_command(chat, None, args, lang).await,
         Admin::Lang(Some(new)) => {
@@ -248,7 +229,7 @@ async fn is_admin(app: &App, msg: &Message, from: &User) -> bool {
     {
         return true;
     }
-    app.is_admin(msg.chat.id.0, from.id.0 as i64).await
+    app.admins.check(&*app.bot, msg.chat.id.0, from.id.0).await
 }
 
 // ----- cards ---------------------------------------------------------------------

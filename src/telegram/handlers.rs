@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveTime;
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, Message, MessageId, ReplyParameters, UpdateKind, User};
 use teloxide::utils::html::escape as esc;
@@ -10,14 +9,14 @@ use tracing::{debug, warn};
 
 use crate::lang::Lang;
 use crate::learn::{self, Parsed, Response, Scope};
-use crate::store::Card;
+use crate::store::{Card, Chat};
 
 use super::codec::{Action, NextScope};
 use super::{App, commands, group, render};
 use crate::app::cards::Refused;
-use crate::app::{Answer, Answered, Next};
+use crate::app::{Answer, Answered, DailyArg, Next};
 use crate::view::catalogue as cat;
-use crate::view::{Say, study};
+use crate::view::{self, Say, study};
 
 type HandlerResult = anyhow::Result<()>;
 
@@ -154,7 +153,7 @@ async fn unknown_command(app: &App, chat: i64, lang: Lang) -> HandlerResult {
 async fn private_command(
     app: &Arc<App>,
     msg: &Message,
-    here: &crate::store::Chat,
+    here: &Chat,
     from: &teloxide::types::User,
     cmd: commands::Command<'_>,
     lang: Lang,
@@ -193,7 +192,7 @@ async fn private_command(
         }
         Private::Chapters | Private::Read(_) => send_chapters(app, chat, user, lang).await?,
         Private::Stats => send_stats(app, chat, user, lang).await?,
-        Private::Daily(args) => daily_command(app, here, args, lang).await?,
+        Private::Daily(arg) => daily_command(app, here, arg, lang).await?,
         Private::Tz(args) => app.zone_command(here, Some(user), args, lang).await?,
         Private::Lang(Some(new)) => {
             app.tutor.set_lang(user, new)?;
@@ -272,69 +271,12 @@ async fn send_stats(app: &App, chat: i64, user: i64, lang: Lang) -> HandlerResul
     Ok(())
 }
 
-/// `/daily [HH:MM|off|remind on|remind off]` in a private chat.
-async fn daily_command(
-    app: &App,
-    chat: &crate::store::Chat,
-    args: &str,
-    lang: Lang,
-) -> HandlerResult {
-    let args = args.trim();
-    let say = |s: Say| app.bot.send_message(ChatId(chat.id), s.text(lang));
-    if args.eq_ignore_ascii_case("off") || args == "关" || args == "关闭" {
-        app.tutor.daily_off(chat)?;
-        app.tutor.durable().await?;
-        say(Say::DailyStopped).await?;
-        return Ok(());
-    }
-    if let Some(rest) = args.strip_prefix("remind") {
-        let on = match rest.trim() {
-            "on" | "" => true,
-            "off" => false,
-            _ => {
-                say(Say::RemindUsage).await?;
-                return Ok(());
-            }
-        };
-        if !app.tutor.set_remind(chat, on)? {
-            say(Say::SubscribeFirst).await?;
-            return Ok(());
-        }
-        app.tutor.wake.notify_one();
-        app.tutor.durable().await?;
-        say(if on { Say::RemindOn } else { Say::RemindOff }).await?;
-        return Ok(());
-    }
-    let time = if args.is_empty() {
-        Some(learn::DEFAULT_DAILY_TIME)
-    } else {
-        learn::parse_hhmm(args)
-    };
-    match time {
-        Some(time) => subscribe(app, chat, time, lang).await,
-        None => {
-            say(Say::DailyUsage).await?;
-            Ok(())
-        }
-    }
-}
-
-/// Stores a private daily schedule and confirms it with the time, the zone and the
-/// next send.
-pub async fn subscribe(
-    app: &App,
-    chat: &crate::store::Chat,
-    time: NaiveTime,
-    lang: Lang,
-) -> HandlerResult {
-    let planned = app.tutor.set_daily(chat, time, None)?;
-    app.tutor.wake.notify_one();
-    // Durable before it is confirmed.
+/// `/daily …` in a private chat: stored and durable before it is confirmed.
+pub async fn daily_command(app: &App, chat: &Chat, arg: DailyArg, lang: Lang) -> HandlerResult {
+    let outcome = app.tutor.daily(chat, arg)?;
     app.tutor.durable().await?;
-    let hhmm = time.format("%H:%M").to_string();
-    let next = study::local_time(planned.next, planned.tz);
-    let text = cat::daily_subscribed(&hhmm, planned.tz.name(), &next, lang);
-    app.bot.send_message(ChatId(chat.id), esc(&text)).await?;
+    app.send_doc(chat.id, &view::schedule::daily(&outcome, false, lang))
+        .await?;
     Ok(())
 }
 
@@ -394,20 +336,15 @@ pub async fn submit(
                 &verdict,
                 Some((streak, streak_days)),
                 lang,
-            );
-            let text = render::html(&doc);
-            let keyboard = render::keyboard(&study::verdict_buttons(q, NextScope::All, lang));
+            )
+            .with_buttons(study::verdict_buttons(q, NextScope::All, lang));
             // The answer is recorded: its verdict is worth a few attempts.
-            super::with_retries(|| {
-                app.bot
-                    .send_message(ChatId(card.chat), text.clone())
-                    .reply_parameters(
-                        ReplyParameters::new(MessageId(card.message)).allow_sending_without_reply(),
-                    )
-                    .reply_markup(keyboard.clone())
-                    .into_future()
-            })
-            .await?;
+            let how = super::Delivery {
+                reply_to: Some(MessageId(card.message)),
+                retry: true,
+                group: false,
+            };
+            app.deliver(card.chat, &doc, how).await?;
         }
         Answered::AlreadyAnswered { .. } | Answered::Closed | Answered::Late => {
             toast_or_say(app, card.chat, callback, Say::CardClosed.text(lang)).await?;
@@ -441,25 +378,26 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
     let user = q.from.id.0 as i64;
     let lang = app.tutor.user_lang(user, q.from.language_code.as_deref())?;
     debug!(user, "callback");
-    let invalid = Say::Invalid.text(lang);
-    let closed = Say::CardClosed.text(lang);
-    let action = match q.data.as_deref().map(Action::decode) {
-        Some(Ok(a)) => a,
-        _ => {
-            super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
-            return Ok(());
-        }
+    let toast = |say: Say| {
+        super::bounded_toast(
+            app.bot
+                .answer_callback_query(q.id.clone())
+                .text(say.text(lang)),
+        )
     };
-    let Some(msg) = q.regular_message() else {
-        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(closed)).await;
+    let Some(Ok(action)) = q.data.as_deref().map(Action::decode) else {
+        toast(Say::Invalid).await;
         return Ok(());
     };
-    let chat = msg.chat.id.0;
-    let group = !msg.chat.is_private();
+    let Some(msg) = q.regular_message() else {
+        toast(Say::CardClosed).await;
+        return Ok(());
+    };
+    let (chat, group) = (msg.chat.id.0, !msg.chat.is_private());
     // A private chat's buttons are its owner's (the chat id is the user id): a tap by
     // anyone else can only be forged, and must not answer, subscribe or forget.
     if !group && chat != user {
-        super::bounded_toast(app.bot.answer_callback_query(q.id.clone()).text(invalid)).await;
+        toast(Say::Invalid).await;
         return Ok(());
     }
     let tap = Tap {
@@ -472,21 +410,18 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
         lang,
     };
     match action {
-        Action::Answer { question, index } => tap_answer(&tap, question, index).await?,
-        Action::Toggle { question, index } => tap_toggle(&tap, question, index).await?,
-        Action::Submit { question } => tap_submit(&tap, question).await?,
-        Action::Next(scope) => tap_next(&tap, scope).await?,
-        Action::Read { section } => tap_read(&tap, section).await?,
-        Action::Page { chapter, index } => tap_page(&tap, chapter, index).await?,
-        Action::Subscribe => tap_subscribe(&tap).await?,
-        Action::Forget { confirm } => tap_forget(&tap, confirm).await?,
+        Action::Answer { question, index } => tap_answer(&tap, question, index).await,
+        Action::Toggle { question, index } => tap_toggle(&tap, question, index).await,
+        Action::Submit { question } => tap_submit(&tap, question).await,
+        Action::Next(scope) => tap_next(&tap, scope).await,
+        Action::Read { section } => tap_read(&tap, section).await,
+        Action::Page { chapter, index } => tap_page(&tap, chapter, index).await,
+        Action::Subscribe => tap_subscribe(&tap).await,
+        Action::Forget { confirm } => tap_forget(&tap, confirm).await,
     }
-
-    Ok(())
 }
 
 /// A button tap being handled: who tapped what, where.
-#[derive(Clone, Copy)]
 struct Tap<'a> {
     app: &'a Arc<App>,
     q: &'a CallbackQuery,
@@ -499,46 +434,40 @@ struct Tap<'a> {
 
 impl Tap<'_> {
     /// Answers the tap with a toast.
-    async fn toast(&self, text: impl Into<String>) {
-        super::bounded_toast(
-            self.app
-                .bot
-                .answer_callback_query(self.q.id.clone())
-                .text(text),
-        )
-        .await;
+    async fn toast(&self, say: Say) {
+        let text = say.text(self.lang);
+        let answer = self.app.bot.answer_callback_query(self.q.id.clone());
+        super::bounded_toast(answer.text(text)).await;
     }
 
-    /// Answers the tap without a toast.
-    async fn ack(&self) {
+    /// Answers the tap without a toast; true when it came from a private chat (the
+    /// taps that only mean something there).
+    async fn private_ack(&self) -> bool {
         super::bounded_toast(self.app.bot.answer_callback_query(self.q.id.clone())).await;
+        !self.group
     }
-}
 
-impl Tap<'_> {
     /// The open card this tap is on, unanswered by the tapper; or a toast why not.
     async fn card(&self, question: &str) -> anyhow::Result<Option<Card>> {
-        let tapped = self
+        let (chat, message) = (self.chat, self.msg.id.0);
+        match self
             .app
             .tutor
-            .tapped_card(self.chat, self.msg.id.0, question, self.user)?;
-        match tapped {
+            .tapped_card(chat, message, question, self.user)?
+        {
             Ok(card) => Ok(Some(card)),
-            Err(why) => {
-                self.refuse(why).await?;
-                Ok(None)
-            }
+            Err(why) => self.refuse(why).await.map(|()| None),
         }
     }
 
     async fn refuse(&self, why: Refused) -> HandlerResult {
-        let say = match why {
+        self.toast(match why {
             Refused::Invalid => Say::Invalid,
             Refused::Closed => Say::CardClosed,
             Refused::AlreadyAnswered => Say::AlreadyAnswered,
             Refused::ChooseFirst => Say::ChooseFirst,
-        };
-        self.toast(say.text(self.lang)).await;
+        })
+        .await;
         Ok(())
     }
 
@@ -547,17 +476,8 @@ impl Tap<'_> {
         if !self.group {
             self.app.ensure_chat(&self.msg.chat)?;
         }
-        let from = &self.q.from;
-        submit(
-            self.app,
-            card,
-            from,
-            response,
-            text,
-            self.lang,
-            Some(self.q),
-        )
-        .await
+        let (app, from, lang) = (self.app, &self.q.from, self.lang);
+        submit(app, card, from, response, text, lang, Some(self.q)).await
     }
 }
 
@@ -579,12 +499,18 @@ async fn tap_toggle(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult
         Ok(t) => t,
         Err(why) => return tap.refuse(why).await,
     };
-    let chosen = if t.chosen.is_empty() {
-        "—".to_string()
-    } else {
-        t.chosen.letters()
+    let chosen = match t.chosen.is_empty() {
+        true => "—".to_string(),
+        false => t.chosen.letters(),
     };
-    tap.toast(cat::chosen(&chosen, tap.lang)).await;
+    let text = cat::chosen(&chosen, tap.lang);
+    super::bounded_toast(
+        tap.app
+            .bot
+            .answer_callback_query(tap.q.id.clone())
+            .text(text),
+    )
+    .await;
     if !tap.group {
         let buttons = study::card_buttons(t.question, &t.presentation, t.chosen);
         let edit = tap
@@ -610,114 +536,63 @@ async fn tap_submit(tap: &Tap<'_>, question: String) -> HandlerResult {
 }
 
 async fn tap_next(tap: &Tap<'_>, scope: NextScope) -> HandlerResult {
-    let Tap {
-        app,
-        q,
-        msg,
-        chat,
-        user,
-        group,
-        lang,
-        ..
-    } = *tap;
-    tap.ack().await;
-    if group {
+    if !tap.private_ack().await {
         return Ok(());
     }
-    app.ensure_learner(&q.from)?;
-    let scope = match scope {
-        NextScope::All => Scope::All,
-        NextScope::Review => Scope::Review,
-        NextScope::Chapter(n) => Scope::Chapter(n),
-    };
-    let exclude = app.tutor.card_question(chat, msg.id.0)?;
-    next_card(app, chat, user, scope, lang, exclude.as_deref()).await?;
-    Ok(())
+    tap.app.ensure_learner(&tap.q.from)?;
+    let exclude = tap.app.tutor.card_question(tap.chat, tap.msg.id.0)?;
+    let (app, chat, user, lang) = (tap.app, tap.chat, tap.user, tap.lang);
+    next_card(app, chat, user, scope.into(), lang, exclude.as_deref()).await
 }
 
 async fn tap_read(tap: &Tap<'_>, section: String) -> HandlerResult {
-    let Tap {
-        app, chat, lang, ..
-    } = *tap;
-    tap.ack().await;
-    let Some((chapter, index)) = app.tutor.bank.section_position(&section) else {
+    tap.private_ack().await;
+    let Some((chapter, index)) = tap.app.tutor.bank.section_position(&section) else {
         return Ok(());
     };
-    send_page(app, chat, chapter, index, lang).await?;
-    Ok(())
+    send_page(tap.app, tap.chat, chapter, index, tap.lang).await
 }
 
 async fn tap_page(tap: &Tap<'_>, chapter: u8, index: u16) -> HandlerResult {
-    let Tap {
-        app,
-        msg,
-        chat,
-        lang,
-        ..
-    } = *tap;
-    tap.ack().await;
-    let Some(doc) = study::read_page(&app.tutor.bank, chapter, index as usize, lang) else {
+    tap.private_ack().await;
+    let (app, msg, index) = (tap.app, tap.msg, usize::from(index));
+    let Some(doc) = study::read_page(&app.tutor.bank, chapter, index, tap.lang) else {
         return Ok(());
     };
     let text = render::html(&doc);
-    if render::tg_len(&text) <= render::MESSAGE_LIMIT {
-        let r = app
-            .bot
-            .edit_message_text(msg.chat.id, msg.id, text)
-            .reply_markup(render::keyboard(&doc.buttons))
-            .await;
-        super::ignore_not_modified(r)?;
-    } else {
-        send_page(app, chat, chapter, index as usize, lang).await?;
+    if render::tg_len(&text) > render::MESSAGE_LIMIT {
+        return send_page(app, tap.chat, chapter, index, tap.lang).await;
     }
+    let edit = app.bot.edit_message_text(msg.chat.id, msg.id, text);
+    super::ignore_not_modified(edit.reply_markup(render::keyboard(&doc.buttons)).await)?;
     Ok(())
 }
 
 async fn tap_subscribe(tap: &Tap<'_>) -> HandlerResult {
-    let Tap {
-        app,
-        msg,
-        group,
-        lang,
-        ..
-    } = *tap;
-    tap.ack().await;
-    if group {
+    if !tap.private_ack().await {
         return Ok(());
     }
-    let here = app.ensure_chat(&msg.chat)?;
-    subscribe(app, &here, learn::DEFAULT_DAILY_TIME, lang).await?;
-    Ok(())
+    let here = tap.app.ensure_chat(&tap.msg.chat)?;
+    daily_command(tap.app, &here, DailyArg::On, tap.lang).await
 }
 
 async fn tap_forget(tap: &Tap<'_>, confirm: bool) -> HandlerResult {
-    let Tap {
-        app,
-        msg,
-        user,
-        group,
-        lang,
-        ..
-    } = *tap;
-    let invalid = Say::Invalid.text(lang);
-    if group {
-        tap.toast(invalid).await;
+    let (app, msg) = (tap.app, tap.msg);
+    if tap.group {
+        tap.toast(Say::Invalid).await;
         return Ok(());
     }
-    if confirm {
-        app.tutor.forget(user)?;
+    let (toast, text) = if confirm {
+        app.tutor.forget(tap.user)?;
         app.tutor.durable().await?;
-        tap.toast(Say::Deleted.text(lang)).await;
-        let _ = app
-            .bot
-            .edit_message_text(msg.chat.id, msg.id, Say::DeletedAll.text(lang))
-            .await;
+        (Say::Deleted, Say::DeletedAll)
     } else {
-        tap.toast(Say::Cancelled.text(lang)).await;
-        let _ = app
-            .bot
-            .edit_message_text(msg.chat.id, msg.id, Say::CancelledNothingDeleted.text(lang))
-            .await;
-    }
+        (Say::Cancelled, Say::CancelledNothingDeleted)
+    };
+    tap.toast(toast).await;
+    let edit = app
+        .bot
+        .edit_message_text(msg.chat.id, msg.id, text.text(tap.lang));
+    let _ = edit.await;
     Ok(())
 }

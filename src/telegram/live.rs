@@ -6,9 +6,12 @@
 //! Telegram allows a group about 20 messages a minute: every send and edit to a group
 //! is counted here, and live edits use only what is left.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
@@ -23,60 +26,59 @@ use super::{App, SendFailure, classify, render};
 /// messages a minute; a card gets at most 12 live edits a minute).
 pub const LIVE_EDIT_EVERY: Duration = Duration::from_secs(5);
 
-/// What a group may get from us in a minute: Telegram allows about 20 messages a
-/// minute in a group. The pace holds sends only, so the quiz counts its own sends
-/// and edits, and the optional ones (live counts) use only what is left.
-const GROUP_PER_MINUTE: usize = 20;
-/// Kept free of live edits: room for a reveal, the next card, a podium, a reply.
-const LIVE_RESERVE: usize = 4;
-const MINUTE: Duration = Duration::from_secs(60);
+/// Telegram allows a group about 20 messages a minute. The pace holds sends only,
+/// so every send and edit to a group is counted here as well, and the optional ones
+/// (live counts) go only while the group's budget has room: a keyed GCRA limiter of
+/// `GROUP_PER_MINUTE - LIVE_RESERVE` a minute, so the last few of a minute are kept
+/// for a reveal, the next card, a podium, a reply.
+const GROUP_PER_MINUTE: u32 = 20;
+const LIVE_RESERVE: u32 = 4;
+/// Groups tracked before the limiter forgets the ones whose budget is full again.
+const TRACKED_GROUPS: usize = 10_000;
 
 /// Live-count edit tasks and each group's message budget.
 ///
 /// One entry per card with a running edit task; its lock orders the task's edits
 /// against the reveal's final edit, so a stale live edit can never bring the
 /// buttons back after the reveal.
-#[derive(Default)]
 pub(crate) struct LiveEdits {
     cards: Mutex<EditTasks>,
-    /// chat → when we sent or edited something there, within the last minute.
-    sent: Mutex<HashMap<i64, VecDeque<Instant>>>,
+    /// What each group has had from us lately.
+    budget: DefaultKeyedRateLimiter<i64>,
 }
 
 /// (chat, message) → the lock of the card's running edit task.
 type EditTasks = HashMap<(i64, i32), Arc<tokio::sync::Mutex<()>>>;
+
+impl Default for LiveEdits {
+    fn default() -> Self {
+        let per_minute =
+            NonZeroU32::new(GROUP_PER_MINUTE - LIVE_RESERVE).unwrap_or(NonZeroU32::MIN);
+        LiveEdits {
+            cards: Mutex::default(),
+            budget: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        }
+    }
+}
 
 impl LiveEdits {
     pub(super) fn map(&self) -> std::sync::MutexGuard<'_, EditTasks> {
         self.cards.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Counts a send or edit to `chat` against its budget.
+    /// Counts a send or edit to `chat` against its budget (it goes anyway: the pace
+    /// holds it if need be).
     pub(super) fn spend(&self, chat: i64) {
-        self.take(chat, usize::MAX);
+        let _ = self.spend_spare(chat);
     }
 
-    /// Counts a live edit if fewer than `GROUP_PER_MINUTE - LIVE_RESERVE` messages
-    /// went to `chat` in the last minute; false (nothing counted) otherwise.
+    /// Counts a live edit if the group's budget has room; false (nothing counted)
+    /// otherwise.
     pub(super) fn spend_spare(&self, chat: i64) -> bool {
-        self.take(chat, GROUP_PER_MINUTE - LIVE_RESERVE)
-    }
-
-    fn take(&self, chat: i64, below: usize) -> bool {
-        let now = Instant::now();
-        let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-        if sent.len() > 10_000 {
-            sent.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < MINUTE));
+        if self.budget.len() > TRACKED_GROUPS {
+            self.budget.retain_recent();
         }
-        let q = sent.entry(chat).or_default();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= MINUTE) {
-            q.pop_front();
-        }
-        if q.len() >= below {
-            return false;
-        }
-        q.push_back(now);
-        true
+        self.budget.check_key(&chat).is_ok()
     }
 }
 
@@ -190,12 +192,9 @@ mod tests {
         }
         assert!(live.spend_spare(g), "one spare slot left");
         assert!(!live.spend_spare(g), "the reserve is for sends");
-        // Sends are always counted (the pace holds them), and other groups are apart.
+        // Sends still go (the pace holds them); other groups are apart.
         live.spend(g);
-        assert_eq!(
-            live.sent.lock().unwrap()[&g].len(),
-            GROUP_PER_MINUTE - LIVE_RESERVE + 1
-        );
+        assert!(!live.spend_spare(g));
         assert!(live.spend_spare(other));
     }
 }

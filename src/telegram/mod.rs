@@ -18,11 +18,10 @@ pub mod render;
 mod scheduler;
 mod schema;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
@@ -33,8 +32,9 @@ use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::Dispatcher;
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, BotCommandScope, ChatId, InputFile, Me, Message, ParseMode, ReplyMarkup,
+    BotCommand, BotCommandScope, ChatId, InputFile, Me, Message, ParseMode, ReplyParameters,
 };
+use tg_transport::life::{self, became_some, became_true};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -72,20 +72,7 @@ pub struct Webhook {
     pub secret: String,
 }
 
-/// Checks the shape of a bot token (`<digits>:<at least 30 of A-Z a-z 0-9 _ ->`)
-/// without ever echoing it.
-pub fn token_is_well_formed(token: &str) -> bool {
-    let Some((id, secret)) = token.split_once(':') else {
-        return false;
-    };
-    !id.is_empty()
-        && id.len() <= 20
-        && id.bytes().all(|b| b.is_ascii_digit())
-        && secret.len() >= 30
-        && secret
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
+pub use tg_transport::admins::token_is_well_formed;
 
 /// Shared state of the running bot.
 pub(crate) struct App {
@@ -93,15 +80,25 @@ pub(crate) struct App {
     /// The use cases, with the store, the bank, the clock and the default zone.
     pub tutor: crate::app::Tutor,
     pub me: Me,
-    /// (chat, user) → (is admin, when checked).
-    admins: Mutex<HashMap<(i64, i64), (bool, Instant)>>,
+    /// Who administers which group (cached `getChatMember`).
+    pub admins: tg_transport::admins::Admins,
     /// Records answers, many to a transaction (group commit).
     pub answers: crate::app::AnswerWriter,
     /// Group cards with a live-count edit task running, and each group's message budget.
     pending_edits: live::LiveEdits,
 }
 
-const ADMIN_CACHE: Duration = Duration::from_secs(300);
+/// How [`App::deliver`] sends a document.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Delivery {
+    /// The message the first part replies to (sent anyway if it is gone).
+    pub reply_to: Option<teloxide::types::MessageId>,
+    /// A few attempts per part (for what was recorded already: a verdict, a reveal).
+    pub retry: bool,
+    /// The chat is a group: its sends count against its budget (`live`).
+    pub group: bool,
+}
+
 pub(crate) use tg_transport::calls::{
     SendFailure, bounded_toast, classify, ignore_not_modified, with_retries,
 };
@@ -113,7 +110,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
     // signal is never lost between start-up steps.
     let (term_tx, term_rx) = watch::channel(false);
     tokio::spawn(async move {
-        terminated().await;
+        life::terminated().await;
         let _ = term_tx.send(true);
     });
     let options = store::Options {
@@ -143,7 +140,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         answers: crate::app::AnswerWriter::spawn(store.clone(), bank.clone()),
         tutor: crate::app::Tutor::new(store, bank, cfg.default_tz, clock),
         me,
-        admins: Mutex::new(HashMap::new()),
+        admins: Default::default(),
         pending_edits: Default::default(),
     });
     serve(&bot, &app, webhook, term_rx).await
@@ -152,7 +149,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
 /// `getMe` and the command lists; `None` if a signal came first.
 async fn connect(bot: &Tg, term: &watch::Receiver<bool>) -> anyhow::Result<Option<Me>> {
     let me = tokio::select! {
-        me = get_me_with_retry(bot) => me?,
+        me = life::get_me(bot) => me.context("the Bot API refused the token")?,
         _ = became_true(term.clone()) => return Ok(None),
     };
     info!(bot = %me.username(), "connected to the Bot API");
@@ -190,7 +187,10 @@ async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let (fatal_tx, fatal) = watch::channel(None::<String>);
     let scheduler = tokio::spawn(scheduler::run(app.clone(), stop_rx.clone()));
-    let watchdog = tokio::spawn(outage::watchdog(app.clone(), stop_rx, fatal_tx));
+    let watchdog = {
+        let app = app.clone();
+        tokio::spawn(async move { app.tutor.watchdog(stop_rx, fatal_tx).await })
+    };
     // A signal, or a store that cannot recover, stops the dispatcher: it drains the
     // updates in flight, for at most DRAIN_TIMEOUT.
     let stopping = {
@@ -266,20 +266,6 @@ async fn shut_down(
 /// is 90 s; README's unit sets 30).
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Resolves once `rx` holds `true` (never, if its sender is gone first).
-async fn became_true(mut rx: watch::Receiver<bool>) {
-    if rx.wait_for(|v| *v).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
-/// Resolves once `rx` holds a value (never, if its sender is gone first).
-async fn became_some(mut rx: watch::Receiver<Option<String>>) {
-    if rx.wait_for(Option::is_some).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
 /// Runs the dispatcher on long polling or a webhook until it is shut down.
 async fn dispatch(
     dispatcher: &mut Dispatcher<Tg, anyhow::Error, i64>,
@@ -314,43 +300,6 @@ async fn dispatch(
         }
     }
     Ok(())
-}
-
-/// SIGINT or SIGTERM.
-async fn terminated() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        _ => std::future::pending().await,
-    }
-}
-
-/// `getMe`, retried with backoff while the Bot API is unreachable. A refused token is final.
-async fn get_me_with_retry(bot: &Tg) -> anyhow::Result<Me> {
-    let mut delay = Duration::from_millis(250);
-    let mut attempt = 0u32;
-    loop {
-        attempt += 1;
-        match bot.get_me().await {
-            Ok(me) => return Ok(me),
-            Err(RequestError::Api(e)) => {
-                anyhow::bail!("the Bot API refused the token: {e}")
-            }
-            Err(e) => {
-                warn!(error = %e, attempt, "getMe failed; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
 }
 
 async fn register_commands(bot: &Tg) {
@@ -438,36 +387,48 @@ impl App {
         Ok(card)
     }
 
-    /// Sends a long text in parts; the keyboard goes on the last part.
-    pub async fn send_long(
+    /// Sends a document as HTML, in parts if it is long: the first part replies to
+    /// `how.reply_to`, the buttons go on the last. A group's sends count against its
+    /// budget; with `how.retry` each part gets a few attempts.
+    pub async fn deliver(
         &self,
         chat: i64,
-        text: &str,
-        markup: Option<ReplyMarkup>,
+        doc: &crate::view::Doc,
+        how: Delivery,
     ) -> Result<Option<Message>, RequestError> {
-        let parts = render::split_message(text, render::MESSAGE_LIMIT);
-        let n = parts.len();
+        let parts = render::split_message(&render::html(doc), render::MESSAGE_LIMIT);
+        let (n, markup) = (parts.len(), render::markup(doc));
         let mut last = None;
         for (i, part) in parts.into_iter().enumerate() {
-            let mut req = self.bot.send_message(ChatId(chat), part);
-            if i + 1 == n {
-                if let Some(m) = markup.clone() {
+            if how.group {
+                self.pending_edits.spend(chat);
+            }
+            let send = || {
+                let mut req = self.bot.send_message(ChatId(chat), part.clone());
+                if let Some(to) = how.reply_to.filter(|_| i == 0) {
+                    let to = ReplyParameters::new(to).allow_sending_without_reply();
+                    req = req.reply_parameters(to);
+                }
+                if let Some(m) = markup.clone().filter(|_| i + 1 == n) {
                     req = req.reply_markup(m);
                 }
-            }
-            last = Some(req.await?);
+                req.into_future()
+            };
+            last = Some(match how.retry {
+                true => with_retries(send).await?,
+                false => send().await?,
+            });
         }
         Ok(last)
     }
 
-    /// Sends a document as HTML, in parts if it is long; its buttons go on the last part.
+    /// Sends a document to a private chat (see [`App::deliver`]).
     pub async fn send_doc(
         &self,
         chat: i64,
         doc: &crate::view::Doc,
     ) -> Result<Option<Message>, RequestError> {
-        let markup = render::markup(doc).map(ReplyMarkup::from);
-        self.send_long(chat, &render::html(doc), markup).await
+        self.deliver(chat, doc, Delivery::default()).await
     }
 
     /// `/tz ZONE` for a chat (and, in a private chat, the learner).
@@ -526,36 +487,6 @@ impl App {
             _ => warn!(chat, error = %e, "Telegram call failed"),
         }
     }
-
-    /// Is `user` an administrator of `chat`? Cached for a few minutes.
-    pub async fn is_admin(&self, chat: i64, user: i64) -> bool {
-        if let Some(&(yes, at)) = self
-            .admins
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&(chat, user))
-        {
-            if at.elapsed() < ADMIN_CACHE {
-                return yes;
-            }
-        }
-        let yes = match self
-            .bot
-            .get_chat_member(ChatId(chat), UserId(user as u64))
-            .await
-        {
-            Ok(m) => m.is_privileged(),
-            Err(e) => {
-                warn!(chat, user, error = %e, "getChatMember failed");
-                return false;
-            }
-        };
-        self.admins
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert((chat, user), (yes, Instant::now()));
-        yes
-    }
 }
 
 /// Telegram's chat type as the store's chat kind.
@@ -587,26 +518,5 @@ pub(crate) fn display_name(user: &teloxide::types::User) -> String {
         format!("#{}", user.id.0)
     } else {
         name
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn token_shapes() {
-        for (token, ok) in [
-            ("123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789", true),
-            ("123456:TEST-token-SECRET-abcdefghijklmnopqrstuv", true),
-            ("", false),
-            ("123456", false),
-            (":ABCdefGHIjklMNOpqrSTUvwxYZ0123456789", false),
-            ("12a:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789", false),
-            ("123456:short", false),
-            ("123456:ABCdefGHIjklMNOpqrSTUvwxYZ01234567 9", false),
-        ] {
-            assert_eq!(token_is_well_formed(token), ok, "{token}");
-        }
     }
 }

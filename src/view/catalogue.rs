@@ -80,6 +80,7 @@ pub enum Say {
     RemindOn,
     RemindOff,
     DailyUsage,
+    DailyNone,
     // The terminal's own lines.
     ReadAfterAnswering,
     QuestionGone,
@@ -233,17 +234,18 @@ impl Say {
             DailyStopped => ("已取消每日一题。", "Daily question stopped."),
             RemindUsage => ("用法：/daily remind on|off", "Usage: /daily remind on|off"),
             SubscribeFirst => (
-                "请先用 /daily 订阅每日一题。",
-                "Subscribe first with /daily.",
+                "请先用 /daily 08:30 或 /daily on 订阅每日一题。",
+                "Subscribe first: /daily 08:30, or /daily on.",
             ),
+            DailyNone => ("还没有订阅每日一题。", "No daily question yet."),
             RemindOn => (
                 "已开启连续学习提醒：连续 3 天以上、当天 21:00 前还没练习时提醒你一次。",
                 "Streak reminder on: one nudge at 21:00 if you have a 3+ day streak and haven't practised.",
             ),
             RemindOff => ("已关闭连续学习提醒。", "Streak reminder off."),
             DailyUsage => (
-                "用法：/daily 08:30（24 小时制），/daily off 取消。",
-                "Usage: /daily 08:30 (24-hour), /daily off to stop.",
+                "用法：/daily 08:30（24 小时制），/daily on（默认 09:00），/daily off 取消，/daily remind on|off 连续学习提醒。",
+                "Usage: /daily 08:30 (24-hour), /daily on (09:00 by default), /daily off to stop, /daily remind on|off for the streak reminder.",
             ),
             GroupWrong => (
                 "❌ 错误。公布答案时可以看到解析。",
@@ -526,6 +528,14 @@ pub fn daily_subscribed(hhmm: &str, zone: &str, next: &str, lang: Lang) -> Strin
         Lang::En => format!(
             "⏰ Daily question at {hhmm} ({zone}).\nNext one: {next}\n/daily off stops it, /tz changes the zone."
         ),
+    }
+}
+
+/// A learner's `/daily`: the time, the zone, the next send (local) and the usage.
+pub fn daily_status(hhmm: &str, zone: &str, next: &str, usage: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("⏰ 每日一题：每天 {hhmm}（{zone}）。\n下一题：{next}\n{usage}"),
+        Lang::En => format!("⏰ Daily question at {hhmm} ({zone}).\nNext one: {next}\n{usage}"),
     }
 }
 

@@ -2,9 +2,8 @@
 //! leaderboard and the daily question's setting.
 
 use chrono::NaiveTime;
-use chrono_tz::Tz;
 
-use crate::app::group::{Board, CardLook, CardStatus, GroupDaily, Podium, Reveal};
+use crate::app::group::{Board, CardLook, CardStatus, Podium, Reveal};
 use crate::bank::{Bank, Key, OptionSet, letter};
 use crate::lang::Lang;
 use crate::view::catalogue::{self as cat, CardState, Say, status_line};
@@ -49,7 +48,7 @@ pub fn card(look: &CardLook<'_>) -> Doc {
     }
 }
 
-fn hhmm(t: NaiveTime) -> String {
+pub(super) fn hhmm(t: NaiveTime) -> String {
     t.format("%H:%M").to_string()
 }
 
@@ -146,41 +145,6 @@ pub fn board(b: &Board, lang: Lang) -> Doc {
         d.text(Say::WeeklyReset.text(lang));
     }
     d
-}
-
-/// The reply to a group's `/daily …`.
-pub fn daily(outcome: &GroupDaily, lang: Lang) -> Doc {
-    let usage = Say::GroupDailyUsage.text(lang);
-    Doc::plain(match outcome {
-        GroupDaily::Status(Some((time, reveal, zone))) => {
-            cat::group_daily_status(&hhmm(*time), &hhmm(*reveal), zone.name(), usage, lang)
-        }
-        GroupDaily::Status(None) | GroupDaily::Usage => usage.to_string(),
-        GroupDaily::Stopped => Say::GroupDailyStopped.text(lang).to_string(),
-        GroupDaily::NeedsTimeFirst => Say::GroupDailyFirst.text(lang).to_string(),
-        GroupDaily::Set {
-            time,
-            reveal,
-            tz,
-            next,
-        } => daily_set(*time, *reveal, *tz, *next, lang),
-    })
-}
-
-fn daily_set(
-    time: NaiveTime,
-    reveal: NaiveTime,
-    tz: Tz,
-    next: chrono::DateTime<chrono::Utc>,
-    lang: Lang,
-) -> String {
-    cat::group_daily_set(
-        &hhmm(time),
-        &hhmm(reveal),
-        tz.name(),
-        &study::local_time(next, tz),
-        lang,
-    )
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod chart;
 mod doc;
 pub mod group;
+pub mod schedule;
 pub mod study;
 
 pub use catalogue::{Say, not_an_answer};

@@ -91,9 +91,16 @@ async fn daily_off_and_bad_times_are_explained() {
     let u = 111;
     app.fake.push_text(u, u, "/daily 25:00");
     app.fake.wait_for_text(u, "用法：/daily 08:30", T).await;
+    // Plain /daily only shows the setting; /daily on subscribes at the default time.
     app.fake.push_text(u, u, "/daily");
+    app.fake.wait_for_text(u, "还没有订阅每日一题", T).await;
+    app.fake.push_text(u, u, "/daily on");
     let s = app.fake.wait_for_text(u, "已订阅每日一题", T).await;
     assert!(s.text.unwrap().contains("09:00"));
+    app.fake.push_text(u, u, "/daily");
+    app.fake
+        .wait_for_text(u, "⏰ 每日一题：每天 09:00", T)
+        .await;
     app.fake.push_text(u, u, "/tz Europe/Berlin");
     app.fake
         .wait_for_text(u, "时区已设为 Europe/Berlin", T)
