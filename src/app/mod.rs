@@ -34,7 +34,7 @@ use crate::store::{Store, StoreError};
 pub use account::Person;
 pub use answer::{Answer, AnswerWriter, Answered};
 pub use practice::Next;
-pub use schedule::{DailyArg, DailyOutcome, DailyPlan};
+pub use schedule::{DailyArg, DailyOutcome, DailyPlan, ZoneOutcome, ZoneSet};
 
 /// The clock of every rule: the system clock, shifted by an offset (a test seam:
 /// `--clock-offset`), or a fixed instant (use-case tests).

@@ -70,6 +70,8 @@ pub struct DailyPlan {
     pub tz: Tz,
     /// The next send, if one is planned.
     pub next: Option<DateTime<Utc>>,
+    /// When this was read (the view says 明天 09:00 relative to it).
+    pub now: DateTime<Utc>,
 }
 
 /// What `/daily …` did (or would not do).
@@ -89,11 +91,25 @@ pub enum DailyOutcome {
 }
 
 /// What `/tz` changed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ZoneSet {
     pub tz: Tz,
-    /// The next daily send, re-planned in the new zone (if subscribed).
-    pub next_daily: Option<DateTime<Utc>>,
+    /// The daily question's time and next send, re-planned in the new zone (if
+    /// subscribed).
+    pub daily: Option<(NaiveTime, DateTime<Utc>)>,
+    pub now: DateTime<Utc>,
+}
+
+/// What `/tz …` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ZoneOutcome {
+    /// `/tz`: the chat's zone.
+    Current(Tz),
+    /// Not a zone: nothing changed.
+    Unknown {
+        current: Tz,
+    },
+    Set(ZoneSet),
 }
 
 impl Tutor {
@@ -106,12 +122,12 @@ impl Tutor {
         let set = |time, reveal| -> Result<DailyOutcome, StoreError> {
             let p = self.set_daily(chat, time, reveal)?;
             let reveal = group.then(|| reveal.unwrap_or_else(|| learn::default_reveal(time)));
-            let next = Some(p.next);
             Ok(DailyOutcome::Set(DailyPlan {
                 time,
                 reveal,
                 tz: p.tz,
-                next,
+                next: Some(p.next),
+                now: self.now(),
             }))
         };
         let reveal_for = |time| {
@@ -126,6 +142,7 @@ impl Tutor {
                         .then(|| d.reveal.unwrap_or_else(|| learn::default_reveal(d.time))),
                     tz: chat.tz,
                     next: self.store.scheduled(chat.id, JobKind::Daily)?,
+                    now: self.now(),
                 }),
                 None => None,
             }),
@@ -151,6 +168,21 @@ impl Tutor {
             },
             DailyArg::Remind(None) if !group => DailyOutcome::RemindUsage,
             DailyArg::Reveal(_) | DailyArg::Remind(_) | DailyArg::Bad => DailyOutcome::Usage,
+        })
+    }
+
+    /// `/tz …`: shows the chat's zone, or sets it (in a private chat, the learner's
+    /// too). The caller makes a change durable before it confirms it.
+    pub fn zone(
+        &self,
+        chat: &Chat,
+        user: Option<i64>,
+        arg: learn::ZoneArg,
+    ) -> Result<ZoneOutcome, StoreError> {
+        Ok(match arg {
+            learn::ZoneArg::Show => ZoneOutcome::Current(chat.tz),
+            learn::ZoneArg::Unknown => ZoneOutcome::Unknown { current: chat.tz },
+            learn::ZoneArg::Zone(tz) => ZoneOutcome::Set(self.set_zone(chat, user, tz)?),
         })
     }
 
@@ -236,7 +268,7 @@ impl Tutor {
                 l
             })?;
         }
-        let mut next_daily = None;
+        let mut daily = None;
         if let Some(d) = &c.daily {
             let at = learn::first_send(d.time, tz, d.last_sent, self.now());
             self.store.schedule(chat.id, JobKind::Daily, Some(at))?;
@@ -245,9 +277,11 @@ impl Tutor {
                 self.store
                     .schedule(chat.id, JobKind::Reminder, Some(remind))?;
             }
-            next_daily = Some(at);
+            daily = Some((d.time, at));
+            self.wake.notify_one();
         }
-        Ok(ZoneSet { tz, next_daily })
+        let now = self.now();
+        Ok(ZoneSet { tz, daily, now })
     }
 }
 
@@ -394,10 +428,8 @@ mod tests {
         let z = t
             .set_zone(&t.private_chat(7), Some(7), chrono_tz::Europe::Berlin)
             .unwrap();
-        assert_eq!(
-            z.next_daily,
-            Some(Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap())
-        );
+        let eight = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+        assert_eq!(z.daily, Some((hm(9, 0), eight)));
         assert_eq!(t.learner_tz_of(7).unwrap(), chrono_tz::Europe::Berlin);
         assert_eq!(
             t.store.chat(7).unwrap().unwrap().tz,
@@ -406,6 +438,14 @@ mod tests {
         let z = t
             .set_zone(&t.private_chat(8), None, chrono_tz::Asia::Tokyo)
             .unwrap();
-        assert_eq!(z.next_daily, None);
+        assert_eq!(z.daily, None);
+        let c = t.private_chat(8);
+        let zone = |arg| t.zone(&c, Some(8), arg).unwrap();
+        let tokyo = chrono_tz::Asia::Tokyo;
+        assert_eq!(zone(learn::ZoneArg::Show), ZoneOutcome::Current(tokyo));
+        assert_eq!(
+            zone(learn::ZoneArg::Unknown),
+            ZoneOutcome::Unknown { current: tokyo }
+        );
     }
 }

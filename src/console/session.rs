@@ -15,8 +15,8 @@ use crate::bank::{Bank, Question};
 use crate::learn::parse::fold_width;
 use crate::learn::{Parsed, Presentation, Response, Scope, parse_answer};
 use crate::store::Card;
+use crate::view::Say;
 use crate::view::catalogue as cat;
-use crate::view::{Say, study};
 
 use super::input::Input;
 use super::text;
@@ -300,7 +300,8 @@ impl<'a, W: Write> Session<'a, W> {
             self.say(Say::NothingToPractise.text(text::LANG))?;
             return Ok(false);
         }
-        let at = next_due.map(|at| study::local_time(at, self.s.tz));
+        let now = self.s.tutor.now();
+        let at = next_due.map(|at| crate::view::time::when(at, now, self.s.tz, text::LANG));
         let mut msg = cat::terminal_review_done(at.as_deref(), text::LANG);
         if !asked_any {
             msg.push_str(cat::terminal_review_only(text::LANG));

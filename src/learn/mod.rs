@@ -13,6 +13,7 @@
 //! - [`stats`]: a learner's statistics.
 //! - [`score`]: group quiz points, weekly totals and leaderboards.
 //! - [`daily`]: when a chat's daily question is due, right across DST changes.
+//! - [`zone`]: a typed time zone (IANA names in any case, common names, offsets).
 //!
 //! Everything public is re-exported here, so `learn::grade`, `learn::Presentation` etc.
 
@@ -27,6 +28,7 @@ pub mod score;
 pub mod srs;
 pub mod stats;
 pub mod streak;
+pub mod zone;
 
 pub use daily::{
     DEFAULT_DAILY_TIME, DailyAction, REMIND_AT, REMIND_MIN_STREAK, daily_action, default_reveal,
@@ -43,3 +45,4 @@ pub use score::{
 pub use srs::{Memory, Phase, Progress, Rating, retrievability, schedule, update_progress};
 pub use stats::{ChapterStats, LogEntry, Stats, compute};
 pub use streak::{Streak, StreakChange, local_day, record_day, shown_streak};
+pub use zone::{ZoneArg, parse_zone};

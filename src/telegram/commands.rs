@@ -3,6 +3,7 @@
 
 use crate::app::DailyArg;
 use crate::lang::Lang;
+use crate::learn::{ZoneArg, parse_zone};
 
 /// A command addressed to this bot: its lowercased name and the rest of the line.
 #[derive(Debug, PartialEq, Eq)]
@@ -60,7 +61,7 @@ impl ChapterArg {
 
 /// A command in a private chat, parsed once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Private<'a> {
+pub enum Private {
     /// `/start`, with a deep link `ch3` to start chapter 3.
     Start {
         chapter: Option<u8>,
@@ -73,7 +74,7 @@ pub enum Private<'a> {
     Read(Option<u8>),
     Stats,
     Daily(DailyArg),
-    Tz(&'a str),
+    Tz(ZoneArg),
     /// `/lang zh|en`; `None`: not a language.
     Lang(Option<Lang>),
     Export,
@@ -83,8 +84,8 @@ pub enum Private<'a> {
     Unknown,
 }
 
-impl<'a> Private<'a> {
-    pub fn parse(cmd: &Command<'a>) -> Private<'a> {
+impl Private {
+    pub fn parse(cmd: &Command<'_>) -> Private {
         let args = cmd.args;
         match cmd.name.as_str() {
             "start" => Private::Start {
@@ -97,7 +98,7 @@ impl<'a> Private<'a> {
             "read" => Private::Read(args.parse().ok()),
             "stats" => Private::Stats,
             "daily" => Private::Daily(DailyArg::parse(args)),
-            "tz" => Private::Tz(args),
+            "tz" => Private::Tz(parse_zone(args)),
             "lang" => Private::Lang(args.parse().ok()),
             "export" => Private::Export,
             "forget" => Private::Forget,
@@ -109,7 +110,7 @@ impl<'a> Private<'a> {
 
 /// A command in a group, parsed once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Group<'a> {
+pub enum Group {
     Help,
     Quiz(ChapterArg),
     /// `/round N`; `None`: not a number.
@@ -120,7 +121,7 @@ pub enum Group<'a> {
         all: bool,
     },
     /// Admins only.
-    Admin(Admin<'a>),
+    Admin(Admin),
     /// A private-chat command used in a group.
     PrivateOnly,
     /// Another bot's command, or none of ours: ignored.
@@ -129,16 +130,16 @@ pub enum Group<'a> {
 
 /// The admins' group settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Admin<'a> {
+pub enum Admin {
     /// `/settime S`; `None`: not a number.
     SetTime(Option<u32>),
     Daily(DailyArg),
-    Tz(&'a str),
+    Tz(ZoneArg),
     Lang(Option<Lang>),
 }
 
-impl<'a> Group<'a> {
-    pub fn parse(cmd: &Command<'a>) -> Group<'a> {
+impl Group {
+    pub fn parse(cmd: &Command<'_>) -> Group {
         let args = cmd.args;
         match cmd.name.as_str() {
             "start" | "help" => Group::Help,
@@ -153,7 +154,7 @@ impl<'a> Group<'a> {
             },
             "settime" => Group::Admin(Admin::SetTime(args.parse().ok())),
             "daily" => Group::Admin(Admin::Daily(DailyArg::parse(args))),
-            "tz" => Group::Admin(Admin::Tz(args)),
+            "tz" => Group::Admin(Admin::Tz(parse_zone(args))),
             "lang" => Group::Admin(Admin::Lang(args.parse().ok())),
             "stats" | "review" | "chapters" | "read" | "export" | "forget" => Group::PrivateOnly,
             _ => Group::Other,
@@ -192,7 +193,7 @@ mod tests {
 
     #[test]
     fn private_commands_are_typed() {
-        let cases: &[(&str, Private<'_>)] = &[
+        let cases: &[(&str, Private)] = &[
             ("/start", Private::Start { chapter: None }),
             ("/start ch3", Private::Start { chapter: Some(3) }),
             ("/start chx", Private::Start { chapter: None }),
@@ -204,7 +205,11 @@ mod tests {
             ("/read", Private::Read(None)),
             ("/daily 08:30", Private::Daily(DailyArg::At(hm(8, 30)))),
             ("/daily", Private::Daily(DailyArg::Status)),
-            ("/tz Asia/Tokyo", Private::Tz("Asia/Tokyo")),
+            (
+                "/tz Asia/Tokyo",
+                Private::Tz(ZoneArg::Zone(chrono_tz::Asia::Tokyo)),
+            ),
+            ("/tz 火星", Private::Tz(ZoneArg::Unknown)),
             ("/lang en", Private::Lang(Some(Lang::En))),
             ("/lang xx", Private::Lang(None)),
             ("/round 5", Private::GroupOnly),
@@ -219,7 +224,7 @@ mod tests {
 
     #[test]
     fn group_commands_are_typed() {
-        let cases: &[(&str, Group<'_>)] = &[
+        let cases: &[(&str, Group)] = &[
             ("/help", Group::Help),
             ("/start", Group::Help),
             ("/quiz 2", Group::Quiz(ChapterArg::Number(2))),

@@ -192,7 +192,7 @@ async fn admin_setting(
     app: &Arc<App>,
     msg: &Message,
     chat: &Chat,
-    setting: commands::Admin<'_>,
+    setting: commands::Admin,
     lang: Lang,
 ) -> HandlerResult {
     use commands::Admin;
@@ -210,7 +210,7 @@ async fn admin_setting(
             let doc = view::schedule::daily(&outcome, true, lang);
             Ok(say(app, chat.id, None, &doc, false).await?)
         }
-        Admin::Tz(args) => app.zone_command(chat, None, args, lang).await,
+        Admin::Tz(arg) => app.zone_command(chat, None, arg, lang).await,
         Admin::Lang(Some(new)) => {
             app.tutor.set_chat_lang(chat.id, new)?;
             reply(app, msg, Say::GroupLangSet.text(new)).await

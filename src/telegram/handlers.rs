@@ -193,7 +193,7 @@ async fn private_command(
         Private::Chapters | Private::Read(_) => send_chapters(app, chat, user, lang).await?,
         Private::Stats => send_stats(app, chat, user, lang).await?,
         Private::Daily(arg) => daily_command(app, here, arg, lang).await?,
-        Private::Tz(args) => app.zone_command(here, Some(user), args, lang).await?,
+        Private::Tz(arg) => app.zone_command(here, Some(user), arg, lang).await?,
         Private::Lang(Some(new)) => {
             app.tutor.set_lang(user, new)?;
             app.tutor.durable().await?;
@@ -238,12 +238,12 @@ pub async fn next_card(
         } => (question, presentation),
         Next::NothingDue { next_due } => {
             let tz = app.tutor.learner_tz_of(user)?;
-            app.send_doc(chat, &study::nothing_due(next_due, tz, lang))
+            app.send_doc(chat, &study::nothing_due(next_due, app.now(), tz, lang))
                 .await?;
             return Ok(());
         }
     };
-    match app.send_card(chat, q, p, lang, false).await {
+    match app.send_card(chat, q, p, lang, None).await {
         Ok(_) => Ok(()),
         Err(e) => {
             app.on_send_error(chat, &e);

@@ -357,30 +357,29 @@ impl App {
             .lang_of(learner, user.and_then(|u| u.language_code.as_deref()))
     }
 
-    /// Sends a private question card and records it as presented.
+    /// Sends a private question card (a daily one, with its local day, under the
+    /// daily head) and records it as presented.
     pub async fn send_card(
         &self,
         chat: i64,
         q: &Question,
         p: Presentation,
         lang: Lang,
-        daily: bool,
+        daily: Option<chrono::NaiveDate>,
     ) -> Result<Card, RequestError> {
         use crate::view::{Front, study};
+        let doc = match daily {
+            Some(day) => study::daily_card(q, &p, day, lang),
+            None => study::card(q, &p, lang, Front::Chat, None),
+        };
+        let buttons = study::card_buttons(q, &p, crate::bank::OptionSet::EMPTY);
         let msg = self
             .bot
-            .send_message(
-                ChatId(chat),
-                render::html(&study::card(q, &p, lang, Front::Chat, None)),
-            )
-            .reply_markup(render::keyboard(&study::card_buttons(
-                q,
-                &p,
-                crate::bank::OptionSet::EMPTY,
-            )))
+            .send_message(ChatId(chat), render::html(&doc))
+            .reply_markup(render::keyboard(&buttons))
             .await?;
-        let card =
-            Card::private(chat, msg.id.0, &q.id, p.order().to_vec(), self.now()).daily(daily);
+        let order = p.order().to_vec();
+        let card = Card::private(chat, msg.id.0, &q.id, order, self.now()).daily(daily.is_some());
         if let Err(e) = self.tutor.presented(&card) {
             warn!(chat, error = %e, "could not record a card");
         }
@@ -431,28 +430,22 @@ impl App {
         self.deliver(chat, doc, Delivery::default()).await
     }
 
-    /// `/tz ZONE` for a chat (and, in a private chat, the learner).
+    /// `/tz …` in a chat (in a private chat, for the learner too).
     pub async fn zone_command(
         &self,
         chat: &Chat,
         user: Option<i64>,
-        args: &str,
+        arg: crate::learn::ZoneArg,
         lang: Lang,
     ) -> anyhow::Result<()> {
-        let Ok(tz) = args.trim().parse::<Tz>() else {
-            let text = crate::view::catalogue::current_zone(chat.tz.name(), lang);
-            self.send_doc(chat.id, &crate::view::Doc::plain(text))
-                .await?;
-            return Ok(());
-        };
-        let set = self.tutor.set_zone(chat, user, tz)?;
-        if set.next_daily.is_some() {
-            self.tutor.wake.notify_one();
-        }
+        let outcome = self.tutor.zone(chat, user, arg)?;
         self.tutor.durable().await?;
-        let text = crate::view::catalogue::zone_set(set.tz.name(), lang);
-        self.send_doc(chat.id, &crate::view::Doc::plain(text))
-            .await?;
+        let doc = crate::view::schedule::zone(&outcome, lang);
+        let how = Delivery {
+            group: chat.kind == ChatKind::Group,
+            ..Delivery::default()
+        };
+        self.deliver(chat.id, &doc, how).await?;
         Ok(())
     }
 

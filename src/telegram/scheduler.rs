@@ -20,7 +20,6 @@ use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
 use crate::app::due::{Beyond, Claimed};
-use crate::lang::Lang;
 use crate::learn::Scope;
 use crate::store::{ChatKind, Job, JobKind};
 
@@ -263,7 +262,7 @@ async fn deliver(app: &Arc<App>, claimed: Claimed) -> bool {
 /// moved).
 async fn send_daily(app: &Arc<App>, claimed: &Claimed, target: i64) -> Result<(), RequestError> {
     match claimed.chat().kind {
-        ChatKind::Private => send_private_daily(app, target, claimed.lang()).await,
+        ChatKind::Private => send_private_daily(app, target, claimed).await,
         ChatKind::Group => {
             let mut c = claimed.chat().clone();
             c.id = target;
@@ -272,7 +271,11 @@ async fn send_daily(app: &Arc<App>, claimed: &Claimed, target: i64) -> Result<()
     }
 }
 
-async fn send_private_daily(app: &Arc<App>, chat: i64, lang: Lang) -> Result<(), RequestError> {
+async fn send_private_daily(
+    app: &Arc<App>,
+    chat: i64,
+    claimed: &Claimed,
+) -> Result<(), RequestError> {
     let next = app
         .tutor
         .next_card(chat, Scope::All, None, &mut rand::rng());
@@ -284,7 +287,8 @@ async fn send_private_daily(app: &Arc<App>, chat: i64, lang: Lang) -> Result<(),
         return Ok(());
     };
     // One message per chat: the card itself (fan-out is bounded by Telegram's 30/s).
-    app.send_card(chat, q, p, lang, true).await?;
+    app.send_card(chat, q, p, claimed.lang(), Some(claimed.day()))
+        .await?;
     Ok(())
 }
 

@@ -542,13 +542,55 @@ pub fn daily_status(hhmm: &str, zone: &str, next: &str, usage: &str, lang: Lang)
 /// `/tz` without a zone it knows: the current one and the usage.
 pub fn current_zone(zone: &str, lang: Lang) -> String {
     match lang {
-        Lang::Zh => format!("当前时区：{zone}。用法：/tz Asia/Shanghai（IANA 时区名）"),
-        Lang::En => format!("Current zone: {zone}. Usage: /tz Europe/Berlin (an IANA zone name)"),
+        Lang::Zh => format!(
+            "当前时区：{zone}。用法：/tz Asia/Shanghai（IANA 时区名；也可以写 北京、东京、UTC+8）"
+        ),
+        Lang::En => format!(
+            "Current zone: {zone}. Usage: /tz Europe/Berlin (an IANA zone name; Beijing or UTC+8 work too)"
+        ),
     }
 }
 
-pub fn zone_set(zone: &str, lang: Lang) -> String {
-    format!("{}{zone}", lang.pick("时区已设为 ", "Time zone set to "))
+/// `/tz` with something that is not a zone.
+pub fn zone_unknown(current: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "没有识别出这个时区。请用 IANA 时区名，如 /tz Asia/Shanghai、/tz Europe/Berlin；也可以写 北京、东京、UTC+8。当前时区：{current}。"
+        ),
+        Lang::En => format!(
+            "That is not a time zone I know. Use an IANA zone name such as /tz Europe/Berlin or /tz Asia/Shanghai; Beijing or UTC+8 work too. Current zone: {current}."
+        ),
+    }
+}
+
+/// A new zone, its local time now, and the daily question's time and next send in it.
+pub fn zone_set(zone: &str, local_now: &str, daily: Option<(&str, &str)>, lang: Lang) -> String {
+    let daily = match (daily, lang) {
+        (None, _) => String::new(),
+        (Some((time, next)), Lang::Zh) => format!("\n每日一题：每天 {time}，下一题：{next}。"),
+        (Some((time, next)), Lang::En) => format!("\nDaily question at {time}; next one {next}."),
+    };
+    match lang {
+        Lang::Zh => format!("时区已设为 {zone}（当地时间 {local_now}）。{daily}"),
+        Lang::En => format!("Time zone set to {zone} (local time {local_now}).{daily}"),
+    }
+}
+
+/// The head of a learner's daily question card, with its local day.
+pub fn daily_card_head(day: chrono::NaiveDate, lang: Lang) -> String {
+    use chrono::Datelike;
+    match lang {
+        Lang::Zh => format!("📅 每日一题 · {}月{}日", day.month(), day.day()),
+        Lang::En => format!("📅 Daily question · {}", day.format("%b %-d")),
+    }
+}
+
+/// A time of the next day (a reveal set before the question's time).
+pub fn next_day(hhmm: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("次日 {hhmm}"),
+        Lang::En => format!("{hhmm} the next day"),
+    }
 }
 
 /// The toast of a right group answer, with its points.

@@ -11,6 +11,7 @@ mod doc;
 pub mod group;
 pub mod schedule;
 pub mod study;
+pub mod time;
 
 pub use catalogue::{Say, not_an_answer};
 pub use doc::{Button, Doc, Intent, NextScope, Span, Style};

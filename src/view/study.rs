@@ -77,6 +77,14 @@ pub fn card(
     d
 }
 
+/// A learner's daily question: the card under `📅 每日一题 · 3月3日` (its local day).
+pub fn daily_card(q: &Question, p: &Presentation, day: chrono::NaiveDate, lang: Lang) -> Doc {
+    let mut d = Doc::new();
+    d.bold(cat::daily_card_head(day, lang)).text("\n");
+    d.append(card(q, p, lang, Front::Chat, None));
+    d
+}
+
 /// The card's buttons: one per option letter, 对/错 for judge, 提交 for multi.
 /// `selected` marks toggled options of a multi card (private chats only).
 pub fn card_buttons(q: &Question, p: &Presentation, selected: OptionSet) -> Vec<Vec<Button>> {
@@ -336,20 +344,11 @@ pub fn forget_question(lang: Lang) -> Doc {
 }
 
 /// No question to ask: when the next review falls due, if ever.
-pub fn nothing_due(next_due: Option<DateTime<Utc>>, tz: Tz, lang: Lang) -> Doc {
+pub fn nothing_due(next_due: Option<DateTime<Utc>>, now: DateTime<Utc>, tz: Tz, lang: Lang) -> Doc {
     Doc::plain(match next_due {
-        Some(at) => cat::nothing_due_until(&local_time(at, tz), lang),
+        Some(at) => cat::nothing_due_until(&super::time::when(at, now, tz, lang), lang),
         None => Say::NothingToReview.text(lang).into(),
     })
-}
-
-/// A local time for messages, e.g. `2026-11-29 09:00 (Asia/Shanghai)`.
-pub fn local_time(at: DateTime<Utc>, tz: Tz) -> String {
-    format!(
-        "{} ({})",
-        at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
-        tz.name()
-    )
 }
 
 #[cfg(test)]
@@ -373,5 +372,20 @@ mod tests {
                 .ends_with(cat::card_hint(q.kind, Lang::Zh, Front::Terminal))
         );
         assert!(chat.plain_text().starts_with("第一章 · 单选\n\n"));
+    }
+
+    #[test]
+    fn a_daily_card_is_labelled_with_its_day() {
+        let bank = crate::test_bank::bank();
+        let q = &bank.questions()[0];
+        let p = Presentation::identity(q.options.len());
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+        let zh = daily_card(q, &p, day, Lang::Zh).plain_text();
+        assert!(
+            zh.starts_with("📅 每日一题 · 3月3日\n第一章 · 单选\n\n"),
+            "{zh}"
+        );
+        let en = daily_card(q, &p, day, Lang::En).plain_text();
+        assert!(en.starts_with("📅 Daily question · Mar 3\n"), "{en}");
     }
 }

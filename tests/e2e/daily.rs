@@ -7,8 +7,10 @@ use chrono::{Timelike, Utc};
 
 use crate::support::{Sent, T, TestApp, answer_taps, bank_dir, spawn, verdict_after};
 
+/// A daily question card: under its 📅 head (每日一题 · 3月3日), with answer buttons.
 fn is_daily_card(s: &Sent) -> bool {
     s.method == "sendmessage"
+        && s.text.as_deref().is_some_and(|t| t.starts_with("<b>📅 "))
         && s.buttons()
             .iter()
             .any(|(_, d)| d.starts_with("1:a:") || d.starts_with("1:t:"))
@@ -27,7 +29,7 @@ async fn subscribed_chats_get_one_card_at_their_time_and_blocked_ones_are_deacti
         let confirm = app.fake.wait_for_text(u, "已订阅每日一题", T).await;
         let text = confirm.text.unwrap();
         assert!(
-            text.contains(&hhmm) && text.contains("Asia/Shanghai") && text.contains("下一题"),
+            text.contains(&hhmm) && text.contains("北京时间") && text.contains("下一题"),
             "{text}"
         );
     }
@@ -106,7 +108,11 @@ async fn daily_off_and_bad_times_are_explained() {
         .wait_for_text(u, "时区已设为 Europe/Berlin", T)
         .await;
     app.fake.push_text(u, u, "/tz Mars/Olympus");
-    app.fake.wait_for_text(u, "IANA", T).await;
+    app.fake.wait_for_text(u, "没有识别出这个时区", T).await;
+    // Common names and any case are zones too; the daily time is restated.
+    app.fake.push_text(u, u, "/tz 北京");
+    let set = app.fake.wait_for_text(u, "时区已设为 北京时间", T).await;
+    assert!(set.text.unwrap().contains("每日一题：每天 09:00"));
     app.fake.push_text(u, u, "/daily remind on");
     app.fake.wait_for_text(u, "提醒", T).await;
     app.fake.push_text(u, u, "/daily off");
@@ -171,11 +177,10 @@ async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_ques
         .await
         .text
         .unwrap();
-    let tomorrow = (Utc::now().with_timezone(&tz) + chrono::Duration::days(1)).date_naive();
     let today = Utc::now().with_timezone(&tz).date_naive();
+    // Times read as people read them: 明天 07:30 (or, just before midnight, 今天).
     assert!(
-        status.contains(&tomorrow.format("%Y-%m-%d").to_string())
-            || status.contains(&today.format("%Y-%m-%d").to_string()),
+        status.contains("下一题：明天") || status.contains("下一题：今天"),
         "{status}"
     );
     assert_eq!(
