@@ -127,7 +127,7 @@ fn check_parse(text: &str, kind: Kind, n: usize) -> Result<(), TestCaseError> {
         Parsed::Answer(Response::Judge(_)) => prop_assert_eq!(kind, Kind::Judge),
         Parsed::Invalid(why) => {
             for lang in [Lang::Zh, Lang::En] {
-                prop_assert!(!why.message(lang).is_empty());
+                prop_assert!(!tutor::view::catalogue::invalid_answer(why, kind, lang).is_empty());
             }
         }
         Parsed::NotAnswer => {}
@@ -371,7 +371,7 @@ fn check_bank(files: &[(String, String)]) -> Result<(), TestCaseError> {
                         _ => Response::Choice(OptionSet(((1u16 << p.order().len()) - 1) as u8)),
                     };
                     let v = learn::grade(q, &p, given);
-                    let verdict = render::html(&study::verdict(&bank, q, &v, None, lang));
+                    let verdict = render::html(&study::verdict(&bank, q, &p, &v, None, lang));
                     prop_assert!(
                         visible(&verdict).chars().count() <= render::MESSAGE_LIMIT,
                         "verdict of {} is {} characters",

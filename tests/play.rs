@@ -287,7 +287,9 @@ fn full_width_multi_answer() {
     );
     // The only question comes again; a wrong answer names missed and extra letters.
     assert!(
-        out.contains("❌ 回答错误\n你的答案：B D\n正确答案：A C\n漏选：A C\n错选：B D\n"),
+        out.contains(
+            "❌ 回答错误\n你的答案：B D\n正确答案：A C\nA. 无形性\nC. 不可分性\n漏选：A C\n错选：B D\n"
+        ),
         "{out}"
     );
     assert!(out.contains("作答 2 题，答对 1 题"), "{out}");
@@ -314,7 +316,8 @@ fn garbage_input_gets_hints_and_a_clean_exit() {
     let (status, out, err) = scripted(&db, Some("valid"), &[], &input);
     assert!(status.success(), "{status:?}\n{err}\n{out}");
     assert!(!err.contains("panicked"), "{err}");
-    let hint = "输入选项字母作答（如 B 或 BD），? 查看帮助";
+    // The hint fits the card (a multiple choice): every right option's letter.
+    let hint = "请输入所有正确选项的字母作答（如 BD），? 查看帮助";
     assert_eq!(out.matches(hint).count(), 7, "{out}");
     assert!(out.contains("没有选项 E。请回复选项字母 A–B"), "{out}");
     // The card stayed: shown once, never graded.

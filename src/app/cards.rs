@@ -10,6 +10,18 @@ use crate::store::{Card, StoreError};
 
 use super::Tutor;
 
+/// The card a typed answer is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed {
+    /// The card replied to, or the latest one (closed only for an answer delivered
+    /// again).
+    Card(Card),
+    /// The latest card is closed, and an older one is still open: reply to it.
+    ReplyToOlder,
+    /// No card to answer.
+    Nothing,
+}
+
 /// Why a tap on a card does nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
@@ -109,12 +121,13 @@ impl Tutor {
             .filter(|q| q.kind == Kind::Multi)
     }
 
-    /// The card a typed answer in a private chat is for: the card it replies to, else
-    /// the latest card still open that was posted before the message (a card that
-    /// arrives while the learner types is not the one they answer). If the last card
-    /// before it was already answered by this learner after the message was sent, the
-    /// message is that answer delivered again after a restart: it gets that (closed)
-    /// card, and is not counted a second time on another one.
+    /// The card a typed answer (message `message`, sent at `sent`) is for: the card
+    /// it replies to; else the latest card posted before the message, if it is still
+    /// open. An older open card is answered only by replying to it (a second "B"
+    /// must not slip onto a card further up the chat). If the latest card was
+    /// already answered by this learner after the message was sent, the message is
+    /// that answer delivered again after a restart: it gets that (closed) card, and
+    /// is not counted a second time on another one.
     pub fn typed_card(
         &self,
         chat: i64,
@@ -122,16 +135,23 @@ impl Tutor {
         reply_to: Option<i32>,
         user: i64,
         sent: DateTime<Utc>,
-    ) -> Result<Option<Card>, StoreError> {
+    ) -> Result<Typed, StoreError> {
         if let Some(r) = reply_to {
-            return self.store.card(chat, r);
+            return Ok(self
+                .store
+                .card(chat, r)?
+                .map_or(Typed::Nothing, Typed::Card));
         }
-        if let Some(last) = self.store.card_before(chat, message, false)? {
-            if !last.open && last.answer_of(user).is_some_and(|a| a.at >= sent) {
-                return Ok(Some(last));
-            }
+        let Some(last) = self.store.card_before(chat, message, false)? else {
+            return Ok(Typed::Nothing);
+        };
+        if last.open || last.answer_of(user).is_some_and(|a| a.at >= sent) {
+            return Ok(Typed::Card(last));
         }
-        self.store.card_before(chat, message, true)
+        Ok(match self.store.card_before(chat, message, true)? {
+            Some(_) => Typed::ReplyToOlder,
+            None => Typed::Nothing,
+        })
     }
 
     /// The question a card shows (for "next", which avoids asking it again at once).
@@ -224,16 +244,24 @@ mod tests {
     }
 
     #[test]
-    fn a_typed_answer_goes_to_the_latest_open_card_before_it() {
+    fn a_typed_answer_goes_only_to_the_latest_card_before_it() {
         let t = at(t0());
         card(&t, 10, "e1-q01");
         card(&t, 20, "e1-q02");
         let sent = t0() + Duration::seconds(5);
         let typed = |message, reply| t.typed_card(U, message, reply, U, sent).unwrap();
-        assert_eq!(typed(15, None).map(|c| c.message), Some(10));
-        assert_eq!(typed(25, None).map(|c| c.message), Some(20));
-        assert_eq!(typed(25, Some(10)).map(|c| c.message), Some(10), "a reply");
-        assert_eq!(typed(5, None).map(|c| c.message), None);
+        let card = |message, reply| match typed(message, reply) {
+            Typed::Card(c) => Some(c.message),
+            _ => None,
+        };
+        assert_eq!(card(15, None), Some(10));
+        assert_eq!(card(25, None), Some(20));
+        assert_eq!(card(25, Some(10)), Some(10), "a reply");
+        assert_eq!(typed(5, None), Typed::Nothing);
+        // Once the latest card is closed, an older open one needs a reply.
+        t.store.close_card(U, 20).unwrap();
+        assert_eq!(typed(25, None), Typed::ReplyToOlder);
+        assert_eq!(card(25, Some(10)), Some(10));
         assert_eq!(t.card_question(U, 20).unwrap().as_deref(), Some("e1-q02"));
     }
 }

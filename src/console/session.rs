@@ -244,7 +244,10 @@ impl<'a, W: Write> Session<'a, W> {
                         text::LANG,
                         crate::view::Front::Terminal,
                     ))?,
-                    Parsed::Invalid(why) => self.say(&why.message(text::LANG))?,
+                    Parsed::Invalid(why) => {
+                        let hint = crate::view::catalogue::invalid_answer(&why, q.kind, text::LANG);
+                        self.say(&hint)?
+                    }
                 },
             }
         }
@@ -369,7 +372,8 @@ impl<'a, W: Write> Session<'a, W> {
                     self.right += 1;
                 }
                 let days = Some((streak, streak_days));
-                let shown = text::verdict(self.bank(), q, &verdict, days, self.s.ansi);
+                let p = crate::app::group::presentation(card, q);
+                let shown = text::verdict(self.bank(), q, &p, &verdict, days, self.s.ansi);
                 self.blank_line()?;
                 self.say(&shown)?;
                 self.blank_line()?;

@@ -134,10 +134,12 @@ fn answers_are_graded_recorded_and_counted() {
 fn multi_answers_name_missed_and_extra() {
     let env = env();
     let (_, out) = run(&env, Scope::All, &["A", "", "a", "", "n", "c 1", "ab d"]);
+    // The right options are named by their text too, then what was missed.
     assert!(
-        out.contains("❌ 答案不完整\n你的答案：A\n正确答案：A C\n漏选：C\n"),
+        out.contains("❌ 答案不完整\n你的答案：A\n正确答案：A C\nA. "),
         "{out}"
     );
+    assert!(out.contains("\n漏选：C\n"), "{out}");
     // `n` after a verdict is "next", on a judge card it is 错.
     assert!(out.contains("你的答案：错"), "{out}");
     assert!(out.contains("已切换到第1章 测试章。"), "{out}");
@@ -165,11 +167,21 @@ fn garbage_gets_a_hint_and_the_card_stays() {
     ];
     let (ended, out) = run(&env, Scope::All, &ls);
     assert_eq!(ended, Ended::End);
-    let hint = "输入选项字母作答（如 B 或 BD），? 查看帮助";
-    assert_eq!(out.matches(hint).count(), 5, "{out}");
+    // Each hint fits its question: one letter for a single choice, all for a multiple.
+    let single = out
+        .matches("请输入一个选项字母作答（如 B），? 查看帮助")
+        .count();
+    let multi = out
+        .matches("请输入所有正确选项的字母作答（如 BD），? 查看帮助")
+        .count();
+    assert_eq!(single + multi, 5, "{out}");
     assert!(out.contains("没有选项 E。"), "{out}");
     assert!(out.contains("这是单选题，请只回复一个字母"), "{out}");
-    assert!(out.contains("这是选择题，请回复选项字母"), "{out}");
+    assert!(
+        out.contains("这是单选题，请回复一个选项字母")
+            || out.contains("这是多选题，请回复所有正确选项的字母"),
+        "{out}"
+    );
     assert!(
         out.contains("没有第 99 章（可选：1–2；c 0 练全部章节）。"),
         "{out}"

@@ -57,11 +57,12 @@ pub fn card(q: &Question, p: &Presentation, ansi: bool) -> String {
 pub fn verdict(
     bank: &Bank,
     q: &Question,
+    p: &Presentation,
     v: &Verdict,
     streak: Option<(StreakChange, u32)>,
     ansi: bool,
 ) -> String {
-    let text = show(&study::verdict(bank, q, v, streak, LANG), ansi);
+    let text = show(&study::verdict(bank, q, p, v, streak, LANG), ansi);
     if !ansi {
         return text;
     }

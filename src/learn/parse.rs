@@ -10,7 +10,6 @@
 use std::fmt;
 
 use crate::bank::{Kind, MAX_OPTIONS, OptionSet, letter};
-use crate::lang::Lang;
 
 /// Replies longer than this many characters (after trimming) are never answers.
 /// It also bounds the work done per message.
@@ -106,44 +105,6 @@ pub enum Invalid {
     ChoiceOnJudge,
     /// More than one letter on a single-choice question.
     SingleNeedsOne,
-}
-
-impl Invalid {
-    /// A short reply naming what is accepted.
-    pub fn message(&self, lang: Lang) -> String {
-        match self {
-            Invalid::OutOfRange { letters, last } => {
-                // The two-letter example must itself be within range.
-                let pair = if *last >= 'D' { "BD" } else { "AB" };
-                match lang {
-                    Lang::Zh => {
-                        format!("没有选项 {letters}。请回复选项字母 A–{last}，例如 B 或 {pair}。")
-                    }
-                    Lang::En => format!(
-                        "There is no option {letters}. Reply with option letters A–{last}, e.g. B or {pair}."
-                    ),
-                }
-            }
-            Invalid::JudgeOnChoice => lang
-                .pick(
-                    "这是选择题，请回复选项字母，例如 B 或 BD。",
-                    "This question takes option letters, e.g. B or BD.",
-                )
-                .to_string(),
-            Invalid::ChoiceOnJudge => lang
-                .pick(
-                    "请回复 对 或 错（也可用 √ ×）。",
-                    "Reply true or false (also T / F, 对 / 错, √ / ×).",
-                )
-                .to_string(),
-            Invalid::SingleNeedsOne => lang
-                .pick(
-                    "这是单选题，请只回复一个字母，例如 B。",
-                    "This is a single-choice question: reply with one letter, e.g. B.",
-                )
-                .to_string(),
-        }
-    }
 }
 
 /// Reads a typed reply to a question of `kind` with `n_options` options (ignored for
@@ -465,51 +426,6 @@ mod tests {
             parse_answer("H", Kind::Multi, usize::MAX),
             choice_answer("H")
         );
-    }
-
-    #[test]
-    fn messages_name_what_is_accepted() {
-        let oor = Invalid::OutOfRange {
-            letters: "E".into(),
-            last: 'D',
-        };
-        for (invalid, lang, want) in [
-            (
-                oor.clone(),
-                Lang::Zh,
-                "没有选项 E。请回复选项字母 A–D，例如 B 或 BD。",
-            ),
-            (
-                oor,
-                Lang::En,
-                "There is no option E. Reply with option letters A–D, e.g. B or BD.",
-            ),
-            (
-                Invalid::OutOfRange {
-                    letters: "C".into(),
-                    last: 'B',
-                },
-                Lang::Zh,
-                "没有选项 C。请回复选项字母 A–B，例如 B 或 AB。",
-            ),
-            (
-                Invalid::ChoiceOnJudge,
-                Lang::Zh,
-                "请回复 对 或 错（也可用 √ ×）。",
-            ),
-            (
-                Invalid::JudgeOnChoice,
-                Lang::Zh,
-                "这是选择题，请回复选项字母，例如 B 或 BD。",
-            ),
-            (
-                Invalid::SingleNeedsOne,
-                Lang::En,
-                "This is a single-choice question: reply with one letter, e.g. B.",
-            ),
-        ] {
-            assert_eq!(invalid.message(lang), want);
-        }
     }
 
     #[test]

@@ -52,12 +52,6 @@ async fn say(
     app.deliver(chat, doc, how).await.map(drop)
 }
 
-/// A short reply to a member's message.
-async fn reply(app: &App, msg: &Message, text: &str) -> HandlerResult {
-    say(app, msg.chat.id.0, Some(msg.id), &Doc::plain(text), false).await?;
-    Ok(())
-}
-
 // ----- messages and commands ----------------------------------------------------
 
 /// A message in a group: commands addressed to the bot, and replies to its cards.
@@ -90,10 +84,10 @@ pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> Handle
             if card.open {
                 reveal_logged(&app, card.chat, card.message).await;
             }
-            reply(&app, &msg, Say::GroupCardClosed.text(lang)).await
+            app.reply(&msg, Say::GroupCardClosed.text(lang)).await
         }
         Parsed::Answer(_) if card.answer_of(from.id.0 as i64).is_some() => {
-            reply(&app, &msg, Say::GroupAlreadyAnswered.text(lang)).await
+            app.reply(&msg, Say::GroupAlreadyAnswered.text(lang)).await
         }
         // No reply in the group: the result stays private until the reveal.
         Parsed::Answer(response) => submit(&app, &card, &from, response, text, lang, None).await,
@@ -101,9 +95,12 @@ pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> Handle
         _ if closed => Ok(()),
         Parsed::NotAnswer => {
             let hint = view::not_an_answer(q.kind, lang, view::Front::Chat);
-            reply(&app, &msg, hint).await
+            app.reply(&msg, hint).await
         }
-        Parsed::Invalid(why) => reply(&app, &msg, &why.message(lang)).await,
+        Parsed::Invalid(why) => {
+            app.reply(&msg, &cat::invalid_answer(&why, q.kind, lang))
+                .await
+        }
     }
 }
 
@@ -123,24 +120,24 @@ async fn group_command(
             let chapter = match arg {
                 ChapterArg::All => None,
                 ChapterArg::Number(n) if app.tutor.bank.chapter(n).is_some() => Some(n),
-                _ => return reply(app, msg, Say::GroupQuizUsage.text(lang)).await,
+                _ => return app.reply(msg, Say::GroupQuizUsage.text(lang)).await,
             };
             match app.tutor.busy(chat)? {
-                Some(busy) => reply(app, msg, busy_text(busy, lang)).await?,
+                Some(busy) => app.reply(msg, busy_text(busy, lang)).await?,
                 None => drop(post_question(app, chat, user, chapter).await?),
             }
         }
         Group::Round(Some(n)) if (1..=MAX_ROUND).contains(&n) => match app.tutor.busy(chat)? {
-            Some(busy) => reply(app, msg, busy_text(busy, lang)).await?,
+            Some(busy) => app.reply(msg, busy_text(busy, lang)).await?,
             None => start_round(app, chat, user, n, lang).await?,
         },
-        Group::Round(_) => reply(app, msg, &cat::round_usage(MAX_ROUND, lang)).await?,
+        Group::Round(_) => app.reply(msg, &cat::round_usage(MAX_ROUND, lang)).await?,
         Group::Reveal => {
             let Some(card) = app.tutor.open_card(chat)? else {
-                return reply(app, msg, Say::NothingOpen.text(lang)).await;
+                return app.reply(msg, Say::NothingOpen.text(lang)).await;
             };
             if card.asked_by != user && !is_admin(app, msg, from).await {
-                return reply(app, msg, Say::RevealNotAllowed.text(lang)).await;
+                return app.reply(msg, Say::RevealNotAllowed.text(lang)).await;
             }
             reveal(app, chat.id, card.message).await?;
         }
@@ -158,9 +155,12 @@ async fn group_command(
                 Admin::Tz(_) => Say::AdminsZone,
                 Admin::Lang(_) => Say::AdminsLang,
             };
-            reply(app, msg, why.text(lang)).await?
+            app.reply(msg, why.text(lang)).await?
         }
-        Group::PrivateOnly => reply(app, msg, &cat::private_only(app.me.username(), lang)).await?,
+        Group::PrivateOnly => {
+            app.reply(msg, &cat::private_only(app.me.username(), lang))
+                .await?
+        }
         Group::Other => {} // another bot's command, or none at all
     }
     Ok(())
@@ -198,11 +198,12 @@ async fn admin_setting(
     use commands::Admin;
     match setting {
         Admin::SetTime(Some(s)) if app.tutor.set_time_limit(chat.id, s)? => {
-            reply(app, msg, &cat::time_limit_set(s, lang)).await
+            app.reply(msg, &cat::time_limit_set(s, lang)).await
         }
         Admin::SetTime(_) => {
             let (now, min, max) = (chat.time_limit_secs, MIN_LIMIT_SECS, MAX_LIMIT_SECS);
-            reply(app, msg, &cat::time_limit_usage(now, min, max, lang)).await
+            app.reply(msg, &cat::time_limit_usage(now, min, max, lang))
+                .await
         }
         Admin::Daily(arg) => {
             let outcome = app.tutor.daily(chat, arg)?;
@@ -213,9 +214,9 @@ async fn admin_setting(
         Admin::Tz(arg) => app.zone_command(chat, None, arg, lang).await,
         Admin::Lang(Some(new)) => {
             app.tutor.set_chat_lang(chat.id, new)?;
-            reply(app, msg, Say::GroupLangSet.text(new)).await
+            app.reply(msg, Say::GroupLangSet.text(new)).await
         }
-        Admin::Lang(None) => reply(app, msg, Say::LangUsage.text(lang)).await,
+        Admin::Lang(None) => app.reply(msg, Say::LangUsage.text(lang)).await,
     }
 }
 

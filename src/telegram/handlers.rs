@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::{CallbackQuery, Message, MessageId, ReplyParameters, UpdateKind, User};
-use teloxide::utils::html::escape as esc;
+use teloxide::types::{CallbackQuery, Message, MessageId, UpdateKind, User};
 use tracing::{debug, warn};
 
 use crate::lang::Lang;
@@ -13,7 +12,7 @@ use crate::store::{Card, Chat};
 
 use super::codec::{Action, NextScope};
 use super::{App, commands, group, render};
-use crate::app::cards::Refused;
+use crate::app::cards::{Refused, Typed};
 use crate::app::{Answer, Answered, DailyArg, Next};
 use crate::view::catalogue as cat;
 use crate::view::{self, Say, study};
@@ -81,10 +80,7 @@ pub async fn on_private(app: Arc<App>, msg: Message, from: User) -> HandlerResul
         if !app.bot.chatter_allowed() {
             return Ok(());
         }
-        app.bot
-            .send_message(msg.chat.id, Say::TextOnly.text(lang))
-            .await?;
-        return Ok(());
+        return app.say(chat, Say::TextOnly.text(lang)).await;
     };
     if let Some(cmd) = commands::parse(text, app.me.username()) {
         return private_command(&app, &msg, &here, &from, cmd, lang).await;
@@ -93,20 +89,17 @@ pub async fn on_private(app: Arc<App>, msg: Message, from: User) -> HandlerResul
         // A command for another bot, or not a command at all: one hint.
         return unknown_command(&app, chat, lang).await;
     }
-    // A typed answer: the card it replies to, else the most recent open card.
+    // A typed answer: the card it replies to, else the latest card if it is open.
     let reply_to = msg.reply_to_message().map(|r| r.id.0);
     let user = from.id.0 as i64;
-    let card = app
+    let card = match app
         .tutor
-        .typed_card(chat, msg.id.0, reply_to, user, msg.date)?;
-    let Some(card) = card.filter(|c| c.open) else {
-        if !app.bot.chatter_allowed() {
-            return Ok(());
-        }
-        app.bot
-            .send_message(msg.chat.id, Say::NoOpenQuestion.text(lang))
-            .await?;
-        return Ok(());
+        .typed_card(chat, msg.id.0, reply_to, user, msg.date)?
+    {
+        Typed::Card(card) if card.open => card,
+        _ if !app.bot.chatter_allowed() => return Ok(()),
+        Typed::ReplyToOlder => return app.say(chat, Say::ReplyToOlder.text(lang)).await,
+        _ => return app.say(chat, Say::NoOpenQuestion.text(lang)).await,
     };
     let Some(q) = app.tutor.bank.question(&card.question) else {
         return Ok(());
@@ -116,18 +109,11 @@ pub async fn on_private(app: Arc<App>, msg: Message, from: User) -> HandlerResul
         Parsed::NotAnswer if !app.bot.chatter_allowed() => Ok(()),
         Parsed::NotAnswer => {
             let hint = crate::view::not_an_answer(q.kind, lang, crate::view::Front::Chat);
-            app.bot
-                .send_message(msg.chat.id, hint)
-                .reply_parameters(ReplyParameters::new(msg.id))
-                .await?;
-            Ok(())
+            app.reply(&msg, hint).await
         }
         Parsed::Invalid(why) => {
-            app.bot
-                .send_message(msg.chat.id, esc(&why.message(lang)))
-                .reply_parameters(ReplyParameters::new(msg.id))
-                .await?;
-            Ok(())
+            app.reply(&msg, &cat::invalid_answer(&why, q.kind, lang))
+                .await
         }
     }
 }
@@ -144,10 +130,7 @@ async fn unknown_command(app: &App, chat: i64, lang: Lang) -> HandlerResult {
     if !app.bot.chatter_allowed() {
         return Ok(());
     }
-    app.bot
-        .send_message(ChatId(chat), Say::UnknownCommand.text(lang))
-        .await?;
-    Ok(())
+    app.say(chat, Say::UnknownCommand.text(lang)).await
 }
 
 async fn private_command(
@@ -330,9 +313,11 @@ pub async fn submit(
                     .edit_message_reply_markup(ChatId(card.chat), MessageId(card.message))
                     .await,
             );
+            let p = crate::app::group::presentation(card, q);
             let doc = study::verdict(
                 &app.tutor.bank,
                 q,
+                &p,
                 &verdict,
                 Some((streak, streak_days)),
                 lang,

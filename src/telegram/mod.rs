@@ -34,6 +34,7 @@ use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, BotCommandScope, ChatId, InputFile, Me, Message, ParseMode, ReplyParameters,
 };
+use teloxide::utils::html::escape as esc;
 use tg_transport::life::{self, became_some, became_true};
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -419,6 +420,24 @@ impl App {
             });
         }
         Ok(last)
+    }
+
+    /// Sends a short plain text to a chat.
+    pub async fn say(&self, chat: i64, text: &str) -> anyhow::Result<()> {
+        self.bot.send_message(ChatId(chat), esc(text)).await?;
+        Ok(())
+    }
+
+    /// A short plain reply to a message (in a group, counted against its budget).
+    pub async fn reply(&self, msg: &Message, text: &str) -> anyhow::Result<()> {
+        let how = Delivery {
+            reply_to: Some(msg.id),
+            retry: false,
+            group: !msg.chat.is_private(),
+        };
+        let doc = crate::view::Doc::plain(text);
+        self.deliver(msg.chat.id.0, &doc, how).await?;
+        Ok(())
     }
 
     /// Sends a document to a private chat (see [`App::deliver`]).

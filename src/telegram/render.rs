@@ -137,7 +137,7 @@ mod tests {
                     })
                     .collect();
                 let v = crate::learn::grade(q, &p, Response::Choice(p.to_shown(key)));
-                let text = html(&study::verdict(&bank, q, &v, None, Lang::Zh));
+                let text = html(&study::verdict(&bank, q, &p, &v, None, Lang::Zh));
                 let right = text
                     .split_once("正确答案：<b>")
                     .and_then(|(_, r)| r.split_once("</b>"))
@@ -257,6 +257,7 @@ mod tests {
             let out = html(&study::verdict(
                 &bank,
                 q,
+                &p,
                 &v,
                 Some((
                     StreakChange::Repaired {

@@ -7,7 +7,7 @@ use chrono::NaiveTime;
 
 use crate::bank::Kind;
 use crate::lang::Lang;
-use crate::learn::{Outcome, StreakChange};
+use crate::learn::{Invalid, Outcome, StreakChange};
 
 use super::Front;
 
@@ -27,6 +27,7 @@ pub enum Say {
     StartPractice,
     NothingToReview,
     NoOpenQuestion,
+    ReplyToOlder,
     UnknownCommand,
     TextOnly,
     CardClosed,
@@ -112,6 +113,10 @@ impl Say {
             NothingToReview => (
                 "🎉 没有需要复习的题。发送 /quiz 继续练习。",
                 "🎉 Nothing to review. Send /quiz to practise.",
+            ),
+            ReplyToOlder => (
+                "最近的一题已经答过了。要回答更早的题，请回复（引用）那道题。",
+                "The latest question is answered. To answer an earlier one, reply to it.",
             ),
             NoOpenQuestion => (
                 "现在没有待答的题。发送 /quiz 练一题，/help 查看命令。",
@@ -365,16 +370,71 @@ pub fn not_an_answer(kind: Kind, lang: Lang, front: Front) -> &'static str {
     match (front, kind, lang) {
         (Front::Chat, Kind::Judge, Lang::Zh) => "请回复 对 或 错（也可用 √ ×）作答。",
         (Front::Chat, Kind::Judge, Lang::En) => "Reply 对 (true) or 错 (false) to answer.",
-        (Front::Chat, _, Lang::Zh) => "请回复选项字母作答，例如 B 或 BD。",
-        (Front::Chat, _, Lang::En) => "Reply with option letters, e.g. B or BD.",
+        (Front::Chat, Kind::Multi, Lang::Zh) => "请回复所有正确选项的字母作答，例如 BD。",
+        (Front::Chat, Kind::Multi, Lang::En) => "Reply with every right option's letter, e.g. BD.",
+        (Front::Chat, _, Lang::Zh) => "请回复一个选项字母作答，例如 B。",
+        (Front::Chat, _, Lang::En) => "Reply with one option letter, e.g. B.",
         (Front::Terminal, Kind::Judge, Lang::Zh) => "输入 对 或 错 作答（也可用 √ ×），? 查看帮助",
         (Front::Terminal, Kind::Judge, Lang::En) => {
             "Type 对 (true) or 错 (false) to answer (√ × work too); ? for help"
         }
-        (Front::Terminal, _, Lang::Zh) => "输入选项字母作答（如 B 或 BD），? 查看帮助",
-        (Front::Terminal, _, Lang::En) => {
-            "Type option letters to answer (e.g. B or BD); ? for help"
+        (Front::Terminal, Kind::Multi, Lang::Zh) => {
+            "请输入所有正确选项的字母作答（如 BD），? 查看帮助"
         }
+        (Front::Terminal, Kind::Multi, Lang::En) => {
+            "Please type every right option's letter (e.g. BD); ? for help"
+        }
+        (Front::Terminal, _, Lang::Zh) => "请输入一个选项字母作答（如 B），? 查看帮助",
+        (Front::Terminal, _, Lang::En) => "Please type one option letter (e.g. B); ? for help",
+    }
+}
+
+/// A typed reply that tried to answer and could not be read as an answer to a
+/// question of `kind`: what is accepted, with an example that fits the question.
+pub fn invalid_answer(why: &Invalid, kind: Kind, lang: Lang) -> String {
+    let multi = kind == Kind::Multi;
+    match (why, lang) {
+        (Invalid::OutOfRange { letters, last }, Lang::Zh) => {
+            let example = example(multi, *last);
+            format!("没有选项 {letters}。请回复选项字母 A–{last}，例如 {example}。")
+        }
+        (Invalid::OutOfRange { letters, last }, Lang::En) => {
+            let example = example(multi, *last);
+            format!("There is no option {letters}. Reply with option letters A–{last}, e.g. {example}.")
+        }
+        (Invalid::JudgeOnChoice, _) if multi => lang
+            .pick(
+                "这是多选题，请回复所有正确选项的字母，例如 BD。",
+                "This is a multiple-choice question: reply with every right option's letter, e.g. BD.",
+            )
+            .into(),
+        (Invalid::JudgeOnChoice, _) => lang
+            .pick(
+                "这是单选题，请回复一个选项字母，例如 B。",
+                "This is a single-choice question: reply with one option letter, e.g. B.",
+            )
+            .into(),
+        (Invalid::ChoiceOnJudge, _) => lang
+            .pick(
+                "这是判断题，请回复 对 或 错（也可用 √ ×）。",
+                "This is a true/false question: reply 对 (true) or 错 (false) (also T / F, √ / ×).",
+            )
+            .into(),
+        (Invalid::SingleNeedsOne, _) => lang
+            .pick(
+                "这是单选题，请只回复一个字母，例如 B。",
+                "This is a single-choice question: reply with one letter, e.g. B.",
+            )
+            .into(),
+    }
+}
+
+/// An example answer within A–`last`: one letter, or two for a multiple choice.
+fn example(multi: bool, last: char) -> &'static str {
+    match (multi, last >= 'D') {
+        (false, _) => "B",
+        (true, true) => "BD",
+        (true, false) => "AB",
     }
 }
 
@@ -1051,5 +1111,73 @@ mod tests {
             terminal_summary(3, 2, Lang::Zh),
             "本次练习：作答 3 题，答对 2 题，正确率 67%。再见！"
         );
+    }
+
+    #[test]
+    fn replies_that_are_not_answers_get_a_hint_that_fits_the_question() {
+        use crate::learn::Invalid::*;
+        let oor = |letters: &str, last| OutOfRange {
+            letters: letters.into(),
+            last,
+        };
+        let cases = [
+            (
+                oor("E", 'D'),
+                Kind::Multi,
+                Lang::Zh,
+                "没有选项 E。请回复选项字母 A–D，例如 BD。",
+            ),
+            (
+                oor("E", 'D'),
+                Kind::Single,
+                Lang::Zh,
+                "没有选项 E。请回复选项字母 A–D，例如 B。",
+            ),
+            (
+                oor("C", 'B'),
+                Kind::Multi,
+                Lang::Zh,
+                "没有选项 C。请回复选项字母 A–B，例如 AB。",
+            ),
+            (
+                oor("E", 'D'),
+                Kind::Multi,
+                Lang::En,
+                "There is no option E. Reply with option letters A–D, e.g. BD.",
+            ),
+            (
+                JudgeOnChoice,
+                Kind::Single,
+                Lang::Zh,
+                "这是单选题，请回复一个选项字母，例如 B。",
+            ),
+            (
+                JudgeOnChoice,
+                Kind::Multi,
+                Lang::Zh,
+                "这是多选题，请回复所有正确选项的字母，例如 BD。",
+            ),
+            (
+                ChoiceOnJudge,
+                Kind::Judge,
+                Lang::Zh,
+                "这是判断题，请回复 对 或 错（也可用 √ ×）。",
+            ),
+            (
+                SingleNeedsOne,
+                Kind::Single,
+                Lang::En,
+                "This is a single-choice question: reply with one letter, e.g. B.",
+            ),
+        ];
+        for (why, kind, lang, want) in cases {
+            assert_eq!(invalid_answer(&why, kind, lang), want, "{why:?} {kind:?}");
+        }
+        // Chatter under a card: a single choice never suggests two letters.
+        for front in [Front::Chat, Front::Terminal] {
+            assert!(!not_an_answer(Kind::Single, Lang::Zh, front).contains("BD"));
+            assert!(not_an_answer(Kind::Multi, Lang::Zh, front).contains("BD"));
+            assert!(not_an_answer(Kind::Judge, Lang::Zh, front).contains("对"));
+        }
     }
 }

@@ -4,7 +4,7 @@
 use chrono::NaiveTime;
 
 use crate::app::group::{Board, CardLook, CardStatus, Podium, Reveal};
-use crate::bank::{Bank, Key, OptionSet, letter};
+use crate::bank::{Bank, OptionSet};
 use crate::lang::Lang;
 use crate::view::catalogue::{self as cat, CardState, Say, status_line};
 use crate::view::{Doc, Front, study};
@@ -56,18 +56,7 @@ pub(super) fn hhmm(t: NaiveTime) -> String {
 /// right, fastest first with points, and how many were wrong.
 pub fn reveal(bank: &Bank, r: &Reveal<'_>, lang: Lang) -> Doc {
     let (q, p) = (r.question, &r.presentation);
-    let (correct, options) = match q.key {
-        Key::Judge(value) => (cat::judge(value, lang).to_string(), Vec::new()),
-        Key::Choice(set) => {
-            let shown = p.to_shown(set);
-            let texts = p.shown_options(q);
-            let lines = shown
-                .iter()
-                .filter_map(|i| texts.get(i).map(|t| format!("\n{}. {t}", letter(i))))
-                .collect();
-            (shown.letters(), lines)
-        }
-    };
+    let (correct, options) = study::right_answer(q, p, lang);
     let head = cat::reveal_head(r.daily, r.round, lang);
     let mut d = Doc::new();
     d.bold(format!(

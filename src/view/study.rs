@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::bank::{Bank, Kind, OptionSet, Question, letter};
+use crate::bank::{Bank, Key, Kind, OptionSet, Question, letter};
 use crate::lang::Lang;
 use crate::learn::{Presentation, Response, Stats, StreakChange, Verdict};
 
@@ -163,11 +163,29 @@ pub fn excerpts(bank: &Bank, q: &Question, lang: Lang) -> Doc {
     d
 }
 
+/// The right answer as shown on the card: its letters (or 对 / 错) and, for a choice,
+/// a line `\nB. text` for each right option.
+pub fn right_answer(q: &Question, p: &Presentation, lang: Lang) -> (String, Vec<String>) {
+    match q.key {
+        Key::Judge(value) => (cat::judge(value, lang).to_string(), Vec::new()),
+        Key::Choice(set) => {
+            let shown = p.to_shown(set);
+            let texts = p.shown_options(q);
+            let lines = shown
+                .iter()
+                .filter_map(|i| texts.get(i).map(|t| format!("\n{}. {t}", letter(i))))
+                .collect();
+            (shown.letters(), lines)
+        }
+    }
+}
+
 /// The verdict: begins with ✅ when right and ❌ when wrong; then the answers, the
 /// explanation, the guide's text and, on the first answer of a day, the streak.
 pub fn verdict(
     bank: &Bank,
     q: &Question,
+    p: &Presentation,
     v: &Verdict,
     streak: Option<(StreakChange, u32)>,
     lang: Lang,
@@ -183,8 +201,12 @@ pub fn verdict(
             response_text(&v.given, lang),
             cat::right_answer(lang)
         ))
-        .bold(response_text(&v.correct, lang))
-        .text("\n");
+        .bold(response_text(&v.correct, lang));
+    // The right options' text too: the learner may not remember which letter said what.
+    for line in right_answer(q, p, lang).1 {
+        d.text(line);
+    }
+    d.text("\n");
     if q.kind == Kind::Multi && !v.missed.is_empty() {
         d.text(format!("{}{}\n", Say::Missed.text(lang), spaced(v.missed)));
     }
@@ -387,5 +409,25 @@ mod tests {
         );
         let en = daily_card(q, &p, day, Lang::En).plain_text();
         assert!(en.starts_with("📅 Daily question · Mar 3\n"), "{en}");
+    }
+
+    #[test]
+    fn a_verdict_names_the_right_options_by_their_text_too() {
+        let bank = crate::test_bank::bank();
+        let q = bank
+            .questions()
+            .iter()
+            .find(|q| q.kind == Kind::Multi)
+            .unwrap();
+        let p = Presentation::identity(q.options.len());
+        let v = crate::learn::grade(q, &p, Response::Choice(OptionSet(0b1)));
+        let text = verdict(&bank, q, &p, &v, None, Lang::Zh).plain_text();
+        let Key::Choice(key) = q.key else {
+            unreachable!()
+        };
+        for i in key.iter() {
+            let line = format!("\n{}. {}", letter(i), q.options[i]);
+            assert!(text.contains(&line), "{line:?} in {text}");
+        }
     }
 }
