@@ -339,9 +339,11 @@ mod tests {
                 .count();
             assert!(within <= 150, "{within} sends within 1 s of {first:?}");
         }
+        // Not before the limit allows; the upper bound only catches a starved task
+        // (it is loose: a loaded machine may wake the tasks late).
         let last = *stamps.last().unwrap();
         assert!(
-            (Duration::from_millis(2_500)..Duration::from_millis(3_500)).contains(&last),
+            (Duration::from_millis(2_500)..Duration::from_millis(6_000)).contains(&last),
             "400 sends at 150/s took {last:?}"
         );
     }
