@@ -102,6 +102,8 @@ pub struct Finisher {
     pub name: String,
     pub secs: f64,
     pub points: u32,
+    /// Of `points`, the streak bonus (the rest is for speed).
+    pub bonus: u32,
 }
 
 /// What a reveal shows: the answer, and who was right (fastest first).
@@ -546,12 +548,17 @@ pub fn reveal<'b>(card: &Card, q: &'b Question, round: Option<(u8, u8)>) -> Reve
         card.answer_of(u)
             .map_or_else(|| format!("#{u}"), |a| a.name.clone())
     };
+    let limit = Duration::from_secs(u64::from(
+        card.limit_secs
+            .unwrap_or(crate::store::DEFAULT_TIME_LIMIT_SECS),
+    ));
     let right = learn::reveal_order(&lines)
         .iter()
         .map(|l| Finisher {
             name: name_of(l.user),
             secs: l.elapsed_ms as f64 / 1000.0,
             points: l.points,
+            bonus: learn::score::breakdown(l.points, Duration::from_millis(l.elapsed_ms), limit).1,
         })
         .collect();
     Reveal {

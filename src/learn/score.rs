@@ -73,6 +73,13 @@ pub fn podium<T: Clone>(scores: &[(T, u64)]) -> Vec<(T, u64, usize)> {
         .collect()
 }
 
+/// The two parts of the points a right answer earned (`earned`, after `elapsed` of a
+/// card open for `limit`): for speed ([`points`]) and the streak bonus, the rest.
+pub fn breakdown(earned: u32, elapsed: Duration, limit: Duration) -> (u32, u32) {
+    let speed = points(elapsed, limit).min(earned);
+    (speed, earned - speed)
+}
+
 /// The streak bonus for a right answer after `streak` consecutive right answers.
 pub fn streak_bonus(streak: u32) -> u32 {
     streak
@@ -301,6 +308,22 @@ mod tests {
             (Duration::MAX, Duration::MAX, 500),
         ] {
             assert_eq!(points(elapsed, limit), want, "{elapsed:?} of {limit:?}");
+        }
+    }
+
+    #[test]
+    fn points_break_down_into_speed_and_streak() {
+        let limit = Duration::from_secs(60);
+        for (earned, elapsed_ms, want) in [
+            // 6.1 s of 60: 949 for speed; the rest is the streak bonus.
+            (1049, 6_100, (949, 100)),
+            (949, 6_100, (949, 0)),
+            (1000, 0, (1000, 0)),
+            // A record that holds less than the speed part (an older formula): no bonus.
+            (10, 6_100, (10, 0)),
+        ] {
+            let got = breakdown(earned, Duration::from_millis(elapsed_ms), limit);
+            assert_eq!(got, want, "{earned} after {elapsed_ms} ms");
         }
     }
 

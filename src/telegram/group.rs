@@ -628,7 +628,31 @@ mod tests {
     }
 
     #[test]
-    fn podium_medals_the_top_three_and_lists_everyone() {
+    fn a_reveal_explains_points_a_streak_bonus_made_higher() {
+        let bank = bank();
+        let q = bank.question("e1-q01").unwrap();
+        // The slower member earned more: their streak bonus says why.
+        let c = card(
+            "e1-q01",
+            vec![
+                answer(5, "Ann", true, 5_300, 956),
+                answer(6, "Bob", true, 6_100, 1049),
+            ],
+        );
+        let text = reveal_text(&bank, &c, q, Lang::Zh, None);
+        assert!(text.contains("\n1. Ann — 5.3 秒 · +956 分\n"), "{text}");
+        assert!(
+            text.contains("\n2. Bob — 6.1 秒 · +1049 分（速度 +949，连对 +100）"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("答错"),
+            "no wrong line for nobody wrong: {text}"
+        );
+    }
+
+    #[test]
+    fn podium_ranks_everyone_once_with_medals_for_the_top_three() {
         let round = Round {
             total: 3,
             asked: 3,
@@ -645,7 +669,7 @@ mod tests {
         assert_eq!(
             text,
             "<b>🏆 本轮结束！</b>\n🥇 Bob — 2800 分\n🥈 Ann — 1900 分\n🥉 Di — 950 分\
-             \n\n<b>本轮得分</b>\n1. Bob — 2800\n2. Ann — 1900\n3. Di — 950\n4. Ed — 900\n5. Cy — 0"
+             \n4. Ed — 900 分\n5. Cy — 0 分"
         );
     }
 
@@ -664,11 +688,7 @@ mod tests {
         };
         let text = podium_text(&round, Lang::En);
         assert!(
-            text.contains("\n🥇 A — 900\n🥇 B — 900\n🥉 C — 800\n\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("\n1. A — 900\n1. B — 900\n3. C — 800\n4. D — 0"),
+            text.ends_with("\n🥇 A — 900\n🥇 B — 900\n🥉 C — 800\n4. D — 0"),
             "{text}"
         );
         round.scores = vec![(1, "A".into(), 0)];

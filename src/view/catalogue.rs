@@ -67,7 +67,6 @@ pub enum Say {
     NobodyAnswered,
     RoundOver,
     NobodyThisRound,
-    RoundScores,
     NoPointsYet,
     WeeklyReset,
     GroupDailyUsage,
@@ -204,7 +203,6 @@ impl Say {
             NobodyAnswered => ("这道题无人作答。", "Nobody answered."),
             RoundOver => ("🏆 本轮结束！", "🏆 Round over!"),
             NobodyThisRound => ("这一轮没有人作答。", "Nobody answered this round."),
-            RoundScores => ("本轮得分", "Round scores"),
             NoPointsYet => (
                 "还没有得分。发送 /quiz 开始！",
                 "No points yet. Send /quiz to start!",
@@ -948,6 +946,14 @@ pub fn reveal_line(rank: usize, name: &str, secs: f64, points: u32, lang: Lang) 
     }
 }
 
+/// How a right answer's points came about: speed, and the answer streak's bonus.
+pub fn points_breakdown(speed: u32, bonus: u32, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("（速度 +{speed}，连对 +{bonus}）"),
+        Lang::En => format!(" (speed +{speed}, streak +{bonus})"),
+    }
+}
+
 pub fn and_more(more: usize, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!("\n……还有 {more} 人"),
@@ -962,7 +968,8 @@ pub fn wrong_count(wrong: usize, lang: Lang) -> String {
     }
 }
 
-/// A medal of a round's podium (`name` already escaped).
+/// A line of a round's podium: a medal (or the rank) and the points (`name`
+/// already escaped).
 pub fn medal_line(medal: &str, name: &str, points: u64, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!("\n{medal} {name} — {points} 分"),

@@ -83,11 +83,16 @@ fn results(r: &Reveal<'_>, lang: Lang) -> Doc {
     d.bold(cat::right_count(r.right.len(), lang));
     for (i, f) in r.right.iter().take(REVEAL_NAMES).enumerate() {
         d.text(cat::reveal_line(i + 1, &f.name, f.secs, f.points, lang));
+        if f.bonus > 0 {
+            d.text(cat::points_breakdown(f.points - f.bonus, f.bonus, lang));
+        }
     }
     if r.right.len() > REVEAL_NAMES {
         d.text(cat::and_more(r.right.len() - REVEAL_NAMES, lang));
     }
-    d.text(cat::wrong_count(r.wrong, lang));
+    if r.wrong > 0 {
+        d.text(cat::wrong_count(r.wrong, lang));
+    }
     d
 }
 
@@ -99,16 +104,15 @@ pub fn podium(p: &Podium, lang: Lang) -> Doc {
         d.text(format!("\n{}", Say::NobodyThisRound.text(lang)));
         return d;
     }
+    // One ranking: medals for the top three (ties share; none for no points), then
+    // everyone else by rank.
     let medals = ["🥇", "🥈", "🥉"];
     for (name, pts, rank) in &p.scores {
-        let Some(medal) = medals.get(*rank).filter(|_| *pts > 0) else {
-            break;
+        let mark = match medals.get(*rank).filter(|_| *pts > 0) {
+            Some(medal) => (*medal).to_string(),
+            None => format!("{}.", rank + 1),
         };
-        d.text(cat::medal_line(medal, name, *pts, lang));
-    }
-    d.text("\n\n").bold(Say::RoundScores.text(lang));
-    for (name, pts, rank) in &p.scores {
-        d.text(format!("\n{}. {name} — {pts}", rank + 1));
+        d.text(cat::medal_line(&mark, name, *pts, lang));
     }
     d
 }

@@ -261,7 +261,7 @@ async fn a_double_tap_counts_once_and_a_late_answer_scores_nothing() {
 
     let text = reveal_now(&app, G, u).await;
     assert!(
-        text.contains("答对：1 人") && text.contains("答错：0 人"),
+        text.contains("答对：1 人") && !text.contains("答错"),
         "{text}"
     );
 

@@ -66,7 +66,8 @@ fn build(db: &Path, chats: usize) -> anyhow::Result<(String, Duration)> {
         let name = format!("L{id}");
         store.update_learner(id, |_| Learner::new(id, name.clone(), now))?;
         store.update_chat(id, |_| {
-            let mut c = Chat::new(id, ChatKind::Private, name.clone(), tz.clone());
+            let zone = tz.parse().unwrap_or(chrono_tz::UTC);
+            let mut c = Chat::new(id, ChatKind::Private, name.clone(), zone);
             c.daily = Some(Daily {
                 time: nine,
                 reveal: None,
