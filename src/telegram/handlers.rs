@@ -247,7 +247,7 @@ async fn send_stats(app: &App, chat: i64, user: i64, lang: Lang) -> HandlerResul
     let stats = app.tutor.stats(user)?;
     app.send_doc(chat, &study::stats(&app.tutor.bank, &stats, lang))
         .await?;
-    match crate::view::chart::stats_png(&stats) {
+    match crate::view::chart::stats_png(&stats, lang) {
         Ok(png) => app.send_photo(chat, png).await?,
         Err(e) => warn!(chat, error = %e, "stats chart failed"),
     }

@@ -3,7 +3,7 @@
 //! The layout of documents (which text goes where, bold or quoted) is in the other
 //! `view` modules; the words are here.
 
-use chrono::NaiveTime;
+use chrono::{NaiveDate, NaiveTime};
 
 use crate::bank::Kind;
 use crate::lang::Lang;
@@ -304,16 +304,21 @@ pub fn chapter_name(n: u8, title: &str) -> String {
 }
 
 pub(crate) fn zh_number(n: u8) -> String {
+    let digit = |d: u8| CHINESE_NUMERALS[usize::from(d % 10)];
+    let units = |d: u8| if d == 0 { "" } else { digit(d) };
     match n {
-        0..=9 => CHINESE_NUMERALS[n as usize].to_string(),
-        10 => "十".into(),
-        11..=19 => format!("十{}", CHINESE_NUMERALS[(n - 10) as usize]),
-        _ if n % 10 == 0 => format!("{}十", CHINESE_NUMERALS[(n / 10) as usize]),
-        _ => format!(
-            "{}十{}",
-            CHINESE_NUMERALS[(n / 10 % 10) as usize],
-            CHINESE_NUMERALS[(n % 10) as usize]
-        ),
+        0..=9 => digit(n).to_string(),
+        10..=19 => format!("十{}", units(n % 10)),
+        20..=99 => format!("{}十{}", digit(n / 10), units(n % 10)),
+        _ => {
+            let rest = n % 100;
+            let tail = match rest {
+                0 => String::new(),
+                1..=9 => format!("零{}", digit(rest)),
+                _ => format!("{}十{}", digit(rest / 10), units(rest % 10)),
+            };
+            format!("{}百{tail}", digit(n / 100))
+        }
     }
 }
 
@@ -1067,6 +1072,41 @@ pub fn streak_reminder(streak: u32, lang: Lang) -> String {
     }
 }
 
+// The `/stats` chart. It draws with a bundled font that has only the glyphs these
+// texts can produce (`assets/chart-font-subset.otf`, made by
+// `assets/subset-chart-font.sh`): a new or changed character here needs the subset
+// regenerated, and `view::chart`'s tests fail until it is.
+
+/// The caption of the chart's panel of mastery per chapter.
+pub fn chart_mastery_caption(lang: Lang) -> &'static str {
+    lang.pick(
+        "各章进度（%）：深色 = 已掌握，浅色 = 已练过",
+        "Per chapter (%): dark = mastered, light = seen",
+    )
+}
+
+/// The caption of the chart's panel of answers per day.
+pub fn chart_activity_caption(lang: Lang) -> String {
+    let days = crate::learn::stats::HISTORY_DAYS;
+    match lang {
+        Lang::Zh => format!("近 {days} 天每天作答次数"),
+        Lang::En => format!("Answers per day, last {days} days"),
+    }
+}
+
+/// A chapter under its bar: `第三章` / `Ch3`.
+pub fn chart_chapter(n: u8, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => chapter_label(n, lang),
+        Lang::En => format!("Ch{n}"),
+    }
+}
+
+/// A day under its bar: `11-02` in both languages.
+pub fn chart_day(day: NaiveDate, _lang: Lang) -> String {
+    day.format("%m-%d").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1080,6 +1120,11 @@ mod tests {
             (12, "十二"),
             (20, "二十"),
             (35, "三十五"),
+            (99, "九十九"),
+            (100, "一百"),
+            (105, "一百零五"),
+            (110, "一百一十"),
+            (255, "二百五十五"),
         ] {
             assert_eq!(zh_number(n), want);
         }
