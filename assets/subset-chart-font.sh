@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates assets/chart-font-subset.otf, the font of the /stats chart: Noto Sans CJK SC
 # Regular (SIL OFL 1.1, see chart-font-LICENSE.txt) cut down to printable ASCII and the
-# characters the chart can draw, which `cargo run --example chart-chars` prints from the
+# characters the chart can draw, which `cargo run -p tutor-bench --bin chart-chars` prints from the
 # catalogue. Run it after changing a chart text in src/view/catalogue.rs; the tests of
 # src/view/chart.rs fail until the subset covers every chart text again.
 #
@@ -25,7 +25,7 @@ esac
 
 chars=$(mktemp)
 trap 'rm -f "$chars"' EXIT
-cargo run --quiet --locked --example chart-chars >"$chars"
+cargo run --quiet --locked -p tutor-bench --bin chart-chars >"$chars"
 
 # No layout tables or hints: plotters draws glyph by glyph, unhinted. All name records
 # stay, so the copyright and licence notices travel inside the font too.
