@@ -316,8 +316,8 @@ fn garbage_input_gets_hints_and_a_clean_exit() {
     let (status, out, err) = scripted(&db, Some("valid"), &[], &input);
     assert!(status.success(), "{status:?}\n{err}\n{out}");
     assert!(!err.contains("panicked"), "{err}");
-    // The hint fits the card (a multiple choice): every right option's letter.
-    let hint = "请输入所有正确选项的字母作答（如 BD），? 查看帮助";
+    // The hint fits the card (a single choice): one letter.
+    let hint = "请输入一个选项字母作答（如 B），? 查看帮助";
     assert_eq!(out.matches(hint).count(), 7, "{out}");
     assert!(out.contains("没有选项 E。请回复选项字母 A–B"), "{out}");
     // The card stayed: shown once, never graded.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use teloxide::prelude::*;
-use teloxide::types::{ChatMemberUpdated, MessageId, User};
+use teloxide::types::{ChatMemberUpdated, MessageId, ReactionType, User};
 use tracing::{debug, info, warn};
 
 use crate::app::group::{
@@ -90,7 +90,9 @@ pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> Handle
             app.reply(&msg, Say::GroupAlreadyAnswered.text(lang)).await
         }
         // No reply in the group: the result stays private until the reveal.
-        Parsed::Answer(response) => submit(&app, &card, &from, response, text, lang, None).await,
+        Parsed::Answer(response) => {
+            submit(&app, &card, &from, response, text, lang, Via::Reply(&msg)).await
+        }
         // Chatter under a closed card is nobody's business.
         _ if closed => Ok(()),
         Parsed::NotAnswer => {
@@ -279,7 +281,7 @@ pub async fn submit(
     response: Response,
     text: &str,
     lang: Lang,
-    callback: Option<&CallbackQuery>,
+    via: Via<'_>,
 ) -> HandlerResult {
     let name = super::display_name(from);
     let answer = Answer {
@@ -295,9 +297,25 @@ pub async fn submit(
         Answered::Graded { card, .. } => schedule_live_edit(app, card.chat, card.message),
         _ => {}
     }
-    if let Some(cb) = callback {
-        let toast = app.bot.answer_callback_query(cb.id.clone());
-        super::bounded_toast(toast.text(toast_text(&outcome, lang))).await;
+    match via {
+        Via::Tap(cb) => {
+            let toast = app.bot.answer_callback_query(cb.id.clone());
+            super::bounded_toast(toast.text(toast_text(&outcome, lang))).await;
+        }
+        // A typed answer is acknowledged without a word in the group (the result
+        // stays private until the reveal): ✍ on it, if the group's minute has room.
+        Via::Reply(msg) if matches!(outcome, Answered::Graded { .. }) => {
+            if app.pending_edits.spend_spare(msg.chat.id.0) {
+                let written = vec![ReactionType::Emoji {
+                    emoji: "✍".into()
+                }];
+                let react = app.bot.set_message_reaction(msg.chat.id, msg.id);
+                if let Err(e) = react.reaction(written).await {
+                    debug!(error = %e, "could not react to a typed answer");
+                }
+            }
+        }
+        Via::Reply(_) => {}
     }
     debug!(
         chat = card.chat,
@@ -305,6 +323,14 @@ pub async fn submit(
         "group answer handled"
     );
     Ok(())
+}
+
+/// How a group answer came: a button tap (answered with a toast), or a typed reply
+/// to the card (acknowledged with a reaction).
+#[derive(Clone, Copy)]
+pub enum Via<'a> {
+    Tap(&'a CallbackQuery),
+    Reply(&'a Message),
 }
 
 /// The private toast for a group answer: ✅/❌ first for a recorded one.

@@ -274,7 +274,11 @@ pub async fn submit(
     callback: Option<&CallbackQuery>,
 ) -> HandlerResult {
     if card.is_group() {
-        return group::submit(app, card, from, response, answer_text, lang, callback).await;
+        let Some(cb) = callback else {
+            return Ok(()); // a group's typed answers go through group::on_group_message
+        };
+        let via = group::Via::Tap(cb);
+        return group::submit(app, card, from, response, answer_text, lang, via).await;
     }
     let name = super::display_name(from);
     let answer = Answer {

@@ -204,6 +204,16 @@ async fn three_members_answer_one_card_and_the_reveal_ranks_them() {
         hint.body
     );
     app.fake.wait_updates_confirmed(T).await;
+    // The typed answer was acknowledged with ✍ on it, not with a message.
+    let reacted = crate::support::flow::eventually(T, || {
+        app.fake
+            .requests_of("setmessagereaction")
+            .iter()
+            .any(|r| r.body["chat_id"] == G && r.body["reaction"][0]["emoji"] == "✍")
+            .then_some(())
+    })
+    .await;
+    assert!(reacted.is_some(), "no ✍ on the typed answer");
     let before_reveal = app.fake.mark();
 
     let text = reveal_now(&app, G, right_tap).await;

@@ -149,7 +149,12 @@ pub fn seed_learners(store: &Store, ids: &[i64], now: DateTime<Utc>) -> anyhow::
         let name = format!("L{id}");
         store.update_learner(id, |_| Learner::new(id, name.clone(), now))?;
         store.update_chat(id, |_| {
-            Chat::new(id, ChatKind::Private, name.clone(), chrono_tz::Asia::Shanghai)
+            Chat::new(
+                id,
+                ChatKind::Private,
+                name.clone(),
+                chrono_tz::Asia::Shanghai,
+            )
         })?;
     }
     Ok(())

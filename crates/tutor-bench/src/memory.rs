@@ -109,7 +109,12 @@ fn build(
             })
             .collect();
         store.update_chat(id, |_| {
-            Chat::new(id, ChatKind::Private, name.clone(), chrono_tz::Asia::Shanghai)
+            Chat::new(
+                id,
+                ChatKind::Private,
+                name.clone(),
+                chrono_tz::Asia::Shanghai,
+            )
         })?;
         store.import_history(&learner, &progress, &log)?;
         if (i + 1) % 20_000 == 0 {
