@@ -379,7 +379,7 @@ fn check_bank(files: &[(String, String)]) -> Result<(), TestCaseError> {
                         visible(&verdict).chars().count()
                     );
                 }
-                let kb = render::keyboard(&study::card_buttons(q, &p, OptionSet::EMPTY));
+                let kb = render::keyboard(&study::card_buttons(q, &p, OptionSet::EMPTY, Lang::En));
                 for row in &kb.inline_keyboard {
                     for b in row {
                         if let teloxide::types::InlineKeyboardButtonKind::CallbackData(d) = &b.kind

@@ -142,7 +142,7 @@ fn multi_answers_name_missed_and_extra() {
     assert!(out.contains("\n漏选：C\n"), "{out}");
     // `n` after a verdict is "next", on a judge card it is 错.
     assert!(out.contains("你的答案：错"), "{out}");
-    assert!(out.contains("已切换到第1章 测试章。"), "{out}");
+    assert!(out.contains("已切换到第一章 测试章。"), "{out}");
 }
 
 #[test]
@@ -203,7 +203,7 @@ fn garbage_gets_a_hint_and_the_card_stays() {
 fn help_read_and_chapter_switch() {
     let env = env();
     let (_, out) = run(&env, Scope::Chapter(2), &["?", "A", "r", "c 1", "c 0", "q"]);
-    assert!(out.contains("学习者：t · 第2章 第二测试章"), "{out}");
+    assert!(out.contains("学习者：t · 第二章 第二测试章"), "{out}");
     assert!(out.contains("c N         只练第 N 章"), "{out}");
     assert!(out.contains("第二章 · 单选\n\n第二章题干"), "{out}");
     // `r` shows the whole section as /read does.
@@ -211,7 +211,7 @@ fn help_read_and_chapter_switch() {
         out.contains("第二章 第二测试章\n一、另一节  (1/1)\n\n另一节的内容。"),
         "{out}"
     );
-    assert!(out.contains("已切换到第1章 测试章。"), "{out}");
+    assert!(out.contains("已切换到第一章 测试章。"), "{out}");
     assert!(out.contains("服务的本质是（　）的。"), "{out}");
     assert!(out.contains("已切换到全部章节。"), "{out}");
 }

@@ -148,7 +148,7 @@ async fn private_command(
     let say = |text: &str| app.bot.send_message(msg.chat.id, text.to_string());
     match Private::parse(&cmd) {
         Private::Start { chapter } => {
-            let doc = study::welcome(lang, &super::display_name(from));
+            let doc = study::welcome(lang, &super::display_name(from), here.daily.is_some());
             app.send_doc(chat, &doc).await?;
             // Deep link: /start ch3 starts chapter 3.
             if let Some(n) = chapter.filter(|n| bank.chapter(*n).is_some()) {
@@ -173,7 +173,11 @@ async fn private_command(
         Private::Read(Some(n)) if bank.chapter(n).is_some() => {
             send_page(app, chat, n, 0, lang).await?;
         }
-        Private::Chapters | Private::Read(_) => send_chapters(app, chat, user, lang).await?,
+        Private::Read(Some(n)) => {
+            app.say(chat, &cat::no_such_chapter(n, lang)).await?;
+            send_chapters(app, chat, user, lang).await?;
+        }
+        Private::Chapters | Private::Read(None) => send_chapters(app, chat, user, lang).await?,
         Private::Stats => send_stats(app, chat, user, lang).await?,
         Private::Daily(arg) => daily_command(app, here, arg, lang).await?,
         Private::Tz(arg) => app.zone_command(here, Some(user), arg, lang).await?,
@@ -501,7 +505,7 @@ async fn tap_toggle(tap: &Tap<'_>, question: String, index: u8) -> HandlerResult
     )
     .await;
     if !tap.group {
-        let buttons = study::card_buttons(t.question, &t.presentation, t.chosen);
+        let buttons = study::card_buttons(t.question, &t.presentation, t.chosen, tap.lang);
         let edit = tap
             .app
             .bot

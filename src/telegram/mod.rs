@@ -373,7 +373,7 @@ impl App {
             Some(day) => study::daily_card(q, &p, day, lang),
             None => study::card(q, &p, lang, Front::Chat, None),
         };
-        let buttons = study::card_buttons(q, &p, crate::bank::OptionSet::EMPTY);
+        let buttons = study::card_buttons(q, &p, crate::bank::OptionSet::EMPTY, lang);
         let msg = self
             .bot
             .send_message(ChatId(chat), render::html(&doc))

@@ -215,7 +215,7 @@ mod tests {
                 assert!(tg_len(&text) <= MESSAGE_LIMIT, "{}", q.id);
                 assert!(text.starts_with("<b>第") || text.starts_with("<b>Chapter"));
             }
-            let kb = keyboard(&study::card_buttons(q, &p, OptionSet::EMPTY));
+            let kb = keyboard(&study::card_buttons(q, &p, OptionSet::EMPTY, Lang::Zh));
             for row in &kb.inline_keyboard {
                 for b in row {
                     if let teloxide::types::InlineKeyboardButtonKind::CallbackData(d) = &b.kind {
@@ -287,6 +287,6 @@ mod tests {
 
     #[test]
     fn user_text_is_escaped() {
-        assert!(html(&study::welcome(Lang::Zh, "<b>&")).contains("&lt;b&gt;&amp;"));
+        assert!(html(&study::welcome(Lang::Zh, "<b>&", false)).contains("&lt;b&gt;&amp;"));
     }
 }

@@ -25,6 +25,8 @@ pub enum Say {
     PractiseChapter,
     Commands,
     StartPractice,
+    NextChapter,
+    Submit,
     NothingToReview,
     NoOpenQuestion,
     ReplyToOlder,
@@ -109,6 +111,8 @@ impl Say {
             PractiseChapter => ("练习本章", "Practise this chapter"),
             Commands => ("命令", "Commands"),
             StartPractice => ("开始练习 ▶", "Start ▶"),
+            NextChapter => ("下一章 ▶", "Next chapter ▶"),
+            Submit => ("提交", "Submit"),
             NothingToReview => (
                 "🎉 没有需要复习的题。发送 /quiz 继续练习。",
                 "🎉 Nothing to review. Send /quiz to practise.",
@@ -298,9 +302,11 @@ pub fn chapter_label(n: u8, lang: Lang) -> String {
     }
 }
 
-/// `第3章 标题`, as the terminal names a chapter.
+/// `第三章 标题`, as the terminal names a chapter (the numerals of [`chapter_label`]).
 pub fn chapter_name(n: u8, title: &str) -> String {
-    format!("第{n}章 {title}").trim_end().to_string()
+    format!("{} {title}", chapter_label(n, Lang::Zh))
+        .trim_end()
+        .to_string()
 }
 
 pub(crate) fn zh_number(n: u8) -> String {
@@ -347,7 +353,7 @@ pub fn card_hint(kind: Kind, lang: Lang, front: Front) -> &'static str {
             "点选所有正确选项后按「提交」，或直接回复字母（如 BD）。"
         }
         (Front::Chat, Kind::Multi, Lang::En) => {
-            "Tap every right option, then 提交 (submit); or reply with letters (e.g. BD)."
+            "Tap every right option, then Submit; or reply with letters (e.g. BD)."
         }
         (Front::Chat, Kind::Judge, Lang::Zh) => "点按钮或回复 对 / 错。",
         (Front::Chat, Kind::Judge, Lang::En) => "Tap a button or reply 对 (true) / 错 (false).",
@@ -575,6 +581,14 @@ pub fn subscribe_button(time: NaiveTime, lang: Lang) -> String {
 }
 
 /// `/quiz` with a chapter the bank doesn't have.
+/// `/read N` for a chapter the bank does not have (the list follows).
+pub fn no_such_chapter(n: u8, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("没有第 {n} 章。"),
+        Lang::En => format!("There is no chapter {n}."),
+    }
+}
+
 pub fn chapter_usage(max: usize, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!("请输入章节号 1–{max}，例如 /quiz 3。"),

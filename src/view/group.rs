@@ -44,7 +44,7 @@ pub fn card(look: &CardLook<'_>) -> Doc {
     if matches!(look.status, CardStatus::Closed { .. }) {
         d
     } else {
-        d.with_buttons(study::card_buttons(q, p, OptionSet::EMPTY))
+        d.with_buttons(study::card_buttons(q, p, OptionSet::EMPTY, lang))
     }
 }
 

@@ -87,7 +87,12 @@ pub fn daily_card(q: &Question, p: &Presentation, day: chrono::NaiveDate, lang: 
 
 /// The card's buttons: one per option letter, 对/错 for judge, 提交 for multi.
 /// `selected` marks toggled options of a multi card (private chats only).
-pub fn card_buttons(q: &Question, p: &Presentation, selected: OptionSet) -> Vec<Vec<Button>> {
+pub fn card_buttons(
+    q: &Question,
+    p: &Presentation,
+    selected: OptionSet,
+    lang: Lang,
+) -> Vec<Vec<Button>> {
     let id = || q.id.clone();
     let row: Vec<Button> = match q.kind {
         Kind::Judge => ["对", "错"]
@@ -133,7 +138,8 @@ pub fn card_buttons(q: &Question, p: &Presentation, selected: OptionSet) -> Vec<
     };
     let mut rows = vec![row];
     if q.kind == Kind::Multi {
-        rows.push(vec![Button::new("提交", Intent::Submit { question: id() })]);
+        let submit = Intent::Submit { question: id() };
+        rows.push(vec![Button::new(Say::Submit.text(lang), submit)]);
     }
     rows
 }
@@ -322,6 +328,21 @@ pub fn read_page(bank: &Bank, chapter: u8, index: usize, lang: Lang) -> Option<D
                 index: (index + 1) as u16,
             },
         ));
+    } else if let Some(next) = bank
+        .chapters()
+        .iter()
+        .skip_while(|c| c.number != chapter)
+        .skip(1)
+        .find(|c| !c.sections.is_empty())
+    {
+        // The chapter's last page leads on to the next chapter.
+        nav.push(Button::new(
+            Say::NextChapter.text(lang),
+            Intent::Page {
+                chapter: next.number,
+                index: 0,
+            },
+        ));
     }
     d.row(nav).row(vec![Button::new(
         Say::PractiseChapter.text(lang),
@@ -331,17 +352,16 @@ pub fn read_page(bank: &Bank, chapter: u8, index: usize, lang: Lang) -> Option<D
 }
 
 /// `/start`: the welcome, a one-tap daily subscription and a start button.
-pub fn welcome(lang: Lang, first_name: &str) -> Doc {
-    Doc::plain(cat::welcome(lang, first_name)).with_buttons(vec![
-        vec![Button::new(
-            cat::subscribe_button(crate::learn::DEFAULT_DAILY_TIME, lang),
-            Intent::Subscribe,
-        )],
-        vec![Button::new(
-            Say::StartPractice.text(lang),
-            Intent::Next(NextScope::All),
-        )],
-    ])
+/// `/start`: the welcome, a start button and, unless `subscribed`, a button to
+/// subscribe to the daily question.
+pub fn welcome(lang: Lang, first_name: &str, subscribed: bool) -> Doc {
+    let subscribe = Button::new(
+        cat::subscribe_button(crate::learn::DEFAULT_DAILY_TIME, lang),
+        Intent::Subscribe,
+    );
+    let start = Button::new(Say::StartPractice.text(lang), Intent::Next(NextScope::All));
+    let subscribe = if subscribed { vec![] } else { vec![subscribe] };
+    Doc::plain(cat::welcome(lang, first_name)).with_buttons(vec![subscribe, vec![start]])
 }
 
 /// `/help`: every command of the chat kind.
@@ -429,5 +449,42 @@ mod tests {
             let line = format!("\n{}. {}", letter(i), q.options[i]);
             assert!(text.contains(&line), "{line:?} in {text}");
         }
+    }
+
+    #[test]
+    fn small_things_people_noticed() {
+        let bank = crate::test_bank::bank();
+        // /start offers the daily question only to who has none.
+        let labels = |d: &Doc| {
+            d.buttons
+                .iter()
+                .flatten()
+                .map(|b| b.label.clone())
+                .collect::<Vec<_>>()
+        };
+        assert!(labels(&welcome(Lang::Zh, "Ann", false))[0].contains("订阅每日一题"));
+        assert!(
+            !labels(&welcome(Lang::Zh, "Ann", true))
+                .iter()
+                .any(|l| l.contains("订阅"))
+        );
+        // The last page of a chapter leads on to the next chapter.
+        let first = &bank.chapters()[0];
+        let last = first.sections.len() - 1;
+        let page = read_page(&bank, first.number, last, Lang::Zh).unwrap();
+        assert!(
+            labels(&page).contains(&"下一章 ▶".to_string()),
+            "{:?}",
+            labels(&page)
+        );
+        // The submit button speaks the learner's language.
+        let multi = bank
+            .questions()
+            .iter()
+            .find(|q| q.kind == Kind::Multi)
+            .unwrap();
+        let p = Presentation::identity(multi.options.len());
+        let en = card_buttons(multi, &p, OptionSet::EMPTY, Lang::En);
+        assert_eq!(en.last().unwrap()[0].label, "Submit");
     }
 }
