@@ -288,7 +288,13 @@ impl<'a, W: Write> Session<'a, W> {
             Scope::Chapter(n) => text::chapter_name(self.bank(), n),
             Scope::Review => Say::ReviewScope.text(text::LANG).to_string(),
         };
-        let msg = cat::terminal_welcome(&self.s.name, &scope, text::LANG);
+        let mut msg = cat::terminal_welcome(&self.s.name, &scope, text::LANG);
+        // A learner who comes back hears where they stand.
+        let stats = self.s.tutor.stats(self.s.learner)?;
+        if stats.answered > 0 {
+            let back = cat::terminal_welcome_back(stats.answered, stats.due_now, text::LANG);
+            msg.push_str(&back);
+        }
         Ok(self.say(&msg)?)
     }
 

@@ -124,8 +124,9 @@ fn answers_are_graded_recorded_and_counted() {
     assert_eq!(learner.streak.current, 1);
     assert!(env.store.latest_open_card(id).ok().flatten().is_none());
 
-    // A second session continues from there.
+    // A second session continues from there, and says so.
     let (_, out) = run(&env, Scope::All, &["s"]);
+    assert!(out.contains("\n欢迎回来！已答 3 题，"), "{out}");
     assert!(out.contains("已答：3 题\n答对：2 题"), "{out}");
     assert!(out.ends_with("本次没有作答。再见！\n"), "{out}");
 }

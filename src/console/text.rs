@@ -35,17 +35,28 @@ pub fn show(doc: &Doc, ansi: bool) -> String {
                 out.push_str(NOT_BOLD);
             }
             Style::Bold => out.push_str(&span.text),
-            Style::Quote => {
-                let lines: Vec<String> = span
-                    .text
-                    .lines()
-                    .map(|l| format!("{QUOTE}{l}").trim_end().to_string())
-                    .collect();
-                out.push_str(&lines.join("\n"));
-            }
+            Style::Quote => out.push_str(&quote(&span.text, textwrap::termwidth())),
         }
     }
     out
+}
+
+/// A quote as terminal lines of at most `width` columns (a CJK character takes two),
+/// each one prefixed with `│ `: wrapped here, so that the terminal's own wrapping
+/// never leaves a line without it.
+fn quote(text: &str, width: usize) -> String {
+    let room = width.saturating_sub(QUOTE.len()).max(10);
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let pieces = textwrap::wrap(line, room);
+        if pieces.is_empty() {
+            lines.push(QUOTE.trim_end().to_string());
+        }
+        for piece in pieces {
+            lines.push(format!("{QUOTE}{piece}").trim_end().to_string());
+        }
+    }
+    lines.join("\n")
 }
 
 /// The question card, as on Telegram, with the terminal's answer hint.
@@ -140,5 +151,19 @@ mod tests {
         let mut d = Doc::new();
         d.bold("h").italic("i").quote("\n\n");
         assert_eq!(show(&d, true), "\x1b[1mh\x1b[22mi│\n│");
+    }
+
+    #[test]
+    fn a_long_quote_line_is_wrapped_with_its_prefix_on_every_line() {
+        let text = "客户服务是指企业在适当的时间和地点，以适当的方式和价格，为目标客户提供适当的产品和服务，满足客户的适当需求，使企业和客户的价值都得到提升的活动过程。\n\nshort";
+        let out = quote(text, 40);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 4, "{out}");
+        for line in &lines {
+            assert!(line.starts_with('│'), "{line:?} in\n{out}");
+            assert!(textwrap::core::display_width(line) <= 40, "{line:?}");
+        }
+        assert_eq!(lines.last(), Some(&"│ short"));
+        assert!(lines.contains(&"│"), "the blank line keeps its bar: {out}");
     }
 }

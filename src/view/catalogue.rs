@@ -806,6 +806,16 @@ pub fn terminal_chapter_line(number: u8, title: &str, questions: usize, lang: La
     }
 }
 
+/// The terminal's line for a learner who comes back: what they answered, what is due.
+pub fn terminal_welcome_back(answered: u32, due: usize, lang: Lang) -> String {
+    match (lang, due) {
+        (Lang::Zh, 0) => format!("\n欢迎回来！已答 {answered} 题，现在没有待复习的题。"),
+        (Lang::Zh, _) => format!("\n欢迎回来！已答 {answered} 题，{due} 题待复习。"),
+        (Lang::En, 0) => format!("\nWelcome back! {answered} answered; nothing due for review."),
+        (Lang::En, _) => format!("\nWelcome back! {answered} answered; {due} due for review."),
+    }
+}
+
 /// The terminal's welcome line.
 pub fn terminal_welcome(name: &str, scope: &str, lang: Lang) -> String {
     match lang {
