@@ -152,6 +152,8 @@ pub enum Deadline {
     NextQuestion {
         chat: Chat,
         asked_by: i64,
+        /// The round's chapter, if it has one.
+        chapter: Option<u8>,
     },
 }
 
@@ -193,8 +195,14 @@ impl Tutor {
         Ok(None)
     }
 
-    /// `/round N`: the round, recorded before its first question is drawn.
-    pub fn start_round(&self, chat: i64, started_by: i64, total: u8) -> Result<Chat, StoreError> {
+    /// `/round N [CHAPTER]`: the round, recorded before its first question is drawn.
+    pub fn start_round(
+        &self,
+        chat: i64,
+        started_by: i64,
+        total: u8,
+        chapter: Option<u8>,
+    ) -> Result<Chat, StoreError> {
         self.store.update_chat(chat, |old| {
             let mut c = self.chat_or_new(chat, ChatKind::Group, old);
             c.round = Some(Round {
@@ -202,9 +210,20 @@ impl Tutor {
                 asked: 0,
                 started_by,
                 scores: Vec::new(),
+                chapter,
             });
             c
         })
+    }
+
+    /// `/settings hide_typed on|off`: typed answers deleted once recorded, or not.
+    pub fn set_hide_typed(&self, chat: i64, on: bool) -> Result<(), StoreError> {
+        self.store.update_chat(chat, |old| {
+            let mut c = self.chat_or_new(chat, ChatKind::Group, old);
+            c.hide_typed = on;
+            c
+        })?;
+        Ok(())
     }
 
     /// Ends the chat's round without a podium (nothing left to ask, or a failed send).
@@ -426,6 +445,7 @@ impl Tutor {
         match c.round.as_ref().filter(|r| r.asked < r.total) {
             Some(r) => Ok(Deadline::NextQuestion {
                 asked_by: r.started_by,
+                chapter: r.chapter,
                 chat: c,
             }),
             None => Ok(Deadline::Nothing),
@@ -651,6 +671,7 @@ mod tests {
             asked: 0,
             started_by: 1,
             scores: Vec::new(),
+            chapter: None,
         };
         add_round_scores(
             &mut r,
@@ -679,7 +700,7 @@ mod tests {
     async fn a_round_asks_its_questions_then_ends() {
         let mut t = at(t0());
         assert_eq!(t.busy(&group(&t)).unwrap(), None);
-        t.start_round(G, 7, 2).unwrap();
+        t.start_round(G, 7, 2, Some(1)).unwrap();
         let first = post(&t, 100);
         assert_eq!(first.deadline, Some(t0() + Span::seconds(60)));
         assert_eq!(t.scheduled(G, JobKind::Close), first.deadline);
@@ -718,7 +739,10 @@ mod tests {
         assert_eq!(t.busy(&chat(&t)).unwrap(), Some(Busy::RoundRunning));
         assert_eq!(t.scheduled(G, JobKind::Close), Some(t.now()));
         match t.deadline(G).unwrap() {
-            Deadline::NextQuestion { asked_by, .. } => assert_eq!(asked_by, 7),
+            // The round's chapter goes with it to every question.
+            Deadline::NextQuestion {
+                asked_by, chapter, ..
+            } => assert_eq!((asked_by, chapter), (7, Some(1))),
             other => panic!("{other:?}"),
         }
 

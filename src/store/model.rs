@@ -96,6 +96,8 @@ pub struct Round {
     pub started_by: i64,
     /// (user, display name, points this round).
     pub scores: Vec<(i64, String, u64)>,
+    /// `/round N CHAPTER`: every question from that chapter.
+    pub chapter: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +120,9 @@ pub struct Chat {
     pub round: Option<Round>,
     /// Groups: message id of the one open question.
     pub open_card: Option<i32>,
+    /// Groups: typed answers are deleted once recorded (`/settings hide_typed on`),
+    /// so that nobody reads them before the reveal.
+    pub hide_typed: bool,
 }
 
 impl Chat {
@@ -138,6 +143,7 @@ impl Chat {
             },
             round: None,
             open_card: None,
+            hide_typed: false,
         }
     }
 }

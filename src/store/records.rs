@@ -351,24 +351,48 @@ struct RoundRec {
     scores: Vec<(i64, String, u64)>,
 }
 
-impl From<&Round> for RoundRec {
-    fn from(r: &Round) -> Self {
-        RoundRec {
+/// A round, version 2 (in [`ChatV2`]): version 1 and its chapter.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RoundRecV2 {
+    total: u8,
+    asked: u8,
+    started_by: i64,
+    scores: Vec<(i64, String, u64)>,
+    chapter: Option<u8>,
+}
+
+impl From<RoundRec> for RoundRecV2 {
+    fn from(r: RoundRec) -> Self {
+        RoundRecV2 {
             total: r.total,
             asked: r.asked,
             started_by: r.started_by,
-            scores: r.scores.clone(),
+            scores: r.scores,
+            chapter: None,
         }
     }
 }
 
-impl From<RoundRec> for Round {
-    fn from(r: RoundRec) -> Self {
+impl From<&Round> for RoundRecV2 {
+    fn from(r: &Round) -> Self {
+        RoundRecV2 {
+            total: r.total,
+            asked: r.asked,
+            started_by: r.started_by,
+            scores: r.scores.clone(),
+            chapter: r.chapter,
+        }
+    }
+}
+
+impl From<RoundRecV2> for Round {
+    fn from(r: RoundRecV2) -> Self {
         Round {
             total: r.total,
             asked: r.asked,
             started_by: r.started_by,
             scores: r.scores,
+            chapter: r.chapter,
         }
     }
 }
@@ -389,14 +413,52 @@ struct ChatV1 {
     open_card: Option<i32>,
 }
 
+/// A chat, version 2 (commit of `/round N CHAPTER` and `/settings hide_typed`):
+/// version 1, a round's chapter, and whether typed answers are hidden.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ChatV2 {
+    id: i64,
+    kind: ChatKindRec,
+    title: String,
+    tz: String,
+    lang: Option<LangRec>,
+    daily: Option<DailyRec>,
+    active: bool,
+    time_limit_secs: u32,
+    bag: BagRec,
+    round: Option<RoundRecV2>,
+    open_card: Option<i32>,
+    hide_typed: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum ChatRecord {
     V1(ChatV1),
+    V2(ChatV2),
 }
 
-impl From<&Chat> for ChatV1 {
+impl From<ChatV1> for ChatV2 {
+    fn from(r: ChatV1) -> Self {
+        ChatV2 {
+            id: r.id,
+            kind: r.kind,
+            title: r.title,
+            tz: r.tz,
+            lang: r.lang,
+            daily: r.daily,
+            active: r.active,
+            time_limit_secs: r.time_limit_secs,
+            bag: r.bag,
+            round: r.round.map(Into::into),
+            open_card: r.open_card,
+            hide_typed: false,
+        }
+    }
+}
+
+impl From<&Chat> for ChatV2 {
     fn from(c: &Chat) -> Self {
-        ChatV1 {
+        ChatV2 {
             id: c.id,
             kind: c.kind.into(),
             title: c.title.clone(),
@@ -408,14 +470,15 @@ impl From<&Chat> for ChatV1 {
             bag: (&c.bag).into(),
             round: c.round.as_ref().map(Into::into),
             open_card: c.open_card,
+            hide_typed: c.hide_typed,
         }
     }
 }
 
-impl TryFrom<ChatV1> for Chat {
+impl TryFrom<ChatV2> for Chat {
     type Error = String;
 
-    fn try_from(r: ChatV1) -> R<Chat> {
+    fn try_from(r: ChatV2) -> R<Chat> {
         Ok(Chat {
             id: r.id,
             kind: r.kind.into(),
@@ -428,18 +491,20 @@ impl TryFrom<ChatV1> for Chat {
             bag: r.bag.into(),
             round: r.round.map(Into::into),
             open_card: r.open_card,
+            hide_typed: r.hide_typed,
         })
     }
 }
 
 impl Codec for Chat {
     fn encode(&self) -> Vec<u8> {
-        to_bytes(&ChatRecord::V1(self.into()))
+        to_bytes(&ChatRecord::V2(self.into()))
     }
 
     fn decode(bytes: &[u8]) -> R<Self> {
         match from_bytes(bytes)? {
-            ChatRecord::V1(r) => r.try_into(),
+            ChatRecord::V1(r) => ChatV2::from(r).try_into(),
+            ChatRecord::V2(r) => r.try_into(),
         }
     }
 }

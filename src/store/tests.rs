@@ -142,6 +142,7 @@ fn sample_chat() -> Chat {
         asked: 3,
         started_by: 42,
         scores: vec![(42, "甲".into(), 30), (-7, "乙".into(), 10)],
+        chapter: None,
     });
     chat.open_card = Some(77);
     chat
@@ -932,6 +933,7 @@ fn forget_leaves_no_trace() {
         asked: 1,
         started_by: user,
         scores: vec![(user, "Z".into(), 10), (other, "O".into(), 5)],
+        chapter: None,
     });
     store.update_chat(GROUP, |_| chat.clone()).unwrap();
     let mut gc = card(&bank, GROUP, 3, "c3-q03", true);

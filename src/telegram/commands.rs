@@ -102,7 +102,7 @@ impl Private {
             "lang" => Private::Lang(args.parse().ok()),
             "export" => Private::Export,
             "forget" => Private::Forget,
-            "round" | "top" | "reveal" | "settime" => Private::GroupOnly,
+            "round" | "top" | "reveal" | "settime" | "settings" => Private::GroupOnly,
             _ => Private::Unknown,
         }
     }
@@ -113,8 +113,8 @@ impl Private {
 pub enum Group {
     Help,
     Quiz(ChapterArg),
-    /// `/round N`; `None`: not a number.
-    Round(Option<u8>),
+    /// `/round N [CHAPTER]`; `None`: not a number.
+    Round(Option<u8>, ChapterArg),
     Reveal,
     /// `/top` (this week) or `/top all`.
     Top {
@@ -136,6 +136,8 @@ pub enum Admin {
     Daily(DailyArg),
     Tz(ZoneArg),
     Lang(Option<Lang>),
+    /// `/settings hide_typed on|off`; `None`: show the settings and the usage.
+    Settings(Option<bool>),
 }
 
 impl Group {
@@ -144,7 +146,10 @@ impl Group {
         match cmd.name.as_str() {
             "start" | "help" => Group::Help,
             "quiz" => Group::Quiz(ChapterArg::parse(args)),
-            "round" => Group::Round(args.parse().ok()),
+            "round" => {
+                let (n, chapter) = args.split_once(' ').unwrap_or((args, ""));
+                Group::Round(n.parse().ok(), ChapterArg::parse(chapter.trim()))
+            }
             "reveal" => Group::Reveal,
             "top" => Group::Top {
                 all: matches!(
@@ -156,6 +161,13 @@ impl Group {
             "daily" => Group::Admin(Admin::Daily(DailyArg::parse(args))),
             "tz" => Group::Admin(Admin::Tz(parse_zone(args))),
             "lang" => Group::Admin(Admin::Lang(args.parse().ok())),
+            "settings" => Group::Admin(Admin::Settings(
+                match args.split_whitespace().collect::<Vec<_>>()[..] {
+                    ["hide_typed", "on"] => Some(true),
+                    ["hide_typed", "off"] => Some(false),
+                    _ => None,
+                },
+            )),
             "stats" | "review" | "chapters" | "read" | "export" | "forget" => Group::PrivateOnly,
             _ => Group::Other,
         }
@@ -228,8 +240,19 @@ mod tests {
             ("/help", Group::Help),
             ("/start", Group::Help),
             ("/quiz 2", Group::Quiz(ChapterArg::Number(2))),
-            ("/round 5", Group::Round(Some(5))),
-            ("/round x", Group::Round(None)),
+            ("/round 5", Group::Round(Some(5), ChapterArg::All)),
+            ("/round 2 6", Group::Round(Some(2), ChapterArg::Number(6))),
+            ("/round 2 x", Group::Round(Some(2), ChapterArg::Bad)),
+            ("/round x", Group::Round(None, ChapterArg::All)),
+            (
+                "/settings hide_typed on",
+                Group::Admin(Admin::Settings(Some(true))),
+            ),
+            (
+                "/settings hide_typed off",
+                Group::Admin(Admin::Settings(Some(false))),
+            ),
+            ("/settings", Group::Admin(Admin::Settings(None))),
             ("/top", Group::Top { all: false }),
             ("/top ALL", Group::Top { all: true }),
             ("/top 总榜", Group::Top { all: true }),

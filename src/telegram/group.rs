@@ -24,6 +24,7 @@ use crate::store::{Card, Chat};
 use crate::view::catalogue as cat;
 use crate::view::{self, Doc, Say, study};
 
+use super::commands::ChapterArg;
 use super::live::{final_edit, schedule_live_edit};
 use super::{App, Delivery, commands, render};
 
@@ -91,7 +92,11 @@ pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> Handle
         }
         // No reply in the group: the result stays private until the reveal.
         Parsed::Answer(response) => {
-            submit(&app, &card, &from, response, text, lang, Via::Reply(&msg)).await
+            let via = Via::Reply {
+                msg: &msg,
+                hide: chat.hide_typed,
+            };
+            submit(&app, &card, &from, response, text, lang, via).await
         }
         // Chatter under a closed card is nobody's business.
         _ if closed => Ok(()),
@@ -114,26 +119,29 @@ async fn group_command(
     cmd: commands::Command<'_>,
     lang: Lang,
 ) -> HandlerResult {
-    use commands::{Admin, ChapterArg, Group};
+    use commands::{Admin, Group};
     let user = from.id.0 as i64;
     match Group::parse(&cmd) {
         Group::Help => say(app, chat.id, None, &study::help(lang, true), false).await?,
         Group::Quiz(arg) => {
-            let chapter = match arg {
-                ChapterArg::All => None,
-                ChapterArg::Number(n) if app.tutor.bank.chapter(n).is_some() => Some(n),
-                _ => return app.reply(msg, Say::GroupQuizUsage.text(lang)).await,
+            let Some(chapter) = chapter_of(app, arg) else {
+                return app.reply(msg, Say::GroupQuizUsage.text(lang)).await;
             };
             match app.tutor.busy(chat)? {
                 Some(busy) => app.reply(msg, busy_text(busy, lang)).await?,
                 None => drop(post_question(app, chat, user, chapter).await?),
             }
         }
-        Group::Round(Some(n)) if (1..=MAX_ROUND).contains(&n) => match app.tutor.busy(chat)? {
-            Some(busy) => app.reply(msg, busy_text(busy, lang)).await?,
-            None => start_round(app, chat, user, n, lang).await?,
-        },
-        Group::Round(_) => app.reply(msg, &cat::round_usage(MAX_ROUND, lang)).await?,
+        Group::Round(Some(n), arg) if (1..=MAX_ROUND).contains(&n) => {
+            let Some(chapter) = chapter_of(app, arg) else {
+                return app.reply(msg, &cat::round_usage(MAX_ROUND, lang)).await;
+            };
+            match app.tutor.busy(chat)? {
+                Some(busy) => app.reply(msg, busy_text(busy, lang)).await?,
+                None => start_round(app, chat, user, (n, chapter), lang).await?,
+            }
+        }
+        Group::Round(..) => app.reply(msg, &cat::round_usage(MAX_ROUND, lang)).await?,
         Group::Reveal => {
             let Some(card) = app.tutor.open_card(chat)? else {
                 return app.reply(msg, Say::NothingOpen.text(lang)).await;
@@ -156,6 +164,7 @@ async fn group_command(
                 Admin::Daily(_) => Say::AdminsDaily,
                 Admin::Tz(_) => Say::AdminsZone,
                 Admin::Lang(_) => Say::AdminsLang,
+                Admin::Settings(_) => Say::AdminsSettings,
             };
             app.reply(msg, why.text(lang)).await?
         }
@@ -168,6 +177,15 @@ async fn group_command(
     Ok(())
 }
 
+/// A command's chapter: `Some(None)` for every chapter, `None` for one the bank lacks.
+fn chapter_of(app: &App, arg: ChapterArg) -> Option<Option<u8>> {
+    match arg {
+        ChapterArg::All => Some(None),
+        ChapterArg::Number(n) if app.tutor.bank.chapter(n).is_some() => Some(Some(n)),
+        _ => None,
+    }
+}
+
 fn busy_text(busy: Busy, lang: Lang) -> &'static str {
     match busy {
         Busy::QuestionOpen => Say::QuestionOpen.text(lang),
@@ -175,12 +193,20 @@ fn busy_text(busy: Busy, lang: Lang) -> &'static str {
     }
 }
 
-/// `/round N`: the round is recorded, announced, and its first question posted.
-async fn start_round(app: &Arc<App>, chat: &Chat, user: i64, n: u8, lang: Lang) -> HandlerResult {
-    let c = app.tutor.start_round(chat.id, user, n)?;
-    let start = Doc::plain(cat::round_start(n, c.time_limit_secs, lang));
+/// `/round N [CHAPTER]`: the round is recorded, announced, and its first question
+/// posted.
+async fn start_round(
+    app: &Arc<App>,
+    chat: &Chat,
+    user: i64,
+    (n, chapter): (u8, Option<u8>),
+    lang: Lang,
+) -> HandlerResult {
+    let c = app.tutor.start_round(chat.id, user, n, chapter)?;
+    let of = chapter.map(|n| cat::chapter_label(n, lang));
+    let start = Doc::plain(cat::round_start(n, of.as_deref(), c.time_limit_secs, lang));
     say(app, chat.id, None, &start, false).await?;
-    match post_question(app, &c, user, None).await {
+    match post_question(app, &c, user, chapter).await {
         Ok(true) => Ok(()),
         other => {
             app.tutor.end_round(chat.id);
@@ -219,6 +245,12 @@ async fn admin_setting(
             app.reply(msg, Say::GroupLangSet.text(new)).await
         }
         Admin::Lang(None) => app.reply(msg, Say::LangUsage.text(lang)).await,
+        Admin::Settings(Some(on)) => {
+            app.tutor.set_hide_typed(chat.id, on)?;
+            app.tutor.durable().await?;
+            app.reply(msg, &cat::hide_typed(on, lang)).await
+        }
+        Admin::Settings(None) => app.reply(msg, &cat::settings(chat.hide_typed, lang)).await,
     }
 }
 
@@ -302,20 +334,10 @@ pub async fn submit(
             let toast = app.bot.answer_callback_query(cb.id.clone());
             super::bounded_toast(toast.text(toast_text(&outcome, lang))).await;
         }
-        // A typed answer is acknowledged without a word in the group (the result
-        // stays private until the reveal): ✍ on it, if the group's minute has room.
-        Via::Reply(msg) if matches!(outcome, Answered::Graded { .. }) => {
-            if app.pending_edits.spend_spare(msg.chat.id.0) {
-                let written = vec![ReactionType::Emoji {
-                    emoji: "✍".into()
-                }];
-                let react = app.bot.set_message_reaction(msg.chat.id, msg.id);
-                if let Err(e) = react.reaction(written).await {
-                    debug!(error = %e, "could not react to a typed answer");
-                }
-            }
+        Via::Reply { msg, hide } if matches!(outcome, Answered::Graded { .. }) => {
+            acknowledge(app, msg, hide).await;
         }
-        Via::Reply(_) => {}
+        Via::Reply { .. } => {}
     }
     debug!(
         chat = card.chat,
@@ -326,11 +348,33 @@ pub async fn submit(
 }
 
 /// How a group answer came: a button tap (answered with a toast), or a typed reply
-/// to the card (acknowledged with a reaction).
+/// to the card (acknowledged on it; `hide`: the group deletes typed answers).
 #[derive(Clone, Copy)]
 pub enum Via<'a> {
     Tap(&'a CallbackQuery),
-    Reply(&'a Message),
+    Reply { msg: &'a Message, hide: bool },
+}
+
+/// A recorded typed answer, acknowledged without a word in the group (the result
+/// stays private until the reveal): deleted if the group hides typed answers, else
+/// ✍ on it if the group's minute has room.
+async fn acknowledge(app: &App, msg: &Message, hide: bool) {
+    let result = if hide {
+        app.pending_edits.spend(msg.chat.id.0);
+        app.bot.delete_message(msg.chat.id, msg.id).await.map(drop)
+    } else if app.pending_edits.spend_spare(msg.chat.id.0) {
+        let written = vec![ReactionType::Emoji {
+            emoji: "✍".into()
+        }];
+        let react = app.bot.set_message_reaction(msg.chat.id, msg.id);
+        react.reaction(written).await.map(drop)
+    } else {
+        Ok(())
+    };
+    if let Err(e) = result {
+        // No right to delete, or reactions are off in this group: the answer counts.
+        debug!(error = %e, "could not acknowledge a typed answer");
+    }
 }
 
 /// The private toast for a group answer: ✅/❌ first for a recorded one.
@@ -440,16 +484,18 @@ pub async fn on_deadline(app: &Arc<App>, chat: i64) {
     match app.tutor.deadline(chat) {
         Ok(Deadline::Nothing) => {}
         Ok(Deadline::Reveal(message)) => reveal_logged(app, chat, message).await,
-        Ok(Deadline::NextQuestion { chat: c, asked_by }) => {
-            match post_question(app, &c, asked_by, None).await {
-                Ok(true) => {}
-                Ok(false) => app.tutor.end_round(chat),
-                Err(e) => {
-                    warn!(chat, error = %e, "the round's next question failed; ending the round");
-                    app.tutor.end_round(chat);
-                }
+        Ok(Deadline::NextQuestion {
+            chat: c,
+            asked_by,
+            chapter,
+        }) => match post_question(app, &c, asked_by, chapter).await {
+            Ok(true) => {}
+            Ok(false) => app.tutor.end_round(chat),
+            Err(e) => {
+                warn!(chat, error = %e, "the round's next question failed; ending the round");
+                app.tutor.end_round(chat);
             }
-        }
+        },
         Err(e) => warn!(chat, error = %e, "reading the open card failed"),
     }
 }
@@ -690,6 +736,7 @@ mod tests {
                 (4, "Di".into(), 950),
                 (5, "Ed".into(), 900),
             ],
+            chapter: None,
         };
         let text = podium_text(&round, Lang::Zh);
         assert_eq!(
@@ -711,6 +758,7 @@ mod tests {
                 (3, "C".into(), 800),
                 (4, "D".into(), 0),
             ],
+            chapter: None,
         };
         let text = podium_text(&round, Lang::En);
         assert!(

@@ -62,6 +62,7 @@ pub enum Say {
     AdminsDaily,
     AdminsZone,
     AdminsLang,
+    AdminsSettings,
     GroupLangSet,
     QuestionOpen,
     RoundRunning,
@@ -193,6 +194,10 @@ impl Say {
                 "仅管理员可以修改群时区。",
                 "Only admins can change the time zone.",
             ),
+            AdminsSettings => (
+                "只有管理员可以修改群设置。",
+                "Only admins can change the group's settings.",
+            ),
             AdminsLang => (
                 "仅管理员可以修改群语言。",
                 "Only admins can change the language.",
@@ -228,11 +233,11 @@ impl Say {
                 "大家好！我是练习助手，陪大家一起刷题。\n\n\
          /quiz 出一道题：点按钮或回复题目作答，每人一次，对错只有自己看得到；时间到后公布答案和得分。\n\
          /round 5 连续 5 题，最后颁奖；/top 本周排行；/reveal 提前公布（出题人或管理员）。\n\
-         每日群题、时区、答题时限仅管理员可以设置：/daily 20:00、/tz、/settime 60。",
+         每日群题、时区、答题时限、群设置仅管理员可以设置：/daily 20:00、/tz、/settime 60、/settings。",
                 "Hello! I run quizzes for this group.\n\n\
          /quiz posts a question: tap a button or reply to it, once each; only you see whether you were right, until the reveal when time is up.\n\
          /round 5 for five in a row with a podium; /top for the leaderboard; /reveal to reveal early (starter or admins).\n\
-         Only admins change settings: /daily 20:00, /tz, /settime 60.",
+         Only admins change settings: /daily 20:00, /tz, /settime 60, /settings.",
             ),
             CannotSave => (
                 "暂时无法保存，请稍后再试。",
@@ -726,8 +731,8 @@ const GROUP_COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (
         "round",
-        "连续出 N 题；/round 5",
-        "A round of N questions; /round 5",
+        "连续出 N 题；/round 5，/round 5 3 只出第三章",
+        "A round of N questions; /round 5, /round 5 3 for chapter 3",
     ),
     (
         "reveal",
@@ -750,6 +755,11 @@ const GROUP_COMMANDS: &[(&str, &str, &str)] = &[
         "Time limit (admins); /settime 60",
     ),
     ("tz", "群时区（管理员）", "Group time zone (admins)"),
+    (
+        "settings",
+        "群设置（管理员）；/settings hide_typed on 删除回复作答",
+        "Group settings (admins); /settings hide_typed on",
+    ),
     (
         "lang",
         "群语言（管理员）；/lang en",
@@ -1032,15 +1042,48 @@ pub fn top_line(
 
 pub fn round_usage(max: u8, lang: Lang) -> String {
     match lang {
-        Lang::Zh => format!("用法：/round N（N 为 1–{max}）"),
-        Lang::En => format!("Usage: /round N (N from 1 to {max})"),
+        Lang::Zh => {
+            format!("用法：/round N [章]（N 为 1–{max}；加章节号只出该章的题，如 /round 5 3）")
+        }
+        Lang::En => format!(
+            "Usage: /round N [chapter] (N from 1 to {max}; with a chapter, only its questions, e.g. /round 5 3)"
+        ),
     }
 }
 
-pub fn round_start(n: u8, limit: u32, lang: Lang) -> String {
+/// A round starts: its length, its chapter (if it has one) and the time limit.
+pub fn round_start(n: u8, chapter: Option<&str>, limit: u32, lang: Lang) -> String {
+    match (lang, chapter) {
+        (Lang::Zh, None) => format!("🏁 开始一轮 {n} 题！每题限时 {limit} 秒。"),
+        (Lang::Zh, Some(c)) => format!("🏁 开始一轮 {n} 题（{c}）！每题限时 {limit} 秒。"),
+        (Lang::En, None) => format!("🏁 A round of {n} questions, {limit} s each!"),
+        (Lang::En, Some(c)) => format!("🏁 A round of {n} questions from {c}, {limit} s each!"),
+    }
+}
+
+/// `/settings hide_typed on|off` done.
+pub fn hide_typed(on: bool, lang: Lang) -> String {
+    match (on, lang) {
+        (true, Lang::Zh) => "已开启：回复作答的消息记录后会被删除，公布答案前谁也看不到（机器人需要有删除消息的管理员权限）。".into(),
+        (false, Lang::Zh) => "已关闭：回复作答的消息保留在群里。".into(),
+        (true, Lang::En) => "On: typed answers are deleted once recorded, so nobody sees them before the reveal (the bot needs the admin right to delete messages).".into(),
+        (false, Lang::En) => "Off: typed answers stay in the group.".into(),
+    }
+}
+
+/// `/settings`: the group's settings and how to change them.
+pub fn settings(hide_typed: bool, lang: Lang) -> String {
+    let state = match (hide_typed, lang) {
+        (true, Lang::Zh) => "开",
+        (false, Lang::Zh) => "关",
+        (true, Lang::En) => "on",
+        (false, Lang::En) => "off",
+    };
     match lang {
-        Lang::Zh => format!("🏁 开始一轮 {n} 题！每题限时 {limit} 秒。"),
-        Lang::En => format!("🏁 A round of {n} questions, {limit} s each!"),
+        Lang::Zh => format!("隐藏回复作答：{state}。用法：/settings hide_typed on|off（管理员）"),
+        Lang::En => {
+            format!("Hide typed answers: {state}. Usage: /settings hide_typed on|off (admins)")
+        }
     }
 }
 

@@ -819,3 +819,54 @@ async fn the_live_count_is_edited_at_most_every_five_seconds() {
     );
     assert_eq!(live(&app).len(), edits.len());
 }
+
+#[tokio::test]
+async fn a_round_on_one_chapter_and_typed_answers_hidden_by_the_admins_choice() {
+    let app = group_app(G).await;
+    let member = 261;
+    // Only admins change settings; an admin hides typed answers.
+    let mark = app.fake.mark();
+    app.fake
+        .push_text(G, member, "/settings@tutor_test_bot hide_typed on");
+    wait_text_after(&app, G, mark, "只有管理员可以修改群设置").await;
+    let mark = app.fake.mark();
+    app.fake
+        .push_text(G, ADMIN, "/settings@tutor_test_bot hide_typed on");
+    wait_text_after(&app, G, mark, "已开启").await;
+
+    // /round N CHAPTER: every question from that chapter (one the bank has).
+    let mark = app.fake.mark();
+    app.fake.push_text(G, member, "/round@tutor_test_bot 2 9");
+    wait_text_after(&app, G, mark, "用法：/round N [章]").await;
+    let mark = app.fake.mark();
+    app.fake.push_text(G, member, "/round@tutor_test_bot 2 1");
+    wait_text_after(&app, G, mark, "开始一轮 2 题（第一章）").await;
+    let card = app
+        .fake
+        .wait_for_sent(
+            |s| s.seq >= mark && s.chat_id == Some(G) && !s.buttons().is_empty(),
+            T,
+        )
+        .await;
+    assert!(question(&card).starts_with("e1-"), "{}", question(&card));
+
+    // A typed answer is recorded, then deleted: nobody reads it before the reveal.
+    app.fake
+        .push_reply(G, member, card.message_id.unwrap(), typed(&card, true));
+    let deleted = crate::support::flow::eventually(T, || {
+        app.fake
+            .requests_of("deletemessage")
+            .into_iter()
+            .find(|r| r.body["chat_id"] == G)
+    })
+    .await
+    .expect("the typed answer is deleted");
+    // The member's message, never the card.
+    assert_ne!(
+        deleted.body["message_id"],
+        card.message_id.unwrap(),
+        "{:?}",
+        deleted.body
+    );
+    assert!(app.fake.requests_of("setmessagereaction").is_empty());
+}

@@ -3,7 +3,8 @@
 //! `src/store/fixtures/` holds, for every record type and every version its decoder
 //! accepts, the bytes of one value, written once by the code of commit e4efb6d (the
 //! current versions by its encoders, version 1 of the packed records by its test
-//! encoders of that version) and never regenerated: a new version adds a fixture.
+//! encoders of that version; chat-v2 by the encoder of the commit that added it) and
+//! never regenerated: a new version adds a fixture.
 //! Each decodes to the value below that it was written from, and the current
 //! version's encoder must give its fixture back byte for byte, so that an accidental
 //! change of the on-disk format fails here.
@@ -21,6 +22,7 @@ macro_rules! fixture {
 
 const LEARNER_V1: &[u8] = fixture!("learner-v1");
 const CHAT_V1: &[u8] = fixture!("chat-v1");
+const CHAT_V2: &[u8] = fixture!("chat-v2");
 const PROGRESS_V1: &[u8] = fixture!("progress-v1");
 const PROGRESS_SET_V1: &[u8] = fixture!("progress-set-v1");
 const PROGRESS_SET_V2: &[u8] = fixture!("progress-set-v2");
@@ -87,9 +89,21 @@ fn chat() -> Chat {
             asked: 3,
             started_by: 42,
             scores: vec![(42, "甲".into(), 30), (-7, "乙".into(), 10)],
+            chapter: None,
         }),
         open_card: Some(77),
+        hide_typed: false,
     }
+}
+
+/// Version 2 of the chat: a round on one chapter, typed answers hidden.
+fn chat_v2() -> Chat {
+    let mut c = chat();
+    if let Some(r) = c.round.as_mut() {
+        r.chapter = Some(3);
+    }
+    c.hide_typed = true;
+    c
 }
 
 fn progress(scheduled_days: i64, due_extra_ms: i64, answer: &str) -> Progress {
@@ -256,6 +270,7 @@ fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), Stri
             check(Learner::decode(b), learner())
         }),
         ("chat-v1", CHAT_V1, |b| check(Chat::decode(b), chat())),
+        ("chat-v2", CHAT_V2, |b| check(Chat::decode(b), chat_v2())),
         ("progress-v1", PROGRESS_V1, |b| {
             check(Progress::decode(b), single_progress())
         }),
@@ -300,7 +315,7 @@ fn every_fixture_decodes_to_the_value_it_was_written_from() {
 #[test]
 fn the_current_versions_are_written_byte_for_byte_as_their_fixtures() {
     assert_eq!(learner().encode(), LEARNER_V1);
-    assert_eq!(chat().encode(), CHAT_V1);
+    assert_eq!(chat_v2().encode(), CHAT_V2);
     assert_eq!(single_progress().encode(), PROGRESS_V1);
     assert_eq!(progress_set().encode(), PROGRESS_SET_V2);
     assert_eq!(log_value().encode(), LOG_V1);
