@@ -23,7 +23,9 @@ use crate::app::due::{Beyond, Claimed};
 use crate::learn::Scope;
 use crate::store::{ChatKind, Job, JobKind};
 
-use super::{App, SendFailure, classify, group};
+use tg_transport::calls::Once;
+
+use super::{App, group};
 
 /// Jobs handled at once: the pace (Telegram's limits) decides when each send leaves;
 /// enough in flight that a slow chat or a flush doesn't hold the rate below it.
@@ -217,45 +219,21 @@ async fn claim(app: &App, jobs: &[Job]) -> Vec<Claimed> {
     claims.claimed
 }
 
-/// Sends a claimed daily question; `true` when it was delivered.
+/// Sends a claimed daily question; `true` when it was delivered. At most once: a
+/// timed-out send is not tried again.
 async fn deliver(app: &Arc<App>, claimed: Claimed) -> bool {
-    debug!(chat = claimed.chat().id, day = %claimed.day(), "sending the daily question");
-    let mut target = claimed.chat().id;
-    let mut delay = Duration::from_secs(1);
-    for attempt in 1..=ATTEMPTS {
-        let Err(e) = send_daily(app, &claimed, target).await else {
-            return true;
-        };
-        match classify(&e) {
-            SendFailure::Gone => {
-                app.deactivate(target);
-                return false;
-            }
-            SendFailure::Migrated(new) => {
-                app.on_send_error(target, &e);
-                target = new;
-            }
-            // A timed-out send may have been delivered: at most once a day, so no retry.
-            _ if matches!(&e, RequestError::Network(n) if n.is_timeout()) => {
-                warn!(chat = target, error = %e, "daily send timed out; not retried (it may have arrived)");
-                return false;
-            }
-            SendFailure::Transient if attempt < ATTEMPTS => {
-                let wait = match &e {
-                    RequestError::RetryAfter(s) => s.duration(),
-                    _ => delay,
-                };
-                warn!(chat = target, attempt, error = %e, "daily send failed; retrying");
-                tokio::time::sleep(wait).await;
-                delay = (delay * 2).min(Duration::from_secs(30));
-            }
-            _ => {
-                warn!(chat = target, error = %e, "the daily question could not be sent");
-                return false;
-            }
+    let chat = claimed.chat().id;
+    debug!(chat, day = %claimed.day(), "sending the daily question");
+    let moved = |old, _new, e: &RequestError| app.on_send_error(old, e);
+    let send = |target| send_daily(app, &claimed, target);
+    match tg_transport::calls::at_most_once(chat, ATTEMPTS, moved, send).await {
+        Once::Sent => true,
+        Once::Gone(chat) => {
+            app.deactivate(chat);
+            false
         }
+        Once::NotSent => false,
     }
-    false
 }
 
 /// One attempt at a claimed daily question, to `target` (its chat, or where a group

@@ -91,6 +91,64 @@ where
     }
 }
 
+/// What became of a send that must arrive at most once.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Once {
+    Sent,
+    /// The chat (the one last tried, if the group moved) is gone: stop sending there.
+    Gone(i64),
+    /// Not sent, and not to be tried again now.
+    NotSent,
+}
+
+/// Sends something that must arrive at most once (a daily question) to `chat`: a
+/// transient failure is retried, up to `attempts` in all (after a 429, once its
+/// wait is over; else with a doubling pause); a timed-out send is not, since it may
+/// have arrived; a group that became a supergroup is followed to its new id
+/// (`moved(old, new, error)` is told first).
+pub async fn at_most_once<F, Fut>(
+    mut chat: i64,
+    attempts: u32,
+    mut moved: impl FnMut(i64, i64, &RequestError),
+    mut send: F,
+) -> Once
+where
+    F: FnMut(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<(), RequestError>>,
+{
+    let mut pause = Duration::from_secs(1);
+    for attempt in 1..=attempts {
+        let Err(e) = send(chat).await else {
+            return Once::Sent;
+        };
+        match classify(&e) {
+            SendFailure::Gone => return Once::Gone(chat),
+            SendFailure::Migrated(new) => {
+                moved(chat, new, &e);
+                chat = new;
+            }
+            _ if matches!(&e, RequestError::Network(n) if n.is_timeout()) => {
+                warn!(chat, error = %e, "send timed out; not retried (it may have arrived)");
+                return Once::NotSent;
+            }
+            SendFailure::Transient if attempt < attempts => {
+                let wait = match &e {
+                    RequestError::RetryAfter(s) => s.duration(),
+                    _ => pause,
+                };
+                warn!(chat, attempt, error = %e, "send failed; retrying");
+                tokio::time::sleep(wait).await;
+                pause = (pause * 2).min(Duration::from_secs(30));
+            }
+            _ => {
+                warn!(chat, error = %e, "could not send");
+                return Once::NotSent;
+            }
+        }
+    }
+    Once::NotSent
+}
+
 /// How long a toast may take. After a 5xx teloxide waits 10 s before it returns, and
 /// the chat's next update would wait behind that.
 const TOAST_TIMEOUT: Duration = Duration::from_secs(3);
@@ -121,6 +179,72 @@ pub fn ignore_not_modified<T>(r: Result<T, RequestError>) -> Result<(), RequestE
 mod tests {
     use super::*;
     use teloxide::types::ChatId;
+
+    /// What the Bot API answers to each attempt, in turn.
+    type Answers = Vec<Result<(), RequestError>>;
+
+    /// Runs `at_most_once` against a script of answers; what it did, the chats it
+    /// tried and the moves it was told of.
+    async fn script(answers: Answers) -> (Once, Vec<i64>, Vec<(i64, i64)>) {
+        let answers = std::sync::Mutex::new(answers.into_iter());
+        let tried = std::sync::Mutex::new(Vec::new());
+        let mut moves = Vec::new();
+        let once = at_most_once(
+            -5,
+            3,
+            |old, new, _| moves.push((old, new)),
+            |chat| {
+                tried.lock().unwrap().push(chat);
+                let next = answers.lock().unwrap().next().unwrap_or(Ok(()));
+                async move { next }
+            },
+        )
+        .await;
+        (once, tried.into_inner().unwrap(), moves)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_send_that_must_arrive_at_most_once() {
+        use teloxide::types::Seconds;
+        let retry = || RequestError::RetryAfter(Seconds::from_seconds(2));
+        let cases: Vec<(Answers, Once, Vec<i64>)> = vec![
+            (vec![Ok(())], Once::Sent, vec![-5]),
+            (vec![Err(retry()), Ok(())], Once::Sent, vec![-5, -5]),
+            (
+                vec![Err(retry()), Err(retry()), Err(retry())],
+                Once::NotSent,
+                vec![-5, -5, -5],
+            ),
+            (
+                vec![Err(RequestError::Api(ApiError::BotKicked))],
+                Once::Gone(-5),
+                vec![-5],
+            ),
+            (
+                vec![Err(RequestError::MigrateToChatId(ChatId(-1009))), Ok(())],
+                Once::Sent,
+                vec![-5, -1009],
+            ),
+            (
+                vec![
+                    Err(RequestError::MigrateToChatId(ChatId(-1009))),
+                    Err(RequestError::Api(ApiError::ChatNotFound)),
+                ],
+                Once::Gone(-1009),
+                vec![-5, -1009],
+            ),
+            (
+                vec![Err(RequestError::Api(ApiError::MessageNotModified))],
+                Once::NotSent,
+                vec![-5],
+            ),
+        ];
+        for (answers, want, chats) in cases {
+            let (once, tried, moves) = script(answers).await;
+            assert_eq!((&once, &tried), (&want, &chats));
+            assert_eq!(moves.len(), chats.iter().filter(|c| **c == -1009).count());
+        }
+    }
 
     #[test]
     fn classifies_failures() {
