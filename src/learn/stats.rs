@@ -192,7 +192,13 @@ mod tests {
     fn answered(answers: &[(&str, bool)]) -> Progress {
         let mut p: Option<Progress> = None;
         for (at, right) in answers {
-            p = Some(update_progress(p.as_ref(), *right, "", utc(at)));
+            p = Some(update_progress(
+                p.as_ref(),
+                *right,
+                "",
+                utc(at),
+                chrono_tz::UTC,
+            ));
         }
         match p {
             Some(p) => p,

@@ -197,6 +197,9 @@ struct Inner {
     flush_lock: tokio::sync::Mutex<()>,
     /// Whether writes reach the disk (see [`Store::writable`]).
     health: health::Health,
+    /// The FSRS parameters answers are scheduled with: FSRS-6's defaults, or the set
+    /// `tutor optimize` adopted, as stored when the database was opened.
+    srs: crate::learn::Srs,
 }
 
 impl std::fmt::Debug for Store {
@@ -376,6 +379,7 @@ impl Store {
                 flushed: AtomicU64::new(0),
                 flush_lock: tokio::sync::Mutex::new(()),
                 health: Default::default(),
+                srs: crate::learn::Srs::default(),
             }),
         };
         schema::check_and_migrate(&store, existed)?;

@@ -303,7 +303,7 @@ pub(crate) fn zh_number(n: u8) -> String {
         0..=9 => CHINESE_NUMERALS[n as usize].to_string(),
         10 => "十".into(),
         11..=19 => format!("十{}", CHINESE_NUMERALS[(n - 10) as usize]),
-        _ if n % 10 == 0 => format!("{}十", CHINESE_NUMERALS[(n / 10) as usize]),
+        _ if n.is_multiple_of(10) => format!("{}十", CHINESE_NUMERALS[(n / 10) as usize]),
         _ => format!(
             "{}十{}",
             CHINESE_NUMERALS[(n / 10 % 10) as usize],

@@ -53,6 +53,7 @@ fn progress_pool(now: chrono::DateTime<Utc>) -> Vec<Progress> {
                     right,
                     if right { "B" } else { "C" },
                     at,
+                    chrono_tz::UTC,
                 ));
             }
             p.expect("at least one answer")
