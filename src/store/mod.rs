@@ -58,12 +58,16 @@ use records::{Codec, LogChunk, LogItem, ProgressSet, ScoreValue, month_of};
 pub struct Options {
     /// The most memory sled's page cache may use.
     pub cache_bytes: u64,
+    /// The zone of a learner who has none and no private chat (`--tz`): a migration
+    /// that replays answers counts their days there.
+    pub default_tz: chrono_tz::Tz,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             cache_bytes: 64 * 1024 * 1024,
+            default_tz: chrono_tz::Asia::Shanghai,
         }
     }
 }
@@ -197,6 +201,8 @@ struct Inner {
     flush_lock: tokio::sync::Mutex<()>,
     /// Whether writes reach the disk (see [`Store::writable`]).
     health: health::Health,
+    /// See [`Options::default_tz`].
+    default_tz: chrono_tz::Tz,
     /// The FSRS parameters answers are scheduled with: FSRS-6's defaults, or the set
     /// `tutor optimize` adopted, as stored when the database was opened.
     srs: crate::learn::Srs,
@@ -379,6 +385,7 @@ impl Store {
                 flushed: AtomicU64::new(0),
                 flush_lock: tokio::sync::Mutex::new(()),
                 health: Default::default(),
+                default_tz: opts.default_tz,
                 srs: crate::learn::Srs::default(),
             }),
         };
@@ -633,6 +640,20 @@ impl Store {
         Ok(out)
     }
 
+    /// The zone a learner's answers are counted in, as `app` resolves it: their own,
+    /// else their private chat's, else [`Options::default_tz`] (a name that is not
+    /// a zone counts as the default too).
+    pub(crate) fn replay_zone(&self, user: i64) -> Result<chrono_tz::Tz, StoreError> {
+        let named = match self.learner(user)? {
+            Some(l) if l.tz.is_some() => l.tz,
+            Some(_) => self.chat(user)?.map(|c| c.tz),
+            None => None,
+        };
+        Ok(named
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(self.inner.default_tz))
+    }
+
     /// A learner's log entries (since `since`, if given), oldest first.
     pub(crate) fn log_items(
         &self,
@@ -710,6 +731,15 @@ fn bad_key(tree: &'static str, key: &[u8]) -> StoreError {
 }
 
 /// The (user, month) of a `log` chunk's key.
+/// The user of a `progress_by_learner` key.
+fn progress_key(k: &[u8]) -> Result<i64, StoreError> {
+    let mut r = keys::Reader::new(k);
+    match (r.i64(), r.is_empty()) {
+        (Some(user), true) => Ok(user),
+        _ => Err(bad_key(PROGRESS_TREE, k)),
+    }
+}
+
 fn chunk_key(k: &[u8]) -> Result<(i64, i32), StoreError> {
     let mut r = keys::Reader::new(k);
     match (r.i64(), r.i32(), r.is_empty()) {
