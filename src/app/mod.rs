@@ -19,6 +19,7 @@ pub mod answer;
 pub mod cards;
 pub mod due;
 pub mod group;
+pub mod optimize;
 pub mod practice;
 pub mod schedule;
 

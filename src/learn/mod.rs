@@ -7,6 +7,8 @@
 //! - [`present`]: the shuffled order in which a card shows a question's options.
 //! - [`parse`]: a typed reply → an answer, chatter, or an invalid attempt with a hint.
 //! - [`grade`]: an answer → a verdict (right, wrong, incomplete; missed and extra letters).
+//! - [`fit`]: FSRS-6 parameters fitted to the pooled answer log, judged on held-out
+//!   learners.
 //! - [`srs`]: spaced repetition (FSRS-6 via the `fsrs` crate, with learning steps) and
 //!   per-question progress.
 //! - [`pick`]: the next question for a learner, and the group shuffle bag.
@@ -20,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod daily;
+pub mod fit;
 pub mod grade;
 pub mod parse;
 pub mod pick;

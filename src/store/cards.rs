@@ -258,6 +258,7 @@ impl Store {
         reqs: &[AnswerRequest],
     ) -> Result<Vec<AnswerOutcome>, StoreError> {
         let t: &Trees = self.trees();
+        let srs = self.srs();
         let _gate = self.write_gate();
         let outcomes = (
             &t.cards,
@@ -271,15 +272,7 @@ impl Store {
                 reqs.iter()
                     .map(|req| {
                         answer_tx(
-                            bank,
-                            &self.inner.srs,
-                            req,
-                            cards,
-                            open,
-                            progress,
-                            log,
-                            learners,
-                            scores,
+                            bank, &srs, req, cards, open, progress, log, learners, scores,
                         )
                     })
                     .collect::<Result<Vec<_>, _>>()

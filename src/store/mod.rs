@@ -47,11 +47,14 @@ pub use bulk::{LoggedAnswer, TreeSize};
 pub use health::Probe;
 pub use model::{
     AnswerOutcome, AnswerRequest, Card, CardAnswer, Chat, ChatKind, DEFAULT_TIME_LIMIT_SECS, Daily,
-    Job, JobKind, Learner, Round,
+    FsrsParameters, Job, JobKind, Learner, Round,
 };
 pub use schema::SCHEMA_VERSION;
 
 use records::{Codec, LogChunk, LogItem, ProgressSet, ScoreValue, month_of};
+
+/// The key of [`FsrsParameters`] in `meta`.
+const FSRS_PARAMETERS_KEY: &[u8] = b"fsrs_parameters";
 
 /// How the store is opened.
 #[derive(Debug, Clone, Copy)]
@@ -204,8 +207,9 @@ struct Inner {
     /// See [`Options::default_tz`].
     default_tz: chrono_tz::Tz,
     /// The FSRS parameters answers are scheduled with: FSRS-6's defaults, or the set
-    /// `tutor optimize` adopted, as stored when the database was opened.
-    srs: crate::learn::Srs,
+    /// `tutor optimize` adopted, as stored when the database was opened (or set
+    /// since by [`Store::put_fsrs_parameters`] in this process).
+    srs: std::sync::RwLock<crate::learn::Srs>,
 }
 
 impl std::fmt::Debug for Store {
@@ -386,10 +390,13 @@ impl Store {
                 flush_lock: tokio::sync::Mutex::new(()),
                 health: Default::default(),
                 default_tz: opts.default_tz,
-                srs: crate::learn::Srs::default(),
+                srs: Default::default(),
             }),
         };
         schema::check_and_migrate(&store, existed)?;
+        if let Some(p) = store.fsrs_parameters()? {
+            store.use_parameters(&p)?;
+        }
         Ok(store)
     }
 
@@ -473,6 +480,72 @@ impl Store {
         self.checked(inner.db.flush().map_err(StoreError::from))?;
         inner.flushed.fetch_max(upto, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Every learner's id, in order.
+    pub fn learner_ids(&self) -> Result<Vec<i64>, StoreError> {
+        let mut out = Vec::new();
+        for k in self.trees().learners.iter().keys() {
+            let k = k?;
+            let mut r = keys::Reader::new(&k);
+            match (r.i64(), r.is_empty()) {
+                (Some(id), true) => out.push(id),
+                _ => return Err(bad_key("learners", &k)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The parameter set `tutor optimize` stored, if any.
+    pub fn fsrs_parameters(&self) -> Result<Option<FsrsParameters>, StoreError> {
+        self.get(&self.trees().meta, "meta", FSRS_PARAMETERS_KEY)
+    }
+
+    /// Stores the parameter set `tutor optimize` chose and schedules with it from
+    /// now on in this process (a running bot is another process: it reads the set
+    /// at its next start).
+    pub fn put_fsrs_parameters(&self, p: &FsrsParameters) -> Result<(), StoreError> {
+        let srs = Self::srs_of(p)?;
+        let _gate = self.write_gate();
+        let written = self
+            .trees()
+            .meta
+            .insert(FSRS_PARAMETERS_KEY, p.encode())
+            .map(|_| ())
+            .map_err(StoreError::from);
+        self.checked(written)?;
+        self.wrote();
+        self.set_srs(srs);
+        Ok(())
+    }
+
+    fn srs_of(p: &FsrsParameters) -> Result<crate::learn::Srs, StoreError> {
+        crate::learn::Srs::new(&p.parameters).map_err(|msg| StoreError::Decode {
+            tree: "meta",
+            key_hex: keys::hex(FSRS_PARAMETERS_KEY),
+            msg: format!("{msg} (run `tutor optimize` again to replace them)"),
+        })
+    }
+
+    fn use_parameters(&self, p: &FsrsParameters) -> Result<(), StoreError> {
+        let srs = Self::srs_of(p)?;
+        self.set_srs(srs);
+        Ok(())
+    }
+
+    fn set_srs(&self, srs: crate::learn::Srs) {
+        match self.inner.srs.write() {
+            Ok(mut g) => *g = srs,
+            Err(poisoned) => *poisoned.into_inner() = srs,
+        }
+    }
+
+    /// The FSRS scheduler answers are recorded with.
+    pub fn srs(&self) -> crate::learn::Srs {
+        match self.inner.srs.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// Reads and decodes one value.
@@ -697,7 +770,15 @@ impl Store {
         let streak = self
             .learner(user)?
             .map_or_else(model::empty_streak, |l| l.streak);
-        Ok(learn::compute(bank, &progress, &log, &streak, now, tz))
+        Ok(learn::compute(
+            bank,
+            &progress,
+            &log,
+            &streak,
+            now,
+            tz,
+            &self.srs(),
+        ))
     }
 
     /// The members' scores in a chat: (user, display name, score), highest total

@@ -316,7 +316,7 @@ const REPLAY_BATCH: usize = 256;
 /// answer log with FSRS-6 (see the module's history).
 fn replay_memory(store: &Store) -> Result<(), StoreError> {
     let t = store.trees();
-    let srs = &store.inner.srs;
+    let srs = &store.srs();
     let mut batch: Vec<(sled::IVec, ProgressSet)> = Vec::new();
     let write = |batch: &mut Vec<(sled::IVec, ProgressSet)>| {
         t.progress

@@ -1775,3 +1775,74 @@ fn packed_records_of_the_first_version_still_read() {
         1
     );
 }
+
+#[test]
+fn a_bad_stored_parameter_set_is_a_clear_error_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let mut p = FsrsParameters {
+        parameters: fsrs::DEFAULT_PARAMETERS.to_vec(),
+        fitted: true,
+        at: t(0),
+        reviews: 1,
+        learners: 1,
+        default_log_loss: 0.4,
+        default_rmse: 0.1,
+        fitted_log_loss: 0.3,
+        fitted_rmse: 0.05,
+    };
+    // (what is stored, whether the open refuses it)
+    let mut nan = p.parameters.clone();
+    nan[4] = f32::NAN;
+    let cases: Vec<(Vec<u8>, bool)> = vec![
+        (p.encode(), false),
+        (
+            FsrsParameters {
+                parameters: vec![0.5; 3],
+                ..p.clone()
+            }
+            .encode(),
+            true,
+        ),
+        (
+            FsrsParameters {
+                parameters: nan,
+                ..p.clone()
+            }
+            .encode(),
+            true,
+        ),
+        (vec![0, 200], true),
+        (vec![9], true),
+    ];
+    for (i, (bytes, refused)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("db{i}"));
+        {
+            let store = open(&path);
+            store
+                .trees()
+                .meta
+                .insert(FSRS_PARAMETERS_KEY, bytes)
+                .unwrap();
+            store.flush_blocking().unwrap();
+        }
+        match reopen(&path) {
+            Ok(store) => {
+                assert!(!refused, "case {i}");
+                assert_eq!(store.fsrs_parameters().unwrap(), Some(p.clone()));
+            }
+            Err(e) => {
+                assert!(refused, "case {i}: {e}");
+                let msg = e.to_string();
+                assert!(msg.contains("meta"), "case {i}: {msg}");
+            }
+        }
+    }
+    // Refused before it is stored, too.
+    let store = open(&path);
+    assert!(store.srs().is_default());
+    p.parameters.truncate(3);
+    assert!(store.put_fsrs_parameters(&p).is_err());
+    assert_eq!(store.fsrs_parameters().unwrap(), None);
+    assert!(store.srs().is_default());
+}

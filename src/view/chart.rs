@@ -197,6 +197,8 @@ mod tests {
             last_30_days: (0..30)
                 .map(|i| (day + chrono::Days::new(i), (i % 5) as u32))
                 .collect(),
+            due_forecast: (0..7).map(|i| (day + chrono::Days::new(i), 2)).collect(),
+            average_retrievability: Some(0.8),
         };
         let png = stats_png(&stats).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");

@@ -61,7 +61,7 @@ fn progress_pool(now: chrono::DateTime<Utc>) -> Vec<Progress> {
         .collect()
 }
 
-fn build(
+pub(crate) fn build(
     store: &Store,
     bank: &Bank,
     learners: usize,
