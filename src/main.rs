@@ -64,6 +64,20 @@ enum Command {
         /// Where to write the snapshot (must not exist, or be empty).
         out: PathBuf,
     },
+    /// Fit FSRS-6 parameters to the database's answer log, compare them with the
+    /// defaults on held-out learners, and store the better set (stop the bot first;
+    /// it uses the set from its next start).
+    Optimize {
+        /// The database directory.
+        #[arg(long, env = "TUTOR_DB", default_value = "./tutor-data")]
+        db: PathBuf,
+        /// Only report: store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The zone of learners without one (as `tutor run --tz`).
+        #[arg(long, env = "TUTOR_TZ", default_value = "Asia/Shanghai")]
+        tz: String,
+    },
     /// Restore a snapshot made by `tutor backup` into an empty or missing --db.
     Restore {
         /// The snapshot directory.
@@ -151,6 +165,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e.to_string()),
             }
         }
+        Command::Optimize { db, dry_run, tz } => optimize(&db, dry_run, &tz),
         Command::Restore { from, db } => match tutor::store::Store::restore(&from, &db) {
             Ok(()) => {
                 println!("restored {} into {}", from.display(), db.display());
@@ -300,4 +315,33 @@ fn random_secret() -> String {
         .take(32)
         .map(char::from)
         .collect()
+}
+
+/// `tutor optimize`: the library does the work; this prints its report.
+fn optimize(db: &std::path::Path, dry_run: bool, tz: &str) -> ExitCode {
+    let Ok(default_tz) = tz.parse::<chrono_tz::Tz>() else {
+        return fail(&format!(
+            "--tz {tz:?} is not an IANA time zone (e.g. Asia/Shanghai)"
+        ));
+    };
+    let opts = tutor::store::Options {
+        default_tz,
+        ..Default::default()
+    };
+    let result = tutor::store::Store::open_existing(db, opts).and_then(|store| {
+        let options = tutor::app::optimize::Options {
+            dry_run,
+            ..Default::default()
+        };
+        let done = tutor::app::optimize::optimize(&store, chrono::Utc::now(), options)?;
+        store.seal()?;
+        Ok(done)
+    });
+    match result {
+        Ok(done) => {
+            print!("{}", done.report(dry_run));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
 }

@@ -20,6 +20,7 @@ pub mod cards;
 pub mod due;
 pub mod group;
 mod health;
+pub mod optimize;
 pub mod practice;
 pub mod schedule;
 

@@ -7,7 +7,10 @@
 //! - [`present`]: the shuffled order in which a card shows a question's options.
 //! - [`parse`]: a typed reply → an answer, chatter, or an invalid attempt with a hint.
 //! - [`grade`]: an answer → a verdict (right, wrong, incomplete; missed and extra letters).
-//! - [`srs`]: spaced repetition (FSRS via `rs-fsrs`) and per-question progress.
+//! - [`fit`]: FSRS-6 parameters fitted to the pooled answer log, judged on held-out
+//!   learners.
+//! - [`srs`]: spaced repetition (FSRS-6 via the `fsrs` crate, with learning steps) and
+//!   per-question progress.
 //! - [`pick`]: the next question for a learner, and the group shuffle bag.
 //! - [`streak`]: daily study streaks on the learner's local calendar, with repair.
 //! - [`stats`]: a learner's statistics.
@@ -20,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod daily;
+pub mod fit;
 pub mod grade;
 pub mod parse;
 pub mod pick;
@@ -42,7 +46,10 @@ pub use score::{
     LATE_GRACE, MemberScore, RevealLine, RoundStep, Standing, apply, is_late, leaderboard, podium,
     points, reveal_order, round_step, week_points, week_start,
 };
-pub use srs::{Memory, Phase, Progress, Rating, retrievability, schedule, update_progress};
+pub use srs::{
+    DESIRED_RETENTION, LEARNING_STEPS, Memory, Phase, Progress, RELEARNING_STEPS, Rating, Srs,
+    retrievability, schedule, update_progress,
+};
 pub use stats::{ChapterStats, LogEntry, Stats, compute};
 pub use streak::{Streak, StreakChange, local_day, record_day, shown_streak};
 pub use zone::{ZoneArg, parse_zone};

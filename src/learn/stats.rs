@@ -7,11 +7,14 @@ use chrono_tz::Tz;
 
 use crate::bank::Bank;
 
-use super::srs::{Phase, Progress, retrievability};
+use super::srs::{Phase, Progress, Srs};
 use super::streak::{Streak, local_day, shown_streak};
 
 /// How many days [`Stats::last_30_days`] covers.
 pub const HISTORY_DAYS: usize = 30;
+
+/// How many days [`Stats::due_forecast`] covers, today first.
+pub const FORECAST_DAYS: usize = 7;
 
 /// A question counts as mastered at this retrievability (once in Review).
 pub const MASTERED_RETRIEVABILITY: f64 = 0.9;
@@ -65,6 +68,12 @@ pub struct Stats {
     pub chapters: Vec<ChapterStats>,
     /// Answers per local day, oldest first: 30 entries ending today.
     pub last_30_days: Vec<(NaiveDate, u32)>,
+    /// Questions falling due on each of the next 7 local days, today first (today's
+    /// count includes those already due).
+    pub due_forecast: Vec<(NaiveDate, usize)>,
+    /// The mean FSRS probability of recall now over the questions answered (`None`
+    /// before the first answer).
+    pub average_retrievability: Option<f64>,
 }
 
 impl Stats {
@@ -78,7 +87,8 @@ impl Stats {
     }
 }
 
-/// Computes a learner's statistics at `now`, with days in `tz`.
+/// Computes a learner's statistics at `now`, with days in `tz` and recall
+/// probabilities on the forgetting curve of `srs`'s parameters.
 ///
 /// Totals count only questions in the bank (progress for removed questions is
 /// ignored). A question is *mastered* when it has graduated to review (FSRS phase
@@ -92,7 +102,14 @@ pub fn compute(
     streak: &Streak,
     now: DateTime<Utc>,
     tz: Tz,
+    srs: &Srs,
 ) -> Stats {
+    let today = local_day(now, tz);
+    let mut due_forecast: Vec<(NaiveDate, usize)> = (0..FORECAST_DAYS)
+        .filter_map(|ahead| today.checked_add_signed(TimeDelta::days(ahead as i64)))
+        .map(|day| (day, 0))
+        .collect();
+    let (mut recall_sum, mut recall_count) = (0.0, 0usize);
     let mut stats = Stats {
         answered: 0,
         right: 0,
@@ -102,6 +119,8 @@ pub fn compute(
         unseen: 0,
         chapters: Vec::with_capacity(bank.chapters().len()),
         last_30_days: last_days(log, now, tz),
+        due_forecast: Vec::new(),
+        average_retrievability: None,
     };
     for chapter in bank.chapters() {
         let mut c = ChapterStats {
@@ -125,7 +144,18 @@ pub fn compute(
             if p.memory.is_due(now) {
                 stats.due_now += 1;
             }
-            if is_mastered(p, now) {
+            let ahead = (local_day(p.memory.due, tz) - today).num_days().max(0);
+            if let Some(slot) = usize::try_from(ahead)
+                .ok()
+                .and_then(|i| due_forecast.get_mut(i))
+            {
+                slot.1 += 1;
+            }
+            if p.memory.phase != Phase::New {
+                recall_sum += srs.retrievability(&p.memory, now);
+                recall_count += 1;
+            }
+            if is_mastered(srs, p, now) {
                 c.mastered += 1;
             }
         }
@@ -133,12 +163,14 @@ pub fn compute(
         stats.right = stats.right.saturating_add(c.right);
         stats.chapters.push(c);
     }
+    stats.due_forecast = due_forecast;
+    stats.average_retrievability = (recall_count > 0).then(|| recall_sum / recall_count as f64);
     stats
 }
 
 /// Graduated to review, and recalled with probability at least 0.9 now.
-fn is_mastered(p: &Progress, now: DateTime<Utc>) -> bool {
-    p.memory.phase == Phase::Review && retrievability(&p.memory, now) >= MASTERED_RETRIEVABILITY
+fn is_mastered(srs: &Srs, p: &Progress, now: DateTime<Utc>) -> bool {
+    p.memory.phase == Phase::Review && srs.retrievability(&p.memory, now) >= MASTERED_RETRIEVABILITY
 }
 
 /// Answers per local day for the 30 days ending today, oldest first.
@@ -192,7 +224,13 @@ mod tests {
     fn answered(answers: &[(&str, bool)]) -> Progress {
         let mut p: Option<Progress> = None;
         for (at, right) in answers {
-            p = Some(update_progress(p.as_ref(), *right, "", utc(at)));
+            p = Some(update_progress(
+                p.as_ref(),
+                *right,
+                "",
+                utc(at),
+                chrono_tz::UTC,
+            ));
         }
         match p {
             Some(p) => p,
@@ -219,6 +257,7 @@ mod tests {
             &Streak::default(),
             now,
             Asia::Shanghai,
+            &Srs::default(),
         );
         assert_eq!((s.answered, s.right, s.streak, s.best_streak), (0, 0, 0, 0));
         assert_eq!((s.due_now, s.unseen), (0, 7));
@@ -274,7 +313,15 @@ mod tests {
             last_day: Some(d("2026-03-09")),
             last_repair: None,
         };
-        let s = compute(&bank, &progress, &[], &streak, now, Tz::UTC);
+        let s = compute(
+            &bank,
+            &progress,
+            &[],
+            &streak,
+            now,
+            Tz::UTC,
+            &Srs::default(),
+        );
         assert_eq!((s.answered, s.right), (7, 4));
         assert!((s.accuracy() - 4.0 / 7.0).abs() < 1e-12);
         assert_eq!((s.streak, s.best_streak), (4, 9));
@@ -287,10 +334,84 @@ mod tests {
         assert_eq!(chapters, [(3, 4, 2, 3, 2, 1), (4, 3, 2, 4, 2, 0)]);
         // Much later, the mastered question has faded.
         let later = utc("2026-09-10 12:00");
-        let s = compute(&bank, &progress, &[], &streak, later, Tz::UTC);
+        let s = compute(
+            &bank,
+            &progress,
+            &[],
+            &streak,
+            later,
+            Tz::UTC,
+            &Srs::default(),
+        );
         assert_eq!(s.chapters[0].mastered, 0);
         assert_eq!(s.streak, 0);
         assert_eq!(s.best_streak, 9);
+    }
+
+    #[test]
+    fn due_forecast_and_average_recall() {
+        let bank = bank();
+        // 23:00 UTC on 10 March is 07:00 on 11 March in Shanghai.
+        let now = utc("2026-03-10 23:00");
+        let tz: Tz = chrono_tz::Asia::Shanghai;
+        let review = |due: &str, stability: f64, reviewed: &str| Progress {
+            memory: Memory {
+                due: utc(due),
+                stability,
+                difficulty: 5.0,
+                elapsed_days: 0,
+                scheduled_days: 1,
+                reps: 2,
+                lapses: 0,
+                phase: Phase::Review,
+                last_review: utc(reviewed),
+            },
+            seen: 2,
+            right: 2,
+            last_seen: utc(reviewed),
+            last_right: true,
+            last_answer: String::new(),
+        };
+        // (question, due, stability, last reviewed): local day of `due` in Shanghai.
+        let cases = [
+            ("c3-q01", "2026-03-01 00:00", 3.0, "2026-02-27 00:00"), // overdue: today
+            ("c3-q02", "2026-03-11 15:00", 4.0, "2026-03-10 15:00"), // 23:00 today
+            ("c3-q03", "2026-03-11 16:30", 9.0, "2026-03-10 16:30"), // 00:30 tomorrow
+            ("c4-q01", "2026-03-17 12:00", 20.0, "2026-03-06 12:00"), // day 6
+            ("c4-q02", "2026-03-17 16:30", 20.0, "2026-03-06 16:30"), // day 7: beyond
+            ("gone", "2026-03-11 00:00", 1.0, "2026-03-10 00:00"),   // not in the bank
+        ];
+        let srs = Srs::default();
+        let progress: HashMap<String, Progress> = cases
+            .iter()
+            .map(|&(q, due, s, at)| (q.to_string(), review(due, s, at)))
+            .collect();
+        let s = compute(&bank, &progress, &[], &Streak::default(), now, tz, &srs);
+        let counts: Vec<usize> = s.due_forecast.iter().map(|(_, n)| *n).collect();
+        assert_eq!(counts, [2, 1, 0, 0, 0, 0, 1]);
+        assert_eq!(s.due_forecast[0].0, d("2026-03-11"));
+        assert_eq!(s.due_forecast[6].0, d("2026-03-17"));
+        let want: f64 = cases[..5]
+            .iter()
+            .map(|&(q, ..)| srs.retrievability(&progress[q].memory, now))
+            .sum::<f64>()
+            / 5.0;
+        let got = s.average_retrievability.unwrap();
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        assert!(got > 0.5 && got < 1.0, "{got}");
+        // Nothing answered: no average, an empty forecast.
+        let empty = compute(
+            &bank,
+            &HashMap::new(),
+            &[],
+            &Streak::default(),
+            now,
+            tz,
+            &srs,
+        );
+        assert_eq!(empty.average_retrievability, None);
+        assert_eq!(empty.due_forecast.len(), FORECAST_DAYS);
+        assert!(empty.due_forecast.iter().all(|(_, n)| *n == 0));
     }
 
     #[test]
@@ -325,7 +446,7 @@ mod tests {
                 last_answer: String::new(),
             };
             assert_eq!(
-                is_mastered(&p, now),
+                is_mastered(&Srs::default(), &p, now),
                 want,
                 "{phase:?} {stability} {days_ago}"
             );
@@ -354,7 +475,15 @@ mod tests {
             entry("2026-04-02 12:00", true),
             entry("2026-03-30 09:59", false),
         ];
-        let s = compute(&bank, &HashMap::new(), &log, &Streak::default(), now, tz);
+        let s = compute(
+            &bank,
+            &HashMap::new(),
+            &log,
+            &Streak::default(),
+            now,
+            tz,
+            &Srs::default(),
+        );
         assert_eq!(s.last_30_days.len(), 30);
         let nonzero: Vec<(NaiveDate, u32)> = s
             .last_30_days
@@ -389,6 +518,8 @@ mod tests {
             unseen: 0,
             chapters: vec![],
             last_30_days: vec![],
+            due_forecast: vec![],
+            average_retrievability: None,
         };
         for (answered, right, want) in [(0, 0, 0.0), (4, 1, 0.25), (3, 3, 1.0), (5, 0, 0.0)] {
             let s = Stats {
@@ -420,7 +551,15 @@ mod tests {
             utc("2026-03-10 12:00"),
         ] {
             for tz in [Tz::UTC, Asia::Shanghai, chrono_tz::America::New_York] {
-                let s = compute(&bank, &progress, &log, &Streak::default(), now, tz);
+                let s = compute(
+                    &bank,
+                    &progress,
+                    &log,
+                    &Streak::default(),
+                    now,
+                    tz,
+                    &Srs::default(),
+                );
                 assert_eq!(s.answered, u32::MAX);
                 assert!(s.accuracy() <= 1.0);
             }

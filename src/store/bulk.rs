@@ -129,8 +129,8 @@ mod tests {
             .single()
             .expect("valid");
         let learner = Learner::new(42, "Ada", t0);
-        let p1 = crate::learn::update_progress(None, true, "B", t0);
-        let p2 = crate::learn::update_progress(None, false, "对", t0);
+        let p1 = crate::learn::update_progress(None, true, "B", t0, chrono_tz::UTC);
+        let p2 = crate::learn::update_progress(None, false, "对", t0, chrono_tz::UTC);
         let progress = vec![("c1-q01".to_string(), p1.clone()), ("c1-q02".into(), p2)];
         let log: Vec<LoggedAnswer> = (0..3)
             .map(|i| LoggedAnswer {

@@ -258,6 +258,7 @@ impl Store {
         reqs: &[AnswerRequest],
     ) -> Result<Vec<AnswerOutcome>, StoreError> {
         let t: &Trees = self.trees();
+        let srs = self.srs();
         let _gate = self.write_gate();
         let outcomes = (
             &t.cards,
@@ -269,7 +270,11 @@ impl Store {
         )
             .transaction(|(cards, open, progress, log, learners, scores)| {
                 reqs.iter()
-                    .map(|req| answer_tx(bank, req, cards, open, progress, log, learners, scores))
+                    .map(|req| {
+                        answer_tx(
+                            bank, &srs, req, cards, open, progress, log, learners, scores,
+                        )
+                    })
                     .collect::<Result<Vec<_>, _>>()
             });
         let outcomes = self.checked(outcomes.map_err(StoreError::from))?;
@@ -287,6 +292,7 @@ impl Store {
 #[allow(clippy::too_many_arguments)]
 fn answer_tx(
     bank: &Bank,
+    srs: &learn::Srs,
     req: &AnswerRequest,
     cards: &TransactionalTree,
     open: &TransactionalTree,
@@ -321,7 +327,13 @@ fn answer_tx(
     // Progress: the learner's one record of every question.
     let progress_key = keys::progress(req.user).build();
     let mut set: ProgressSet = tx_get(progress, PROGRESS_TREE, &progress_key)?.unwrap_or_default();
-    let next = learn::update_progress(set.get(&card.question), right, &req.answer_text, req.now);
+    let next = srs.update_progress(
+        set.get(&card.question),
+        learn::Rating::of(question.kind, right),
+        &req.answer_text,
+        req.now,
+        req.learner_tz,
+    );
     set.put(&card.question, next);
     progress.insert(progress_key, set.encode())?;
 

@@ -7,6 +7,7 @@
 //! | tree                  | key                                       | value                  |
 //! |-----------------------|-------------------------------------------|------------------------|
 //! | `meta`                | `b"schema"`                               | u32 BE                 |
+//! | `meta`                | `b"fsrs_parameters"`                      | `FsrsParametersRecord`: the set `tutor optimize` chose |
 //! | `learners`            | user i64                                  | `LearnerRecord`        |
 //! | `chats`               | chat i64                                  | `ChatRecord`           |
 //! | `progress_by_learner` | user i64                                  | `ProgressSetRecord`: every question they answered |

@@ -47,23 +47,30 @@ pub use bulk::{LoggedAnswer, TreeSize};
 pub use health::Probe;
 pub use model::{
     AnswerOutcome, AnswerRequest, Card, CardAnswer, CardKind, Chat, ChatKind,
-    DEFAULT_TIME_LIMIT_SECS, Daily, FALLBACK_ZONE, Job, JobKind, Learner, Round,
+    DEFAULT_TIME_LIMIT_SECS, Daily, FALLBACK_ZONE, FsrsParameters, Job, JobKind, Learner, Round,
 };
 pub use schema::SCHEMA_VERSION;
 
 use records::{Codec, LogChunk, LogItem, ProgressSet, ScoreValue, month_of};
+
+/// The key of [`FsrsParameters`] in `meta`.
+const FSRS_PARAMETERS_KEY: &[u8] = b"fsrs_parameters";
 
 /// How the store is opened.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// The most memory sled's page cache may use.
     pub cache_bytes: u64,
+    /// The zone of a learner who has none and no private chat (`--tz`): a migration
+    /// that replays answers counts their days there.
+    pub default_tz: chrono_tz::Tz,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             cache_bytes: 64 * 1024 * 1024,
+            default_tz: chrono_tz::Asia::Shanghai,
         }
     }
 }
@@ -197,6 +204,12 @@ struct Inner {
     flush_lock: tokio::sync::Mutex<()>,
     /// Whether writes reach the disk (see [`Store::writable`]).
     health: health::Health,
+    /// See [`Options::default_tz`].
+    default_tz: chrono_tz::Tz,
+    /// The FSRS parameters answers are scheduled with: FSRS-6's defaults, or the set
+    /// `tutor optimize` adopted, as stored when the database was opened (or set
+    /// since by [`Store::put_fsrs_parameters`] in this process).
+    srs: std::sync::RwLock<crate::learn::Srs>,
 }
 
 impl std::fmt::Debug for Store {
@@ -376,9 +389,14 @@ impl Store {
                 flushed: AtomicU64::new(0),
                 flush_lock: tokio::sync::Mutex::new(()),
                 health: Default::default(),
+                default_tz: opts.default_tz,
+                srs: Default::default(),
             }),
         };
         schema::check_and_migrate(&store, existed)?;
+        if let Some(p) = store.fsrs_parameters()? {
+            store.use_parameters(&p)?;
+        }
         Ok(store)
     }
 
@@ -462,6 +480,72 @@ impl Store {
         self.checked(inner.db.flush().map_err(StoreError::from))?;
         inner.flushed.fetch_max(upto, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Every learner's id, in order.
+    pub fn learner_ids(&self) -> Result<Vec<i64>, StoreError> {
+        let mut out = Vec::new();
+        for k in self.trees().learners.iter().keys() {
+            let k = k?;
+            let mut r = keys::Reader::new(&k);
+            match (r.i64(), r.is_empty()) {
+                (Some(id), true) => out.push(id),
+                _ => return Err(bad_key("learners", &k)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The parameter set `tutor optimize` stored, if any.
+    pub fn fsrs_parameters(&self) -> Result<Option<FsrsParameters>, StoreError> {
+        self.get(&self.trees().meta, "meta", FSRS_PARAMETERS_KEY)
+    }
+
+    /// Stores the parameter set `tutor optimize` chose and schedules with it from
+    /// now on in this process (a running bot is another process: it reads the set
+    /// at its next start).
+    pub fn put_fsrs_parameters(&self, p: &FsrsParameters) -> Result<(), StoreError> {
+        let srs = Self::srs_of(p)?;
+        let _gate = self.write_gate();
+        let written = self
+            .trees()
+            .meta
+            .insert(FSRS_PARAMETERS_KEY, p.encode())
+            .map(|_| ())
+            .map_err(StoreError::from);
+        self.checked(written)?;
+        self.wrote();
+        self.set_srs(srs);
+        Ok(())
+    }
+
+    fn srs_of(p: &FsrsParameters) -> Result<crate::learn::Srs, StoreError> {
+        crate::learn::Srs::new(&p.parameters).map_err(|msg| StoreError::Decode {
+            tree: "meta",
+            key_hex: keys::hex(FSRS_PARAMETERS_KEY),
+            msg: format!("{msg} (run `tutor optimize` again to replace them)"),
+        })
+    }
+
+    fn use_parameters(&self, p: &FsrsParameters) -> Result<(), StoreError> {
+        let srs = Self::srs_of(p)?;
+        self.set_srs(srs);
+        Ok(())
+    }
+
+    fn set_srs(&self, srs: crate::learn::Srs) {
+        match self.inner.srs.write() {
+            Ok(mut g) => *g = srs,
+            Err(poisoned) => *poisoned.into_inner() = srs,
+        }
+    }
+
+    /// The FSRS scheduler answers are recorded with.
+    pub fn srs(&self) -> crate::learn::Srs {
+        match self.inner.srs.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// Reads and decodes one value.
@@ -629,6 +713,17 @@ impl Store {
         Ok(out)
     }
 
+    /// The zone a learner's answers are counted in, as `app` resolves it: their own,
+    /// else their private chat's, else [`Options::default_tz`].
+    pub(crate) fn replay_zone(&self, user: i64) -> Result<chrono_tz::Tz, StoreError> {
+        let zone = match self.learner(user)? {
+            Some(l) if l.tz.is_some() => l.tz,
+            Some(_) => self.chat(user)?.map(|c| c.tz),
+            None => None,
+        };
+        Ok(zone.unwrap_or(self.inner.default_tz))
+    }
+
     /// A learner's log entries (since `since`, if given), oldest first.
     pub(crate) fn log_items(
         &self,
@@ -672,7 +767,15 @@ impl Store {
         let streak = self
             .learner(user)?
             .map_or_else(model::empty_streak, |l| l.streak);
-        Ok(learn::compute(bank, &progress, &log, &streak, now, tz))
+        Ok(learn::compute(
+            bank,
+            &progress,
+            &log,
+            &streak,
+            now,
+            tz,
+            &self.srs(),
+        ))
     }
 
     /// The members' scores in a chat: (user, display name, score), highest total
@@ -706,6 +809,15 @@ fn bad_key(tree: &'static str, key: &[u8]) -> StoreError {
 }
 
 /// The (user, month) of a `log` chunk's key.
+/// The user of a `progress_by_learner` key.
+fn progress_key(k: &[u8]) -> Result<i64, StoreError> {
+    let mut r = keys::Reader::new(k);
+    match (r.i64(), r.is_empty()) {
+        (Some(user), true) => Ok(user),
+        _ => Err(bad_key(PROGRESS_TREE, k)),
+    }
+}
+
 fn chunk_key(k: &[u8]) -> Result<(i64, i32), StoreError> {
     let mut r = keys::Reader::new(k);
     match (r.i64(), r.i32(), r.is_empty()) {

@@ -382,3 +382,23 @@ mod card_tests {
         assert!(g.open && g.kind == CardKind::GroupDaily);
     }
 }
+
+/// The FSRS parameter set `tutor optimize` chose, with when and on what evidence
+/// (one record, in `meta`). The bot schedules with it from its next start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FsrsParameters {
+    /// The 21 FSRS-6 parameters in use.
+    pub parameters: Vec<f32>,
+    /// Whether they were fitted (false: the defaults, kept after a comparison).
+    pub fitted: bool,
+    /// When `tutor optimize` chose them.
+    pub at: DateTime<Utc>,
+    /// Answers and learners in the log it fitted on.
+    pub reviews: u64,
+    pub learners: u64,
+    /// Log loss and RMSE on the held-out learners: the defaults, the fitted set.
+    pub default_log_loss: f64,
+    pub default_rmse: f64,
+    pub fitted_log_loss: f64,
+    pub fitted_rmse: f64,
+}

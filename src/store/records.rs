@@ -23,7 +23,9 @@ use crate::bank::OptionSet;
 use crate::lang::Lang;
 use crate::learn::{Bag, MemberScore, Memory, Phase, Progress, Response, Streak};
 
-use super::model::{Card, CardAnswer, CardKind, Chat, ChatKind, Daily, Learner, Round};
+use super::model::{
+    Card, CardAnswer, CardKind, Chat, ChatKind, Daily, FsrsParameters, Learner, Round,
+};
 
 type R<T> = Result<T, String>;
 
@@ -1254,3 +1256,56 @@ impl Codec for ScoreValue {
 mod old_database;
 #[cfg(test)]
 mod tests;
+
+// ---- FSRS parameters ------------------------------------------------------------
+
+/// The parameter set `tutor optimize` chose (`meta`, key `fsrs_parameters`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FsrsParametersV1 {
+    parameters: Vec<f32>,
+    fitted: bool,
+    at: i64,
+    reviews: u64,
+    learners: u64,
+    default_log_loss: f64,
+    default_rmse: f64,
+    fitted_log_loss: f64,
+    fitted_rmse: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum FsrsParametersRecord {
+    V1(FsrsParametersV1),
+}
+
+impl Codec for FsrsParameters {
+    fn encode(&self) -> Vec<u8> {
+        to_bytes(&FsrsParametersRecord::V1(FsrsParametersV1 {
+            parameters: self.parameters.clone(),
+            fitted: self.fitted,
+            at: ms(self.at),
+            reviews: self.reviews,
+            learners: self.learners,
+            default_log_loss: self.default_log_loss,
+            default_rmse: self.default_rmse,
+            fitted_log_loss: self.fitted_log_loss,
+            fitted_rmse: self.fitted_rmse,
+        }))
+    }
+
+    fn decode(bytes: &[u8]) -> R<Self> {
+        match from_bytes(bytes)? {
+            FsrsParametersRecord::V1(r) => Ok(FsrsParameters {
+                parameters: r.parameters,
+                fitted: r.fitted,
+                at: time(r.at)?,
+                reviews: r.reviews,
+                learners: r.learners,
+                default_log_loss: r.default_log_loss,
+                default_rmse: r.default_rmse,
+                fitted_log_loss: r.fitted_log_loss,
+                fitted_rmse: r.fitted_rmse,
+            }),
+        }
+    }
+}

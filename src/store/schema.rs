@@ -10,6 +10,13 @@
 //!   overhead per entry was several times the data. The migration packs the old
 //!   entries, a group of learners per transaction that also removes what it
 //!   packed, then drops the old trees.
+//! - 3: memory states are FSRS-6's (the `fsrs` crate, with py-fsrs's learning
+//!   steps) instead of rs-fsrs's FSRS-5. The migration recomputes every learner's
+//!   memory of every question by replaying their answer log (time, question,
+//!   right/wrong, in order) in their zone; the counters, the last answer and the
+//!   log itself are untouched. It is a pure function of the log, written a group of
+//!   learners per transaction, so a rerun after a kill recomputes the same states.
+//!   A question with progress but no logged answer keeps its memory.
 //!
 //! A migration step must be idempotent: the version is written only after all steps
 //! succeed, so a crash mid-way reruns them.
@@ -29,7 +36,7 @@ use super::{
 use crate::learn::Progress;
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub(crate) const SCHEMA_KEY: &[u8] = b"schema";
 
@@ -103,6 +110,10 @@ pub(crate) fn migrate(store: &Store, from: u32) -> Result<(), StoreError> {
                 check_records(store)?;
                 pack_progress(store)?;
                 pack_log(store)?;
+            }
+            2 => {
+                check_records(store)?;
+                replay_memory(store)?;
             }
             _ => unreachable!("no migration from schema {version}"),
         }
@@ -296,6 +307,67 @@ fn pack_log(store: &Store) -> Result<(), StoreError> {
     drop(old);
     store.inner.db.drop_tree(V1_LOG)?;
     Ok(())
+}
+
+/// How many learners one replay transaction rewrites.
+const REPLAY_BATCH: usize = 256;
+
+/// Schema 2 → 3: every learner's memory of every question, recomputed from their
+/// answer log with FSRS-6 (see the module's history).
+fn replay_memory(store: &Store) -> Result<(), StoreError> {
+    let t = store.trees();
+    let srs = &store.srs();
+    let mut batch: Vec<(sled::IVec, ProgressSet)> = Vec::new();
+    let write = |batch: &mut Vec<(sled::IVec, ProgressSet)>| {
+        t.progress
+            .transaction(|tree| {
+                for (k, set) in batch.iter() {
+                    tree.insert(k.clone(), set.encode())?;
+                }
+                Ok(())
+            })
+            .map_err(StoreError::from)?;
+        batch.clear();
+        Ok::<_, StoreError>(())
+    };
+    for kv in t.progress.iter() {
+        let (k, v) = kv?;
+        let user = super::progress_key(&k)?;
+        let set: ProgressSet = decode(PROGRESS_TREE, &k, &v)?;
+        let tz = store.replay_zone(user)?;
+        let log = store.log_items(user, None)?;
+        let replayed = replay(srs, set, &log, tz);
+        batch.push((k, replayed));
+        if batch.len() >= REPLAY_BATCH {
+            write(&mut batch)?;
+        }
+    }
+    write(&mut batch)
+}
+
+/// `set` with each question's memory recomputed from `log` (oldest first): the
+/// answers to it, in order, as Good or Again, in zone `tz`.
+pub(crate) fn replay(
+    srs: &crate::learn::Srs,
+    set: ProgressSet,
+    log: &[LogItem],
+    tz: chrono_tz::Tz,
+) -> ProgressSet {
+    use crate::learn::Rating;
+    let mut memories: std::collections::BTreeMap<&str, crate::learn::Memory> = Default::default();
+    for item in log {
+        let prev = memories.get(item.question.as_str());
+        let next = srs.schedule(prev, Rating::from_right(item.right), item.at, tz);
+        memories.insert(item.question.as_str(), next);
+    }
+    let mut out = ProgressSet::default();
+    for (question, mut progress) in set.into_vec() {
+        if let Some(m) = memories.get(question.as_str()) {
+            progress.memory = m.clone();
+        }
+        out.put(&question, progress);
+    }
+    out
 }
 
 /// Rebuilds the derived indexes from the records they index: `open_cards` from

@@ -1448,6 +1448,33 @@ fn write_v1(store: &Store, user: i64, progress: &[(&str, Progress)], log: &[LogI
     }
 }
 
+/// `got` is `written` after the schema-3 migration: the same counters and last
+/// answer, and the memory FSRS-6's after the learner's logged answers to `q`.
+fn assert_replayed(store: &Store, user: i64, q: &str, got: &Progress, written: &Progress) {
+    let kept = Progress {
+        memory: written.memory.clone(),
+        ..got.clone()
+    };
+    assert_eq!(&kept, written, "{user} {q}");
+    let answers: Vec<LogItem> = store
+        .log_items(user, None)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.question == q)
+        .collect();
+    assert!(!answers.is_empty());
+    let srs = crate::learn::Srs::default();
+    let tz = store.replay_zone(user).unwrap();
+    let mut memory = None;
+    for e in &answers {
+        let rating = crate::learn::Rating::from_right(e.right);
+        memory = Some(srs.schedule(memory.as_ref(), rating, e.at, tz));
+    }
+    assert_eq!(memory.as_ref(), Some(&got.memory), "{user} {q}");
+    assert_eq!(got.memory.reps as usize, answers.len());
+    assert_eq!(got.memory.last_review, answers.last().unwrap().at);
+}
+
 fn v1_history(n: usize, chat: i64) -> Vec<LogItem> {
     // Six hours apart: they cross month boundaries.
     (0..n)
@@ -1496,9 +1523,10 @@ fn a_schema_1_database_is_migrated_to_packed_records() {
     );
     let pa = store.progress(a).unwrap();
     assert_eq!(pa.len(), 2);
-    assert_eq!(pa["c1-q01"], sample_progress());
-    assert_eq!(pa["c1-q02"], p2);
-    assert_eq!(store.progress(b).unwrap()["c1-q03"], p2);
+    assert_replayed(&store, a, "c1-q01", &pa["c1-q01"], &sample_progress());
+    assert_replayed(&store, a, "c1-q02", &pa["c1-q02"], &p2);
+    let pb = store.progress(b).unwrap();
+    assert_replayed(&store, b, "c1-q03", &pb["c1-q03"], &p2);
 
     let log = store.log(a, t(0)).unwrap();
     assert_eq!(log.len(), history_a.len());
@@ -1597,7 +1625,7 @@ fn an_interrupted_migration_resumes_without_loss() {
     let store = reopen(&path).unwrap();
     let progress = store.progress(user).unwrap();
     assert_eq!(progress.len(), 2);
-    assert_eq!(progress["c1-q02"], p2);
+    assert_replayed(&store, user, "c1-q02", &progress["c1-q02"], &p2);
     assert_eq!(store.log_items(user, None).unwrap(), history);
     assert_eq!(store.learner(user).unwrap().unwrap().name, "x");
 }
@@ -1747,4 +1775,75 @@ fn packed_records_of_the_first_version_still_read() {
             .unwrap()[0],
         1
     );
+}
+
+#[test]
+fn a_bad_stored_parameter_set_is_a_clear_error_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let mut p = FsrsParameters {
+        parameters: fsrs::DEFAULT_PARAMETERS.to_vec(),
+        fitted: true,
+        at: t(0),
+        reviews: 1,
+        learners: 1,
+        default_log_loss: 0.4,
+        default_rmse: 0.1,
+        fitted_log_loss: 0.3,
+        fitted_rmse: 0.05,
+    };
+    // (what is stored, whether the open refuses it)
+    let mut nan = p.parameters.clone();
+    nan[4] = f32::NAN;
+    let cases: Vec<(Vec<u8>, bool)> = vec![
+        (p.encode(), false),
+        (
+            FsrsParameters {
+                parameters: vec![0.5; 3],
+                ..p.clone()
+            }
+            .encode(),
+            true,
+        ),
+        (
+            FsrsParameters {
+                parameters: nan,
+                ..p.clone()
+            }
+            .encode(),
+            true,
+        ),
+        (vec![0, 200], true),
+        (vec![9], true),
+    ];
+    for (i, (bytes, refused)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("db{i}"));
+        {
+            let store = open(&path);
+            store
+                .trees()
+                .meta
+                .insert(FSRS_PARAMETERS_KEY, bytes)
+                .unwrap();
+            store.flush_blocking().unwrap();
+        }
+        match reopen(&path) {
+            Ok(store) => {
+                assert!(!refused, "case {i}");
+                assert_eq!(store.fsrs_parameters().unwrap(), Some(p.clone()));
+            }
+            Err(e) => {
+                assert!(refused, "case {i}: {e}");
+                let msg = e.to_string();
+                assert!(msg.contains("meta"), "case {i}: {msg}");
+            }
+        }
+    }
+    // Refused before it is stored, too.
+    let store = open(&path);
+    assert!(store.srs().is_default());
+    p.parameters.truncate(3);
+    assert!(store.put_fsrs_parameters(&p).is_err());
+    assert_eq!(store.fsrs_parameters().unwrap(), None);
+    assert!(store.srs().is_default());
 }

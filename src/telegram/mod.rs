@@ -116,6 +116,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
     });
     let options = store::Options {
         cache_bytes: cfg.cache_bytes,
+        default_tz: cfg.default_tz,
     };
     let store = Store::open(&cfg.db, options)?;
     let mut raw = Bot::new(cfg.token.clone());

@@ -497,9 +497,14 @@ pub fn streak_line(change: StreakChange, days: u32, lang: Lang) -> String {
 
 /// The figures of `/stats` above the chapters.
 pub fn stats_summary(s: &crate::learn::Stats, lang: Lang) -> String {
+    let forecast: Vec<String> = s.due_forecast.iter().map(|(_, n)| n.to_string()).collect();
+    let forecast = forecast.join(" · ");
+    let recall = s
+        .average_retrievability
+        .map_or_else(|| "—".to_string(), |r| format!("{:.0}%", r * 100.0));
     match lang {
         Lang::Zh => format!(
-            "已答：{} 题\n答对：{} 题\n正确率：{:.0}%\n连续学习：{} 天（最佳 {} 天）\n待复习：{} 题 · 未学：{} 题\n\n",
+            "已答：{} 题\n答对：{} 题\n正确率：{:.0}%\n连续学习：{} 天（最佳 {} 天）\n待复习：{} 题 · 未学：{} 题\n未来 7 天到期（从今天起）：{forecast}\n平均回忆概率：{recall}\n\n",
             s.answered,
             s.right,
             s.accuracy() * 100.0,
@@ -509,7 +514,7 @@ pub fn stats_summary(s: &crate::learn::Stats, lang: Lang) -> String {
             s.unseen
         ),
         Lang::En => format!(
-            "已答：{} 题 (answered)\n答对：{} 题 (right)\nAccuracy: {:.0}%\nStreak: {} days (best {})\nDue now: {} · New: {}\n\n",
+            "已答：{} 题 (answered)\n答对：{} 题 (right)\nAccuracy: {:.0}%\nStreak: {} days (best {})\nDue now: {} · New: {}\nDue in the next 7 days (from today): {forecast}\nAverage recall probability: {recall}\n\n",
             s.answered,
             s.right,
             s.accuracy() * 100.0,

@@ -262,6 +262,8 @@ mod tests {
             last_30_days: (0..30)
                 .map(|i| (day + chrono::Days::new(i), (i % 5) as u32))
                 .collect(),
+            due_forecast: (0..7).map(|i| (day + chrono::Days::new(i), 2)).collect(),
+            average_retrievability: Some(0.8),
         }
     }
 
@@ -393,6 +395,8 @@ mod tests {
             unseen: 0,
             chapters: Vec::new(),
             last_30_days: Vec::new(),
+            due_forecast: Vec::new(),
+            average_retrievability: None,
         };
         let extreme = Stats {
             chapters: vec![

@@ -18,6 +18,7 @@ mod fake;
 mod fanout;
 mod load;
 mod memory;
+mod optimize;
 mod proc;
 mod report;
 mod startup;
@@ -98,6 +99,16 @@ struct MemoryArgs {
 }
 
 #[derive(clap::Args, Clone)]
+struct OptimizeArgs {
+    /// Learners in the bulk-loaded database (default 100,000; 500 with --quick).
+    #[arg(long)]
+    learners: Option<usize>,
+    /// Run on this existing database instead of building one.
+    #[arg(long, value_name = "DIR")]
+    db: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::Args, Clone)]
 struct StartupArgs {
     /// Launches per variant (default 9; 2 with --quick).
     #[arg(long)]
@@ -136,6 +147,13 @@ enum Cmd {
         common: Common,
         #[command(flatten)]
         args: StartupArgs,
+    },
+    /// 5. Optimizer: `tutor optimize --dry-run` on a bulk-loaded database.
+    Optimize {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: OptimizeArgs,
     },
     /// All four, then the headline table.
     All {
@@ -231,6 +249,16 @@ fn main() -> ExitCode {
         Cmd::Memory { common, args } => {
             header("memory", common);
             memory::run(&memory_opts(common, args)).map(drop)
+        }
+        Cmd::Optimize { common, args } => {
+            header("optimize", common);
+            optimize::run(&optimize::Opts {
+                learners: args
+                    .learners
+                    .unwrap_or(if common.quick { 500 } else { 100_000 }),
+                db: args.db,
+                keep: common.keep,
+            })
         }
         Cmd::Startup { common, args } => {
             header("startup", common);

@@ -53,6 +53,7 @@ fn progress_pool(now: chrono::DateTime<Utc>) -> Vec<Progress> {
                     right,
                     if right { "B" } else { "C" },
                     at,
+                    chrono_tz::UTC,
                 ));
             }
             p.expect("at least one answer")
@@ -60,7 +61,7 @@ fn progress_pool(now: chrono::DateTime<Utc>) -> Vec<Progress> {
         .collect()
 }
 
-fn build(
+pub(crate) fn build(
     store: &Store,
     bank: &Bank,
     learners: usize,

@@ -27,7 +27,7 @@ pub struct Summary {
 
 /// `tutor` next to this binary, rebuilt first when run under cargo so that it is the
 /// current code.
-fn tutor_binary() -> anyhow::Result<PathBuf> {
+pub(crate) fn tutor_binary() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let dir = exe.parent().context("no directory")?;
     let bin = dir.join("tutor");

@@ -31,6 +31,7 @@ const LOG_CHUNK_V1: &[u8] = fixture!("log-chunk-v1");
 const LOG_CHUNK_V2: &[u8] = fixture!("log-chunk-v2");
 const CARD_V1: &[u8] = fixture!("card-v1");
 const SCORE_V1: &[u8] = fixture!("score-v1");
+const FSRS_PARAMETERS_V1: &[u8] = fixture!("fsrs-parameters-v1");
 
 fn t(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap()
@@ -254,6 +255,23 @@ fn score() -> ScoreValue {
 
 // ---- the tests ---------------------------------------------------------------------
 
+fn fsrs_parameters() -> FsrsParameters {
+    let mut parameters = fsrs::DEFAULT_PARAMETERS.to_vec();
+    parameters[2] = 3.125;
+    parameters[20] = 0.25;
+    FsrsParameters {
+        parameters,
+        fitted: true,
+        at: t(1_780_000_000_123),
+        reviews: 123_456,
+        learners: 789,
+        default_log_loss: 0.375,
+        default_rmse: 0.0625,
+        fitted_log_loss: 0.34375,
+        fitted_rmse: 0.03125,
+    }
+}
+
 /// Every fixture, with a decoding of it compared with the value it was written from.
 #[allow(clippy::type_complexity)]
 fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), String>)> {
@@ -293,6 +311,9 @@ fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), Stri
         ("score-v1", SCORE_V1, |b| {
             check(ScoreValue::decode(b), score())
         }),
+        ("fsrs-parameters-v1", FSRS_PARAMETERS_V1, |b| {
+            check(FsrsParameters::decode(b), fsrs_parameters())
+        }),
     ]
 }
 
@@ -322,6 +343,7 @@ fn the_current_versions_are_written_byte_for_byte_as_their_fixtures() {
     assert_eq!(log_chunk().encode(CHUNK_USER, CHUNK_MONTH), LOG_CHUNK_V2);
     assert_eq!(card().encode(), CARD_V1);
     assert_eq!(score().encode(), SCORE_V1);
+    assert_eq!(fsrs_parameters().encode(), FSRS_PARAMETERS_V1);
     // The first byte is the version (postcard's variant index, 0 = V1).
     for (name, bytes, _) in decodings() {
         let want = u8::from(name.ends_with("-v2"));
@@ -377,6 +399,7 @@ fn damaged_fixtures_are_errors_not_panics() {
     assert!(LogChunk::decode(CHUNK_USER, CHUNK_MONTH, &[2, 0]).is_err());
     assert!(Card::decode(&[7, 1, 2]).is_err());
     assert!(Learner::decode(&[]).is_err());
+    assert!(FsrsParameters::decode(&[1]).is_err());
 }
 
 #[test]
