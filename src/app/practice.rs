@@ -17,6 +17,8 @@ pub enum Next<'b> {
     Post {
         question: &'b Question,
         presentation: Presentation,
+        /// The question just answered, again: nothing else in the scope to ask.
+        again: bool,
     },
     /// Nothing to ask in this scope; the next review falls due then, if ever.
     NothingDue { next_due: Option<DateTime<Utc>> },
@@ -33,19 +35,26 @@ impl Tutor {
         rng: &mut impl Rng,
     ) -> Result<Next<'_>, StoreError> {
         let progress = self.store.progress(learner)?;
+        // Never the question just answered while there is another to ask.
+        let last = progress
+            .iter()
+            .filter(|(_, p)| p.seen > 0)
+            .max_by_key(|(_, p)| p.last_seen)
+            .map(|(id, _)| id.as_str());
+        let exclude = exclude.or(last);
         let pick = learn::next_question(&self.bank, &progress, scope, self.now(), exclude);
         let question = pick.question().and_then(|id| self.bank.question(id));
         Ok(match (question, pick) {
             (Some(question), _) => Next::Post {
                 question,
                 presentation: Presentation::new(question, rng),
+                again: exclude == Some(question.id.as_str()),
             },
             (None, Pick::Done { next_due }) => Next::NothingDue { next_due },
             (None, _) => Next::NothingDue { next_due: None },
         })
     }
 
-    /// Records a card as shown (the front end knows its message id only now).
     pub fn presented(&self, card: &Card) -> Result<(), StoreError> {
         self.store.put_card(card)
     }
@@ -90,6 +99,7 @@ mod tests {
             Next::Post {
                 question,
                 presentation,
+                ..
             } => {
                 assert_eq!(question.chapter, 2);
                 assert!(presentation.fits(question));
@@ -127,5 +137,60 @@ mod tests {
         t.abandon(&card).unwrap();
         assert!(!t.store.card(7, 100).unwrap().unwrap().open);
         assert_eq!(t.stats(7).unwrap().answered, 0);
+    }
+
+    /// Learner 1 answers `question` (right or wrong) on a card in their private chat.
+    fn answer(t: &Tutor, question: &str, message: i32, right: bool) {
+        let q = t.bank.question(question).unwrap();
+        let p = Presentation::identity(q.options.len());
+        let card = Card::private(1, message, question, p.order().to_vec(), t.now());
+        t.presented(&card).unwrap();
+        let response = match (q.key, right) {
+            (crate::bank::Key::Judge(v), r) => learn::Response::Judge(v == r),
+            (crate::bank::Key::Choice(set), true) => learn::Response::Choice(set),
+            (crate::bank::Key::Choice(set), false) => {
+                learn::Response::Choice(crate::bank::OptionSet(!set.0 & 1))
+            }
+        };
+        let who = super::super::Person {
+            id: 1,
+            name: "Ann",
+            lang_code: None,
+        };
+        let a = super::super::Answer {
+            card: &card,
+            who,
+            response,
+            text: "",
+        };
+        t.answer_blocking(a).unwrap();
+    }
+
+    #[test]
+    fn a_wrong_answer_waits_for_its_step_while_new_questions_come_first() {
+        let t = testing::at(testing::t0());
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        answer(&t, "e1-q01", 1, false);
+        // /quiz (no card to exclude): not the question whose verdict just showed.
+        for _ in 0..10 {
+            let Next::Post {
+                question, again, ..
+            } = t.next_card(1, Scope::All, None, &mut rng).unwrap()
+            else {
+                panic!("nothing to ask")
+            };
+            assert_ne!(question.id, "e1-q01");
+            assert!(!again);
+        }
+        // A chapter of one question: it comes again, and says so.
+        let mut t = t;
+        t.tutor.clock = super::super::Clock::Fixed(testing::t0() + chrono::TimeDelta::minutes(1));
+        answer(&t, "e2-q01", 2, true);
+        match t.next_card(1, Scope::Chapter(2), None, &mut rng).unwrap() {
+            Next::Post {
+                question, again, ..
+            } => assert!(question.id == "e2-q01" && again),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -180,7 +180,14 @@ impl<'a, W: Write> Session<'a, W> {
                 Next::Post {
                     question,
                     presentation,
-                } => (question, presentation),
+                    again,
+                } => {
+                    if again {
+                        self.blank_line()?;
+                        self.say(Say::OnlyThisOne.text(text::LANG))?;
+                    }
+                    (question, presentation)
+                }
                 Next::NothingDue { next_due } => {
                     if self.review_done(next_due, asked_any)? {
                         continue;

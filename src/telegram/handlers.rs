@@ -222,7 +222,13 @@ pub async fn next_card(
         Next::Post {
             question,
             presentation,
-        } => (question, presentation),
+            again,
+        } => {
+            if again {
+                app.say(chat, Say::OnlyThisOne.text(lang)).await?;
+            }
+            (question, presentation)
+        }
         Next::NothingDue { next_due } => {
             let tz = app.tutor.learner_tz_of(user)?;
             app.send_doc(chat, &study::nothing_due(next_due, app.now(), tz, lang))

@@ -260,6 +260,7 @@ async fn send_private_daily(
     let Ok(crate::app::Next::Post {
         question: q,
         presentation: p,
+        ..
     }) = next
     else {
         return Ok(());

@@ -30,6 +30,7 @@ pub enum Say {
     NothingToReview,
     NoOpenQuestion,
     ReplyToOlder,
+    OnlyThisOne,
     UnknownCommand,
     TextOnly,
     CardClosed,
@@ -117,6 +118,10 @@ impl Say {
             NothingToReview => (
                 "🎉 没有需要复习的题。发送 /quiz 继续练习。",
                 "🎉 Nothing to review. Send /quiz to practise.",
+            ),
+            OnlyThisOne => (
+                "这个范围里没有别的题了，再练一次这道。",
+                "Nothing else to ask in this scope: this one again.",
             ),
             ReplyToOlder => (
                 "最近的一题已经答过了。要回答更早的题，请回复（引用）那道题。",
