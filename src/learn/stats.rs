@@ -64,6 +64,8 @@ pub struct Stats {
     pub due_now: usize,
     /// Questions never answered.
     pub unseen: usize,
+    /// Questions whose last answer was wrong (the wrong-answer set).
+    pub wrong: usize,
     /// Per chapter, in chapter order.
     pub chapters: Vec<ChapterStats>,
     /// Answers per local day, oldest first: 30 entries ending today.
@@ -117,6 +119,7 @@ pub fn compute(
         best_streak: streak.best,
         due_now: 0,
         unseen: 0,
+        wrong: 0,
         chapters: Vec::with_capacity(bank.chapters().len()),
         last_30_days: last_days(log, now, tz),
         due_forecast: Vec::new(),
@@ -143,6 +146,9 @@ pub fn compute(
             c.right = c.right.saturating_add(p.right.min(p.seen));
             if p.memory.is_due(now) {
                 stats.due_now += 1;
+            }
+            if !p.last_right {
+                stats.wrong += 1;
             }
             let ahead = (local_day(p.memory.due, tz) - today).num_days().max(0);
             if let Some(slot) = usize::try_from(ahead)
@@ -326,6 +332,8 @@ mod tests {
         assert!((s.accuracy() - 4.0 / 7.0).abs() < 1e-12);
         assert_eq!((s.streak, s.best_streak), (4, 9));
         assert_eq!((s.due_now, s.unseen), (2, 3));
+        // Last answered wrong: c3-q02 and c4-q02 (the removed question does not count).
+        assert_eq!(s.wrong, 2);
         let chapters: Vec<_> = s
             .chapters
             .iter()
@@ -516,6 +524,7 @@ mod tests {
             best_streak: 0,
             due_now: 0,
             unseen: 0,
+            wrong: 0,
             chapters: vec![],
             last_30_days: vec![],
             due_forecast: vec![],

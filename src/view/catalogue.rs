@@ -492,11 +492,14 @@ pub fn streak_line(change: StreakChange, days: u32, lang: Lang) -> String {
             format!("🩹 昨天漏了一天，已为你补签（每 7 天一次）。连续学习 {days} 天")
         }
         (StreakChange::Repaired { .. }, Lang::En) => {
-            format!("🩹 You missed a day; it was forgiven (once per 7 days). Streak: {days} days")
+            format!(
+                "🩹 You missed a day; it was forgiven (once per 7 days). Streak: {}",
+                days_en(days)
+            )
         }
         (StreakChange::SameDay, _) => String::new(),
         (_, Lang::Zh) => format!("🔥 连续学习 {days} 天"),
-        (_, Lang::En) => format!("🔥 Streak: {days} days"),
+        (_, Lang::En) => format!("🔥 Streak: {}", days_en(days)),
     }
 }
 
@@ -507,27 +510,35 @@ pub fn stats_summary(s: &crate::learn::Stats, lang: Lang) -> String {
     let recall = s
         .average_retrievability
         .map_or_else(|| "—".to_string(), |r| format!("{:.0}%", r * 100.0));
+    // No answers, no accuracy (not 0%).
+    let accuracy = match (s.answered, lang) {
+        (0, Lang::Zh) => "暂无".to_string(),
+        (0, Lang::En) => "none yet".to_string(),
+        _ => format!("{:.0}%", s.accuracy() * 100.0),
+    };
     match lang {
         Lang::Zh => format!(
-            "已答：{} 题\n答对：{} 题\n正确率：{:.0}%\n连续学习：{} 天（最佳 {} 天）\n待复习：{} 题 · 未学：{} 题\n未来 7 天到期（从今天起）：{forecast}\n平均回忆概率：{recall}\n\n",
-            s.answered,
-            s.right,
-            s.accuracy() * 100.0,
-            s.streak,
-            s.best_streak,
-            s.due_now,
-            s.unseen
+            "已答：{} 题\n答对：{} 题\n正确率：{accuracy}\n连续学习：{} 天（最佳 {} 天）\n待复习：{} 题 · 错题：{} 题 · 未学：{} 题\n未来 7 天到期（从今天起）：{forecast}\n平均回忆概率：{recall}\n\n",
+            s.answered, s.right, s.streak, s.best_streak, s.due_now, s.wrong, s.unseen
         ),
         Lang::En => format!(
-            "已答：{} 题 (answered)\n答对：{} 题 (right)\nAccuracy: {:.0}%\nStreak: {} days (best {})\nDue now: {} · New: {}\nDue in the next 7 days (from today): {forecast}\nAverage recall probability: {recall}\n\n",
+            "已答：{} 题 (answered)\n答对：{} 题 (right)\nAccuracy: {accuracy}\nStreak: {} (best {})\nDue now: {} · Wrong last time: {} · New: {}\nDue in the next 7 days (from today): {forecast}\nAverage recall probability: {recall}\n\n",
             s.answered,
             s.right,
-            s.accuracy() * 100.0,
-            s.streak,
-            s.best_streak,
+            days_en(s.streak),
+            days_en(s.best_streak),
             s.due_now,
+            s.wrong,
             s.unseen
         ),
+    }
+}
+
+/// `1 day`, `3 days`.
+fn days_en(n: u32) -> String {
+    match n {
+        1 => "1 day".into(),
+        n => format!("{n} days"),
     }
 }
 
@@ -535,7 +546,7 @@ pub fn stats_summary(s: &crate::learn::Stats, lang: Lang) -> String {
 pub fn stats_chapter(c: &crate::learn::ChapterStats, title: &str, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!(
-            "{} {}：答 {} · 对 {} · 掌握 {}/{}\n",
+            "{} {}：答 {} · 对 {} · 掌握 {}/{} 题\n",
             chapter_label(c.number, lang),
             title,
             c.answered,
@@ -547,6 +558,22 @@ pub fn stats_chapter(c: &crate::learn::ChapterStats, title: &str, lang: Lang) ->
             "Ch. {} {}: answered {} · right {} · mastered {}/{}\n",
             c.number, title, c.answered, c.right, c.mastered, c.total
         ),
+    }
+}
+
+/// What `/stats`' 掌握 means, under the chapters.
+pub fn mastered_means(lang: Lang) -> &'static str {
+    lang.pick(
+        "\n掌握：已连续答对、进入复习阶段，且现在记住的概率不低于 90% 的题。",
+        "\nMastered: answered right until it reached review, and recalled now with a probability of at least 90%.",
+    )
+}
+
+/// A chapter's line of `/chapters`: how many of its questions were practised.
+pub fn chapters_line(label: &str, title: &str, seen: usize, total: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{label} {title} — 已练 {seen}/{total} 题\n"),
+        Lang::En => format!("{label} {title} — practised {seen}/{total}\n"),
     }
 }
 
@@ -1308,5 +1335,45 @@ mod tests {
             assert!(not_an_answer(Kind::Multi, Lang::Zh, front).contains("BD"));
             assert!(not_an_answer(Kind::Judge, Lang::Zh, front).contains("对"));
         }
+    }
+
+    #[test]
+    fn stats_figures_are_defined_and_read_right() {
+        let mut s = crate::learn::Stats {
+            answered: 0,
+            right: 0,
+            streak: 1,
+            best_streak: 1,
+            due_now: 2,
+            unseen: 5,
+            wrong: 3,
+            chapters: vec![],
+            last_30_days: vec![],
+            due_forecast: vec![],
+            average_retrievability: None,
+        };
+        let zh = stats_summary(&s, Lang::Zh);
+        assert!(zh.contains("正确率：暂无\n"), "{zh}");
+        assert!(
+            zh.contains("待复习：2 题 · 错题：3 题 · 未学：5 题"),
+            "{zh}"
+        );
+        let en = stats_summary(&s, Lang::En);
+        assert!(
+            en.contains("Accuracy: none yet") && en.contains("Streak: 1 day (best 1 day)"),
+            "{en}"
+        );
+        s.answered = 4;
+        s.right = 3;
+        assert!(stats_summary(&s, Lang::Zh).contains("正确率：75%"));
+        assert!(mastered_means(Lang::Zh).contains("掌握："));
+        assert_eq!(
+            chapters_line("第一章", "基础", 5, 8, Lang::Zh),
+            "第一章 基础 — 已练 5/8 题\n"
+        );
+        assert_eq!(
+            streak_line(StreakChange::Extended, 1, Lang::En),
+            "🔥 Streak: 1 day"
+        );
     }
 }

@@ -248,6 +248,7 @@ mod tests {
             best_streak: 4,
             due_now: 1,
             unseen: 40,
+            wrong: 2,
             chapters: (1..=8)
                 .map(|n| ChapterStats {
                     number: n,
@@ -393,6 +394,7 @@ mod tests {
             best_streak: 0,
             due_now: 0,
             unseen: 0,
+            wrong: 0,
             chapters: Vec::new(),
             last_30_days: Vec::new(),
             due_forecast: Vec::new(),

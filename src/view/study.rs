@@ -259,6 +259,7 @@ pub fn stats(bank: &Bank, s: &Stats, lang: Lang) -> Doc {
         let title = bank.chapter(c.number).map_or("", |ch| ch.title.as_str());
         d.text(cat::stats_chapter(c, title, lang));
     }
+    d.italic(cat::mastered_means(lang));
     d
 }
 
@@ -269,11 +270,8 @@ pub fn chapters(bank: &Bank, s: &Stats, lang: Lang) -> Doc {
     for c in bank.chapters() {
         let cs = s.chapters.iter().find(|x| x.number == c.number);
         let (seen, total) = cs.map_or((0, 0), |x| (x.seen, x.total));
-        d.text(format!(
-            "{} {} — {seen}/{total}\n",
-            cat::chapter_label(c.number, lang),
-            c.title
-        ));
+        let label = cat::chapter_label(c.number, lang);
+        d.text(cat::chapters_line(&label, &c.title, seen, total, lang));
         d.row(vec![
             Button::new(
                 format!("📖 {}", cat::chapter_label(c.number, lang)),
