@@ -486,3 +486,79 @@ mod tests {
         assert_eq!(en.last().unwrap()[0].label, "Submit");
     }
 }
+
+#[cfg(test)]
+mod readme {
+    //! README's "What learners see" shows these texts: they are what the bot sends.
+
+    use super::*;
+    use crate::learn::ChapterStats;
+
+    /// The texts as the README shows them: the card, a wrong answer's verdict, and
+    /// the statistics, for c1-q09 of the shipped bank in its own order.
+    fn samples() -> [(String, &'static str); 3] {
+        let bank = Bank::embedded().expect("the shipped bank");
+        let q = bank.question("c1-q09").expect("c1-q09");
+        let p = Presentation::identity(q.options.len());
+        let card = card(q, &p, Lang::Zh, Front::Chat, None).plain_text();
+        let v = crate::learn::grade(q, &p, Response::Choice(OptionSet::single(1)));
+        let verdict = super::verdict(&bank, q, &p, &v, None, Lang::Zh).plain_text();
+        let chapter = |number: u8, seen, mastered| ChapterStats {
+            number,
+            title: bank
+                .chapter(number)
+                .map_or(String::new(), |c| c.title.clone()),
+            total: bank.questions_in(number).count(),
+            seen,
+            answered: seen as u32 + 1,
+            right: seen as u32,
+            mastered,
+        };
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let s = Stats {
+            answered: 23,
+            right: 17,
+            streak: 4,
+            best_streak: 6,
+            due_now: 3,
+            unseen: 41,
+            wrong: 5,
+            chapters: vec![chapter(1, 12, 4), chapter(2, 8, 2)],
+            last_30_days: vec![],
+            due_forecast: (0..7)
+                .map(|i| {
+                    (
+                        day + chrono::Days::new(i),
+                        [3, 2, 4, 0, 1, 5, 2][i as usize],
+                    )
+                })
+                .collect(),
+            average_retrievability: Some(0.87),
+        };
+        let stats = stats(&bank, &s, Lang::Zh).plain_text();
+        [(card, "card"), (verdict, "verdict"), (stats, "stats")]
+    }
+
+    /// The block under `#### {heading}` of README's "What learners see".
+    fn block(readme: &str, heading: &str) -> Option<String> {
+        let section = readme.split_once("## What learners see")?.1;
+        let after = section
+            .split_once(&format!("#### {heading}\n\n```text\n"))?
+            .1;
+        Some(after.split_once("\n```")?.0.to_string())
+    }
+
+    #[test]
+    fn the_readme_shows_what_the_bot_sends() {
+        let readme = include_str!("../../README.md");
+        let headings = [
+            ("card", "The card"),
+            ("verdict", "The verdict"),
+            ("stats", "The statistics"),
+        ];
+        for ((text, name), (_, heading)) in samples().into_iter().zip(headings) {
+            let shown = block(readme, heading).unwrap_or_else(|| panic!("README has no {name}"));
+            assert_eq!(shown, text, "README's {name} is not what the bot sends");
+        }
+    }
+}
