@@ -435,3 +435,35 @@ fn hostile_files_are_refused_with_a_message() {
             .any(|d| d.message.contains("read as GBK"))
     );
 }
+
+#[test]
+fn the_readmes_example_imports_as_it_says() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let section = &readme[readme.find("## Bring your own bank").expect("the section")..];
+    let start = section.find("```text\n").expect("a text example") + "```text\n".len();
+    let example = &section[start..start + section[start..].find("```").expect("its end")];
+    assert_eq!(example.lines().count(), 10, "a 10-line example");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example.txt");
+    std::fs::write(&path, example).unwrap();
+    let imported =
+        build_files(&[path], &ImportOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(imported.diags.is_empty(), "{:#?}", imported.diags);
+    assert_eq!(
+        summary(&imported.bank),
+        [
+            (
+                1,
+                Kind::Single,
+                "B".to_string(),
+                "客户是产品或服务的（　）。".to_string()
+            ),
+            (1, Kind::Judge, "对".into(), "服务是无形的。".into()),
+        ]
+    );
+    assert_eq!(
+        imported.bank.questions()[0].options,
+        ["生产者", "使用者或接受者", "监管者"]
+    );
+}
