@@ -43,7 +43,19 @@ fn yes_no(b: bool) -> &'static str {
 pub fn to_text(bank: &Bank) -> Result<String, ExportError> {
     let mut out = String::new();
     for c in bank.chapters() {
-        let _ = writeln!(out, "第{}章 {}\n", c.number, c.title);
+        // A chapter the import had no title for is called 第N章: its heading alone.
+        let title = if c.title == format!("第{}章", c.number) {
+            ""
+        } else {
+            c.title.as_str()
+        };
+        if let Some(why) = conflicts_with_template(title) {
+            return Err(ExportError(format!(
+                "the title of chapter {} cannot be written as text ({why}): export as xlsx",
+                c.number
+            )));
+        }
+        let _ = writeln!(out, "第{}章 {title}\n", c.number);
         for s in &c.sections {
             if let Some(why) = section_conflicts(&s.text) {
                 return Err(ExportError(format!(

@@ -313,6 +313,24 @@ impl Imported {
 
 /// Reads one input file into a draft, by its extension.
 pub fn read_file(path: &Path, opts: &ImportOptions) -> Draft {
+    // The readers are written not to panic, and the crates under them (calamine, zip,
+    // quick-xml) are not ours: a panic on a damaged file is still that file's error.
+    match std::panic::catch_unwind(|| read_file_unguarded(path, opts)) {
+        Ok(draft) => draft,
+        Err(_) => {
+            let name = path.display().to_string();
+            let mut draft = Draft::new(&name);
+            let whole = Place {
+                file: name,
+                line: None,
+            };
+            draft.error(&whole, "the file is damaged: its reader failed on it");
+            draft
+        }
+    }
+}
+
+fn read_file_unguarded(path: &Path, opts: &ImportOptions) -> Draft {
     let name = path.display().to_string();
     let mut draft = Draft::new(&name);
     let whole = Place {
@@ -566,15 +584,25 @@ pub fn build(
         });
         questions.truncate(MAX_QUESTIONS);
     }
-    if questions.is_empty() {
-        diags.push(Diagnostic {
-            severity: Severity::Error,
-            file: "<import>".into(),
-            line: None,
-            message: "no question could be read: nothing was written (expected numbered questions with 答案：, or a sheet with a 题干 column)".into(),
-        });
-        return Err(ImportError(diags));
-    }
+    chapters.retain(|c| {
+        let ok = (1..=99).contains(&c.number);
+        if !ok {
+            diags.push(c.place.diag(
+                Severity::Error,
+                format!(
+                    "chapter {} is out of range (a bank has chapters 1–99): not imported",
+                    c.number
+                ),
+            ));
+        }
+        ok
+    });
+    questions.retain(|q| {
+        let ChapterRef::Number(n) = q.chapter else {
+            return true;
+        };
+        chapters.iter().any(|c| c.number == n)
+    });
     chapters.sort_by_key(|c| c.number);
 
     // Conversion artefacts: reported with their place, repaired on request.
@@ -663,9 +691,22 @@ pub fn build(
         }
     });
 
+    if questions.is_empty() {
+        diags.push(Diagnostic {
+            severity: Severity::Error,
+            file: "<import>".into(),
+            line: None,
+            message: "no question could be read: nothing was written (expected numbered questions with 答案：, or a sheet with a 题干 column)".into(),
+        });
+        return Err(ImportError(diags));
+    }
+
     // Sections: every chapter has at least one; ids are c<chapter>-s<NN>.
     let mut used_ids: HashSet<String> = HashSet::new();
     for c in &mut chapters {
+        if c.title.trim().is_empty() {
+            c.title = format!("第{}章", c.number);
+        }
         if c.sections.is_empty() {
             c.sections.push(DraftSection {
                 id: None,
@@ -712,9 +753,6 @@ pub fn build(
                 used_ids.insert(id.clone());
                 s.id = Some(id);
             }
-        }
-        if c.title.trim().is_empty() {
-            c.title = format!("第{}章", c.number);
         }
     }
 

@@ -65,7 +65,18 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Option<String>), String> {
 /// Why `text` (a stem, option or explanation) would not read back from the text
 /// template: it holds an answer or metadata marker.
 pub fn conflicts_with_template(text: &str) -> Option<&'static str> {
-    if ANSWER.is_match(text) {
+    static LINE_MARK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?m)^[ \t\u3000]*(?:[（(]?[A-H\d][）)]?[ \t]*[.、．)）:：]|[（(][A-H\d]{1,3}[）)])",
+        )
+        .unwrap()
+    });
+    let later_lines = text.split_once('\n').map_or("", |(_, rest)| rest);
+    if CHAPTER.is_match(text) || TEST.is_match(text) {
+        Some("it holds a chapter or exercise heading (第N章, TEST)")
+    } else if KIND.is_match(later_lines) || LINE_MARK.is_match(later_lines) {
+        Some("a line of it starts like a heading, a question number or an option")
+    } else if ANSWER.is_match(text) {
         Some("it holds `答案：`")
     } else if META.is_match(text) {
         Some("it holds a marker such as `解析：` or `章节：`")
@@ -343,8 +354,10 @@ fn numbers(doc: &str, from: usize, to: usize) -> Vec<(usize, usize, u32)> {
             .unwrap_or(0);
         let before = doc[..s].chars().next_back();
         let after = doc[e..].chars().next();
+        // `3.5` is a number, not question 3; `1、2` is question 1 about 2.
+        let decimal = all.as_str().ends_with(['.', '．']);
         if before.is_some_and(|c| c.is_ascii_digit() || c == '.' || c == '．')
-            || after.is_some_and(|c| c.is_ascii_digit())
+            || (decimal && after.is_some_and(|c| c.is_ascii_digit()))
         {
             continue;
         }
@@ -354,7 +367,13 @@ fn numbers(doc: &str, from: usize, to: usize) -> Vec<(usize, usize, u32)> {
 }
 
 /// Headings in `doc[from..to]`, in order: (start, end, event).
-fn events(doc: &str, from: usize, to: usize, chapter: u8) -> Vec<(usize, usize, Event)> {
+fn events(
+    doc: &str,
+    from: usize,
+    to: usize,
+    chapter: u8,
+    masks: &[(usize, usize)],
+) -> Vec<(usize, usize, Event)> {
     let hay = &doc[from..to];
     let mut out: Vec<(usize, usize, Event)> = Vec::new();
     let mut last_chapter = chapter;
@@ -364,6 +383,9 @@ fn events(doc: &str, from: usize, to: usize, chapter: u8) -> Vec<(usize, usize, 
         let Some(number) = chinese_number(&m[1]) else {
             continue;
         };
+        if masks.iter().any(|(a, b)| (*a..*b).contains(&s)) {
+            continue;
+        }
         // Mid-line, only the next chapter counts (a stem may cite 第三章).
         if !line_start(doc, s) && number != last_chapter.saturating_add(1) {
             continue;
@@ -431,6 +453,8 @@ fn events(doc: &str, from: usize, to: usize, chapter: u8) -> Vec<(usize, usize, 
         }
         out.push((s, e, Event::Kind(heading)));
     }
+    // Headings inside an explicit section block are its text.
+    out.retain(|(s, _, _)| !masks.iter().any(|(a, b)| (*a..*b).contains(s)));
     out.sort_by_key(|(s, _, _)| *s);
     out
 }
@@ -484,7 +508,7 @@ pub fn parse(lines: &[(usize, String)], draft: &mut Draft) {
         if range_end < cursor {
             continue;
         }
-        let evs = events(&doc, cursor, range_end, chapter);
+        let evs = events(&doc, cursor, range_end, chapter, &masks);
         let after_events = evs.last().map_or(cursor, |(_, e, _)| *e);
         // The question's number: after the last heading.
         let start = if i < anchors.len() {
@@ -553,11 +577,14 @@ pub fn parse(lines: &[(usize, String)], draft: &mut Draft) {
 
         // Headings, chapter texts, stray text.
         for (k, (s, e, ev)) in evs.iter().enumerate() {
+            // Headings never overlap in a sane document; in any other, each one's
+            // text ends where the next begins, and never before its own end.
             let next = evs
                 .get(k + 1)
                 .map(|x| x.0)
                 .or(start.map(|s| s.0))
-                .unwrap_or(range_end);
+                .unwrap_or(range_end)
+                .max(*e);
             match ev {
                 Event::Chapter { number, title_end } => {
                     chapter = *number;
@@ -667,7 +694,7 @@ fn chapter_title(doc: &str, from: usize, to: usize, whole_line: bool) -> (String
     let rest = &doc[begin..to];
     let line = rest.find('\n').map_or(rest, |p| &rest[..p]);
     // A heading on a line of its own is the whole line.
-    if whole_line && line.chars().count() <= 60 && !line.contains("一、") {
+    if whole_line && line.chars().count() <= 60 {
         return (line.trim().to_string(), begin + line.len());
     }
     let mut end = CUT.find(rest).map_or(rest.len(), |m| m.start());
