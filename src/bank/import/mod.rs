@@ -34,6 +34,8 @@ pub const MAX_UNPACKED_BYTES: u64 = 64 << 20;
 pub const MAX_CELL_CHARS: usize = 10_000;
 /// The most questions one import takes.
 pub const MAX_QUESTIONS: usize = 20_000;
+/// The most problems reported for one file before it stops being read.
+pub const MAX_PROBLEMS: usize = 1000;
 /// The file in the output directory that remembers every id ever issued there.
 pub const ID_REGISTRY: &str = ".tutor-ids";
 
@@ -253,11 +255,33 @@ impl Draft {
     }
 
     pub fn error(&mut self, place: &Place, message: impl Into<String>) {
-        self.diags.push(place.diag(Severity::Error, message));
+        self.push(place.diag(Severity::Error, message));
     }
 
     pub fn warn(&mut self, place: &Place, message: impl Into<String>) {
-        self.diags.push(place.diag(Severity::Warning, message));
+        self.push(place.diag(Severity::Warning, message));
+    }
+
+    /// Records a problem; past [`MAX_PROBLEMS`] only one more, saying the file
+    /// stops being read.
+    fn push(&mut self, d: Diagnostic) {
+        if self.diags.len() < MAX_PROBLEMS {
+            self.diags.push(d);
+        } else if !self.given_up() {
+            self.diags.push(Diagnostic {
+                severity: Severity::Error,
+                file: self.name.clone(),
+                line: None,
+                message: format!(
+                    "more than {MAX_PROBLEMS} problems: the rest of this file is not read (is it a question bank?)"
+                ),
+            });
+        }
+    }
+
+    /// Whether the file has too many problems to go on.
+    pub fn given_up(&self) -> bool {
+        self.diags.len() > MAX_PROBLEMS
     }
 }
 

@@ -270,6 +270,9 @@ fn rows_of(
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        if draft.given_up() || draft.questions.len() > super::MAX_QUESTIONS {
+            break;
+        }
         let p = place(*row);
         if let Some((i, c)) = cells
             .iter()

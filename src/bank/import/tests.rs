@@ -669,3 +669,24 @@ fn fuzz_findings_stay_fixed() {
         }
     }
 }
+
+/// A long page-numbered document of markup soup: the problems stop at
+/// [`MAX_PROBLEMS`] and reading it stays linear (this took minutes before).
+#[test]
+fn markup_soup_stops_at_the_problem_cap() {
+    let piece = "1、甲A答案：A2.第二章一、乙乙乙乙答案：X";
+    let lines: Vec<(usize, String)> = (1..=40)
+        .map(|p| (p, format!("{p}、{}", piece.repeat(400))))
+        .collect();
+    let mut draft = Draft::new("soup.txt");
+    let started = std::time::Instant::now();
+    text::parse(&lines, &mut draft);
+    assert!(draft.given_up(), "{} problems", draft.diags.len());
+    assert_eq!(draft.diags.len(), MAX_PROBLEMS + 1);
+    assert!(
+        draft.diags[MAX_PROBLEMS]
+            .message
+            .contains("the rest of this file is not read")
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}

@@ -383,7 +383,7 @@ fn events(
         let Some(number) = chinese_number(&m[1]) else {
             continue;
         };
-        if masks.iter().any(|(a, b)| (*a..*b).contains(&s)) {
+        if in_masks(masks, s) {
             continue;
         }
         // Mid-line, only the next chapter counts (a stem may cite 第三章).
@@ -415,7 +415,7 @@ fn events(
         out.push((s, e, Event::Exercise));
     }
     out.sort_by_key(|(s, _, _)| *s);
-    let exercise_ends: Vec<usize> = out
+    let exercise_ends: std::collections::HashSet<usize> = out
         .iter()
         .filter(|(_, _, e)| matches!(e, Event::Exercise))
         .map(|(_, e, _)| *e)
@@ -430,11 +430,14 @@ fn events(
             "判断题" => Heading::Judge,
             _ => Heading::Choice,
         };
-        let line_begin = doc[..s].rfind('\n').map_or(0, |p| p + 1);
-        let before = &doc[line_begin.max(from)..s];
-        let numbered = NUMBERING
-            .find(before)
-            .map(|n| line_begin.max(from) + n.start());
+        // A numbering like 一、 or 十二． just before: at most 8 characters back.
+        let back = doc[from..s]
+            .char_indices()
+            .rev()
+            .take(8)
+            .last()
+            .map_or(s, |(i, _)| from + i);
+        let numbered = NUMBERING.find(&doc[back..s]).map(|n| back + n.start());
         let at_line = line_start(doc, s) || numbered.is_some_and(|n| line_start(doc, n));
         let after_exercise = exercise_ends.contains(&s);
         if !(at_line || after_exercise) {
@@ -454,7 +457,7 @@ fn events(
         out.push((s, e, Event::Kind(heading)));
     }
     // Headings inside an explicit section block are its text.
-    out.retain(|(s, _, _)| !masks.iter().any(|(a, b)| (*a..*b).contains(s)));
+    out.retain(|(s, _, _)| !in_masks(masks, *s));
     out.sort_by_key(|(s, _, _)| *s);
     out
 }
@@ -471,7 +474,7 @@ pub fn parse(lines: &[(usize, String)], draft: &mut Draft) {
     for &b in &blocks {
         let rest = &doc[b..];
         let mut end = doc.len();
-        for (off, l) in line_offsets(rest).into_iter().skip(1) {
+        for (off, l) in line_offsets(rest).skip(1) {
             let t = l.trim_start();
             if SECTION_BLOCK.is_match(l)
                 || EXERCISE_LINE.is_match(l)
@@ -483,7 +486,7 @@ pub fn parse(lines: &[(usize, String)], draft: &mut Draft) {
         }
         masks.push((b, end));
     }
-    let masked = |p: usize| masks.iter().any(|(a, b)| (*a..*b).contains(&p));
+    let masked = |p: usize| in_masks(&masks, p);
 
     let mut anchors: Vec<Anchor> = Vec::new();
     for m in ANSWER.find_iter(&doc) {
@@ -616,6 +619,9 @@ pub fn parse(lines: &[(usize, String)], draft: &mut Draft) {
         let Some(anchor) = anchors.get(i) else {
             break;
         };
+        if draft.given_up() || draft.questions.len() > super::MAX_QUESTIONS {
+            break;
+        }
         cursor = anchor.end;
         let Some((qs, qe, number)) = start else {
             draft.error(
@@ -644,21 +650,38 @@ fn unanswered(doc: &str, from: usize, to: usize) -> Option<(usize, u32)> {
     static OPTION_A: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?m)^[ \t\u3000]*(?:[（(]A[）)]|A[ \t]*[.、．)）])").unwrap()
     });
-    numbers(doc, from, to)
-        .into_iter()
-        .filter(|n| line_start(doc, n.0))
-        .find(|n| OPTION_A.is_match(&doc[n.1..to]))
-        .map(|n| (n.0, n.2))
+    let mut found = None;
+    let mut searched_to = from;
+    for n in numbers(doc, from, to) {
+        if !line_start(doc, n.0) {
+            continue;
+        }
+        // The first option A after this number (searched once, forwards only).
+        if found.is_none_or(|a| a < n.1) && searched_to < to {
+            let start = n.1.max(searched_to);
+            found = OPTION_A.find(&doc[start..to]).map(|m| start + m.start());
+            searched_to = found.map_or(to, |a| a + 1);
+        }
+        if found.is_some_and(|a| a >= n.1) {
+            return Some((n.0, n.2));
+        }
+    }
+    None
 }
 
-fn line_offsets(s: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
+/// Whether `p` lies in one of the sorted, disjoint `masks`.
+fn in_masks(masks: &[(usize, usize)], p: usize) -> bool {
+    let i = masks.partition_point(|(a, _)| *a <= p);
+    i > 0 && p < masks[i - 1].1
+}
+
+fn line_offsets(s: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut off = 0;
-    for l in s.split_inclusive('\n') {
-        out.push((off, l));
+    s.split_inclusive('\n').map(move |l| {
+        let at = off;
         off += l.len();
-    }
-    out
+        (at, l)
+    })
 }
 
 /// Text after an exercise or kind heading that is no question.
