@@ -429,7 +429,13 @@ pub fn import(
 ) -> Result<Imported, ImportError> {
     let drafts: Vec<Draft> = inputs.iter().map(|p| read_file(p, opts)).collect();
     let registry = read_registry(out);
-    let imported = build(drafts, &registry, opts)?;
+    let mut imported = build(drafts, &registry, opts)?;
+    // The bank's own findings (lints) name the written files by their place in `out`.
+    for d in &mut imported.diags {
+        if imported.files.iter().any(|(name, _)| *name == d.file) {
+            d.file = out.join(&d.file).display().to_string();
+        }
+    }
     write(out, &imported).map_err(|e| {
         ImportError(vec![Diagnostic {
             severity: Severity::Error,

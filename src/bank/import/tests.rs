@@ -79,6 +79,13 @@ fn the_seed_document_imports_to_the_shipped_banks_seed_questions() {
         "{msgs:#?}"
     );
     assert!(msgs.iter().any(|m| m.contains("numbered as the pages")));
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("seed.txt:98:1: warning: lines 98–100, after the last page")),
+        "{msgs:#?}"
+    );
+    let last = bank.chapters()[7].sections.last().expect("a section");
+    assert!(!last.text.contains("copyright"), "{}", last.text);
     // Conversion artefacts are reported with their place, and repaired on request.
     assert!(
         msgs.iter()

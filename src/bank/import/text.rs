@@ -206,7 +206,15 @@ fn join(lines: &[(usize, String)], draft: &mut Draft) -> (String, Lines) {
     let pages: Option<(usize, usize)> = best.map(|(a, b)| (nonempty[a], nonempty[b - 1]));
     let mut doc = String::new();
     let mut starts = Vec::new();
+    // Lines after the last page are the scraped page's surroundings (its footer).
+    let mut trailer: Option<(usize, usize)> = None;
     for (i, (line, text)) in lines.iter().enumerate() {
+        if pages.is_some_and(|(_, b)| i > b) {
+            if substantive(text) {
+                trailer = Some((trailer.map_or(*line, |t| t.0), *line));
+            }
+            continue;
+        }
         let text: String = if text.chars().count() > MAX_CELL_CHARS * 10 {
             draft.error(
                 &Place {
@@ -255,6 +263,15 @@ fn join(lines: &[(usize, String)], draft: &mut Draft) -> (String, Lines) {
             format!(
                 "lines {la}–{lb} are numbered as the pages of a scraped document (1、 2、 …): the page numbers were removed and the pages joined"
             ),
+        );
+    }
+    if let Some((from, to)) = trailer {
+        draft.warn(
+            &Place {
+                file: draft.name.clone(),
+                line: Some((from, 1)),
+            },
+            format!("lines {from}–{to}, after the last page, are the page's surroundings and were not imported"),
         );
     }
     (doc, Lines { starts })
