@@ -78,6 +78,34 @@ enum Command {
         #[arg(long, env = "TUTOR_TZ", default_value = "Asia/Shanghai")]
         tz: String,
     },
+    // -- import/export (issue 20) --
+    /// Import question banks (.txt .docx .xlsx .xls .ods .csv) into a bank directory.
+    Import {
+        /// The files to import.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The bank directory to write (one TOML per chapter); ids of an earlier
+        /// import there are kept.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Repair the known conversion artefacts (效劳 → 服务 …) instead of only reporting them.
+        #[arg(long)]
+        fix_artefacts: bool,
+        /// Read a sheet column of another name as a template column, e.g. --map 问题=题干.
+        #[arg(long, value_name = "HEADER=FIELD", value_parser = tutor::bank::import::ImportOptions::parse_mapping)]
+        map: Vec<(String, tutor::bank::import::Field)>,
+    },
+    /// Write a bank in the import template (text, or an .xlsx workbook).
+    Export {
+        /// The bank directory (default: the embedded bank).
+        dir: Option<PathBuf>,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// The file to write (text goes to standard output without it).
+        #[arg(long, value_name = "FILE", required_if_eq("format", "xlsx"))]
+        out: Option<PathBuf>,
+    },
+    // -- end import/export --
     /// Restore a snapshot made by `tutor backup` into an empty or missing --db.
     Restore {
         /// The snapshot directory.
@@ -86,6 +114,12 @@ enum Command {
         #[arg(long, env = "TUTOR_DB", default_value = "./tutor-data")]
         db: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Txt,
+    Xlsx,
 }
 
 #[derive(clap::Args)]
@@ -174,6 +208,13 @@ fn main() -> ExitCode {
             Err(e) => fail(&e.to_string()),
         },
         Command::Check { dir, strict } => check(dir.as_deref(), strict),
+        Command::Import {
+            files,
+            out,
+            fix_artefacts,
+            map,
+        } => import(&files, &out, fix_artefacts, map),
+        Command::Export { dir, format, out } => export(dir.as_deref(), format, out.as_deref()),
         Command::Bank { json, content } => match load_bank(content.as_deref()) {
             Ok(bank) => {
                 if json {
@@ -233,6 +274,68 @@ fn check(dir: Option<&Path>, strict: bool) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(code) => code,
+    }
+}
+
+/// `tutor import`: every problem on stderr with its place, the counts on stdout;
+/// exit 1 when any item could not be imported (the rest is written) or nothing could.
+fn import(
+    files: &[PathBuf],
+    out: &Path,
+    fix_artefacts: bool,
+    mapping: Vec<(String, tutor::bank::import::Field)>,
+) -> ExitCode {
+    let opts = tutor::bank::import::ImportOptions {
+        fix_artefacts,
+        mapping,
+    };
+    match tutor::bank::import::import(files, out, &opts) {
+        Ok(imported) => {
+            for d in &imported.diags {
+                eprintln!("{d}");
+            }
+            println!("imported into {}: {}", out.display(), imported.summary());
+            if imported.errors() > 0 {
+                eprintln!(
+                    "tutor: {} item(s) could not be imported (see above); the rest was written",
+                    imported.errors()
+                );
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            for d in &e.0 {
+                eprintln!("{d}");
+            }
+            fail("nothing was imported")
+        }
+    }
+}
+
+/// `tutor export`.
+fn export(dir: Option<&Path>, format: ExportFormat, out: Option<&Path>) -> ExitCode {
+    let bank = match load_bank(dir) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let bytes = match format {
+        ExportFormat::Txt => tutor::bank::export::to_text(&bank).map(String::into_bytes),
+        ExportFormat::Xlsx => tutor::bank::export::to_xlsx(&bank),
+    };
+    match (bytes, out) {
+        (Err(e), _) => fail(&e.to_string()),
+        (Ok(b), Some(path)) => match std::fs::write(path, b) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&format!("cannot write {}: {e}", path.display())),
+        },
+        (Ok(b), None) => {
+            use std::io::Write;
+            match std::io::stdout().write_all(&b) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&format!("cannot write: {e}")),
+            }
+        }
     }
 }
 

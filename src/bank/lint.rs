@@ -171,7 +171,7 @@ pub fn letters_named(text: &str, options: usize) -> Vec<char> {
 }
 
 /// `text` without spaces and punctuation, in half width and lower case.
-fn normalized(text: &str) -> String {
+pub(super) fn normalized(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -191,7 +191,7 @@ fn is_cjk_punctuation(c: char) -> bool {
 
 /// The pairs of neighbouring Han characters in `texts` (a word list for Chinese that
 /// needs no dictionary). Pairs of the most common function characters are left out.
-fn bigrams<'a>(texts: impl Iterator<Item = &'a str>) -> HashSet<(char, char)> {
+pub(super) fn bigrams<'a>(texts: impl Iterator<Item = &'a str>) -> HashSet<(char, char)> {
     const COMMON: &[char] = &[
         '的', '是', '了', '在', '和', '与', '不', '以', '下', '有', '为', '对', '中',
     ];

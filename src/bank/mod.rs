@@ -3,6 +3,8 @@
 //! The bank is immutable once loaded. Everything else refers to questions and sections
 //! by their string ids, which are stable forever (progress is keyed by them).
 
+pub mod export;
+pub mod import;
 mod lint;
 pub use lint::letters_named;
 mod load;

@@ -12,6 +12,7 @@ mod faults;
 mod group;
 mod harness;
 mod hostile;
+mod import;
 mod outage;
 mod support;
 mod webhook;
