@@ -23,7 +23,6 @@ const ALIASES: &[(&str, Tz)] = &[
     ("中国", Tz::Asia__Shanghai),
     ("china", Tz::Asia__Shanghai),
     ("beijing", Tz::Asia__Shanghai),
-    ("cst", Tz::Asia__Shanghai),
     ("香港", Tz::Asia__Hong_Kong),
     ("澳门", Tz::Asia__Macau),
     ("台北", Tz::Asia__Taipei),
@@ -121,6 +120,8 @@ mod tests {
             ("UTC+15", Unknown),
             ("Mars/Olympus", Unknown),
             ("北京x", Unknown),
+            // Ambiguous abbreviations are not guessed (CST is also US Central time).
+            ("CST", Unknown),
             ("8", Unknown),
         ];
         for (input, want) in cases {
