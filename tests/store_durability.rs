@@ -70,6 +70,7 @@ fn request(i: i64) -> AnswerRequest {
         now: at(i) + chrono::Duration::seconds(3),
         learner_tz: chrono_tz::Asia::Shanghai,
         chat_tz: chrono_tz::Asia::Shanghai,
+        streak_bonus: true,
     }
 }
 

@@ -92,9 +92,9 @@ impl Tutor {
             return Ok(None);
         }
         let learner = self.ensure_learner(a.who)?;
-        let chat_tz = match self.store.chat(a.card.chat)? {
-            Some(c) => c.tz,
-            None => self.default_tz,
+        let (chat_tz, streak_bonus) = match self.store.chat(a.card.chat)? {
+            Some(c) => (c.tz, c.streak_bonus),
+            None => (self.default_tz, true),
         };
         Ok(Some(AnswerRequest {
             chat: a.card.chat,
@@ -106,6 +106,7 @@ impl Tutor {
             now,
             learner_tz: self.learner_tz(Some(&learner)),
             chat_tz,
+            streak_bonus,
         }))
     }
 
@@ -232,6 +233,7 @@ mod tests {
                             now,
                             learner_tz: chrono_tz::Asia::Shanghai,
                             chat_tz: chrono_tz::Asia::Shanghai,
+                            streak_bonus: true,
                         })
                         .await
                         .unwrap()
@@ -307,6 +309,33 @@ mod use_case_tests {
         let stats = t.stats(5).unwrap();
         assert_eq!((stats.answered, stats.right, stats.streak), (1, 1, 1));
         assert_eq!(t.store.learner(5).unwrap().unwrap().name, "Lin");
+    }
+
+    /// `/settings streak_bonus off`: the same three instant right answers earn
+    /// 1000, 1100, 1200 with the bonus and 1000 each without it.
+    #[test]
+    fn a_group_without_the_streak_bonus_scores_speed_alone() {
+        let t = testing::at(testing::t0());
+        for (chat, bonus, want) in [(-100, true, [1000, 1100, 1200]), (-200, false, [1000; 3])] {
+            t.ensure_chat(chat, crate::store::ChatKind::Group, "G")
+                .unwrap();
+            t.set_streak_bonus(chat, bonus).unwrap();
+            for (message, want) in (1..).zip(want) {
+                let card = Card::group(chat, message, "c3-q03", Vec::new(), 9, t.now(), 60);
+                t.presented(&card).unwrap();
+                let answer = Answer {
+                    card: &card,
+                    who: who(),
+                    response: Response::Judge(true),
+                    text: "对",
+                };
+                match t.answer_blocking(answer).unwrap() {
+                    Answered::Graded { points, .. } => assert_eq!(points, want, "{chat} {message}"),
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert_eq!(t.store.chat(chat).unwrap().unwrap().streak_bonus, bonus);
+        }
     }
 
     #[test]

@@ -226,6 +226,17 @@ impl Tutor {
         Ok(())
     }
 
+    /// `/settings streak_bonus on|off`: right answers in a row earn the streak bonus
+    /// in group scoring, or points are for speed alone (from the next answer on).
+    pub fn set_streak_bonus(&self, chat: i64, on: bool) -> Result<(), StoreError> {
+        self.store.update_chat(chat, |old| {
+            let mut c = self.chat_or_new(chat, ChatKind::Group, old);
+            c.streak_bonus = on;
+            c
+        })?;
+        Ok(())
+    }
+
     /// Ends the chat's round without a podium (nothing left to ask, or a failed send).
     pub fn end_round(&self, chat: i64) {
         if let Err(e) = self.store.update_chat(chat, |old| {

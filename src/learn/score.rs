@@ -115,8 +115,10 @@ pub fn week_start(now: DateTime<Utc>, tz: Tz) -> NaiveDate {
 
 /// Scores one answer: a right answer earns [`points`] plus the streak bonus
 /// (+100 per consecutive right answer before it, at most +500) and extends the
-/// streak; a wrong one earns 0 and resets it. The weekly total starts from 0 when
-/// `week_of` is not this week. Returns the new score and the points earned.
+/// streak; a wrong one earns 0 and resets it. Without `streak_bonus` (a group's
+/// `/settings streak_bonus off`) a right answer earns its [`points`] alone; the streak
+/// is still counted. The weekly total starts from 0 when `week_of` is not this week.
+/// Returns the new score and the points earned.
 pub fn apply(
     prev: &MemberScore,
     right: bool,
@@ -124,6 +126,7 @@ pub fn apply(
     limit: Duration,
     now: DateTime<Utc>,
     tz: Tz,
+    streak_bonus: bool,
 ) -> (MemberScore, u32) {
     let this_week = week_start(now, tz);
     let week = if prev.week_of == Some(this_week) {
@@ -132,8 +135,13 @@ pub fn apply(
         0
     };
     let (earned, streak) = if right {
+        let bonus = if streak_bonus {
+            self::streak_bonus(prev.streak)
+        } else {
+            0
+        };
         (
-            points(elapsed, limit) + streak_bonus(prev.streak),
+            points(elapsed, limit) + bonus,
             prev.streak.saturating_add(1),
         )
     } else {
@@ -387,7 +395,7 @@ mod tests {
         let mut s = MemberScore::default();
         let mut total = 0u64;
         for (i, (right, elapsed, earned, streak)) in steps.into_iter().enumerate() {
-            let (next, got) = apply(&s, right, ms(elapsed), limit, now, tz);
+            let (next, got) = apply(&s, right, ms(elapsed), limit, now, tz, true);
             assert_eq!(got, earned, "step {i}");
             assert_eq!(next.streak, streak, "step {i}");
             total += u64::from(earned);
@@ -406,18 +414,26 @@ mod tests {
         let limit = ms(20_000);
         let sunday = utc("2026-03-08 15:00"); // Sunday 23:00 in Shanghai
         let monday = utc("2026-03-08 16:30"); // Monday 00:30 in Shanghai
-        let (s, _) = apply(&MemberScore::default(), true, ms(0), limit, sunday, tz);
+        let (s, _) = apply(
+            &MemberScore::default(),
+            true,
+            ms(0),
+            limit,
+            sunday,
+            tz,
+            true,
+        );
         assert_eq!((s.total, s.week), (1000, 1000));
         assert_eq!(week_points(&s, sunday, tz), 1000);
         assert_eq!(week_points(&s, monday, tz), 0);
         // The streak carries over the week boundary; the weekly total does not.
-        let (s, earned) = apply(&s, true, ms(0), limit, monday, tz);
+        let (s, earned) = apply(&s, true, ms(0), limit, monday, tz, true);
         assert_eq!(earned, 1100);
         assert_eq!((s.total, s.week), (2100, 1100));
         assert_eq!(s.week_of, Some(d("2026-03-09")));
         // A wrong answer in a new week also starts the week at 0.
         let later = utc("2026-03-20 12:00");
-        let (s, earned) = apply(&s, false, ms(0), limit, later, tz);
+        let (s, earned) = apply(&s, false, ms(0), limit, later, tz, true);
         assert_eq!(earned, 0);
         assert_eq!((s.total, s.week, s.streak), (2100, 0, 0));
         assert_eq!(s.week_of, Some(d("2026-03-16")));
@@ -436,9 +452,46 @@ mod tests {
             streak: u32::MAX,
             best_streak: u32::MAX,
         };
-        let (s, earned) = apply(&full, true, ms(0), ms(1), utc("2026-03-04 00:00"), Tz::UTC);
+        let at = utc("2026-03-04 00:00");
+        let (s, earned) = apply(&full, true, ms(0), ms(1), at, Tz::UTC, true);
         assert_eq!(earned, 1500);
         assert_eq!(s, full);
+        let (s, earned) = apply(&full, true, ms(0), ms(1), at, Tz::UTC, false);
+        assert_eq!(earned, 1000);
+        assert_eq!(s, full);
+    }
+
+    /// A group that turned the streak bonus off: points for speed alone, the streak
+    /// still counted (for `/class` and the board), and the breakdown shows no bonus.
+    #[test]
+    fn without_the_streak_bonus_points_are_for_speed_alone() {
+        let tz = Asia::Shanghai;
+        let now = utc("2026-03-04 12:00");
+        let limit = ms(20_000);
+        // (right, elapsed ms, earned with the bonus, earned without, streak after)
+        let steps = [
+            (true, 0, 1000, 1000, 1),
+            (true, 10_000, 850, 750, 2),
+            (true, 0, 1200, 1000, 3),
+            (false, 0, 0, 0, 0),
+            (true, 20_000, 500, 500, 1),
+            (true, 20_000, 600, 500, 2),
+        ];
+        let (mut on, mut off) = (MemberScore::default(), MemberScore::default());
+        for (i, (right, elapsed, with, without, streak)) in steps.into_iter().enumerate() {
+            let (next_on, got_on) = apply(&on, right, ms(elapsed), limit, now, tz, true);
+            let (next_off, got_off) = apply(&off, right, ms(elapsed), limit, now, tz, false);
+            assert_eq!((got_on, got_off), (with, without), "step {i}");
+            assert_eq!(
+                (next_on.streak, next_off.streak),
+                (streak, streak),
+                "step {i}"
+            );
+            assert_eq!(breakdown(got_off, ms(elapsed), limit).1, 0, "step {i}");
+            (on, off) = (next_on, next_off);
+        }
+        assert_eq!((on.total, off.total), (4150, 3750));
+        assert_eq!((off.best_streak, off.correct, off.answered), (3, 5, 6));
     }
 
     fn member(total: u64, week: u64, week_of: &str, correct: u32) -> MemberScore {

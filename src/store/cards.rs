@@ -378,8 +378,15 @@ fn answer_tx(
         let limit = Duration::from_secs(u64::from(
             card.limit_secs.unwrap_or(DEFAULT_TIME_LIMIT_SECS),
         ));
-        let (score, earned) =
-            learn::score::apply(&prev, right, elapsed, limit, req.now, req.chat_tz);
+        let (score, earned) = learn::score::apply(
+            &prev,
+            right,
+            elapsed,
+            limit,
+            req.now,
+            req.chat_tz,
+            req.streak_bonus,
+        );
         points = earned;
         let value = ScoreValue {
             name: if req.name.is_empty() {

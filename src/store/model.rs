@@ -123,6 +123,9 @@ pub struct Chat {
     /// Groups: typed answers are deleted once recorded (`/settings hide_typed on`),
     /// so that nobody reads them before the reveal.
     pub hide_typed: bool,
+    /// Groups: right answers in a row earn the streak bonus (`/settings streak_bonus
+    /// off` turns it off, so that points are for speed alone).
+    pub streak_bonus: bool,
 }
 
 impl Chat {
@@ -144,6 +147,7 @@ impl Chat {
             round: None,
             open_card: None,
             hide_typed: false,
+            streak_bonus: true,
         }
     }
 }
@@ -339,6 +343,8 @@ pub struct AnswerRequest {
     pub now: DateTime<Utc>,
     pub learner_tz: Tz,
     pub chat_tz: Tz,
+    /// The chat's `/settings streak_bonus` (group scoring).
+    pub streak_bonus: bool,
 }
 
 #[derive(Debug, Clone)]

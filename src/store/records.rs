@@ -433,10 +433,30 @@ struct ChatV2 {
     hide_typed: bool,
 }
 
+/// A chat, version 3 (`/settings streak_bonus`): version 2 and whether right
+/// answers in a row earn the streak bonus in group scoring.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ChatV3 {
+    id: i64,
+    kind: ChatKindRec,
+    title: String,
+    tz: String,
+    lang: Option<LangRec>,
+    daily: Option<DailyRec>,
+    active: bool,
+    time_limit_secs: u32,
+    bag: BagRec,
+    round: Option<RoundRecV2>,
+    open_card: Option<i32>,
+    hide_typed: bool,
+    streak_bonus: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum ChatRecord {
     V1(ChatV1),
     V2(ChatV2),
+    V3(ChatV3),
 }
 
 impl From<ChatV1> for ChatV2 {
@@ -458,9 +478,29 @@ impl From<ChatV1> for ChatV2 {
     }
 }
 
-impl From<&Chat> for ChatV2 {
+impl From<ChatV2> for ChatV3 {
+    fn from(r: ChatV2) -> Self {
+        ChatV3 {
+            id: r.id,
+            kind: r.kind,
+            title: r.title,
+            tz: r.tz,
+            lang: r.lang,
+            daily: r.daily,
+            active: r.active,
+            time_limit_secs: r.time_limit_secs,
+            bag: r.bag,
+            round: r.round,
+            open_card: r.open_card,
+            hide_typed: r.hide_typed,
+            streak_bonus: true,
+        }
+    }
+}
+
+impl From<&Chat> for ChatV3 {
     fn from(c: &Chat) -> Self {
-        ChatV2 {
+        ChatV3 {
             id: c.id,
             kind: c.kind.into(),
             title: c.title.clone(),
@@ -473,14 +513,15 @@ impl From<&Chat> for ChatV2 {
             round: c.round.as_ref().map(Into::into),
             open_card: c.open_card,
             hide_typed: c.hide_typed,
+            streak_bonus: c.streak_bonus,
         }
     }
 }
 
-impl TryFrom<ChatV2> for Chat {
+impl TryFrom<ChatV3> for Chat {
     type Error = String;
 
-    fn try_from(r: ChatV2) -> R<Chat> {
+    fn try_from(r: ChatV3) -> R<Chat> {
         Ok(Chat {
             id: r.id,
             kind: r.kind.into(),
@@ -494,19 +535,21 @@ impl TryFrom<ChatV2> for Chat {
             round: r.round.map(Into::into),
             open_card: r.open_card,
             hide_typed: r.hide_typed,
+            streak_bonus: r.streak_bonus,
         })
     }
 }
 
 impl Codec for Chat {
     fn encode(&self) -> Vec<u8> {
-        to_bytes(&ChatRecord::V2(self.into()))
+        to_bytes(&ChatRecord::V3(self.into()))
     }
 
     fn decode(bytes: &[u8]) -> R<Self> {
         match from_bytes(bytes)? {
-            ChatRecord::V1(r) => ChatV2::from(r).try_into(),
-            ChatRecord::V2(r) => r.try_into(),
+            ChatRecord::V1(r) => ChatV3::from(ChatV2::from(r)).try_into(),
+            ChatRecord::V2(r) => ChatV3::from(r).try_into(),
+            ChatRecord::V3(r) => r.try_into(),
         }
     }
 }

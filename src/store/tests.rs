@@ -78,6 +78,7 @@ fn req(chat: i64, message: i32, user: i64, response: Response, at: i64) -> Answe
         now: t(at),
         learner_tz: TZ,
         chat_tz: TZ,
+        streak_bonus: true,
     }
 }
 

@@ -136,8 +136,41 @@ pub enum Admin {
     Daily(DailyArg),
     Tz(ZoneArg),
     Lang(Option<Lang>),
-    /// `/settings hide_typed on|off`; `None`: show the settings and the usage.
-    Settings(Option<bool>),
+    /// `/settings hide_typed|streak_bonus on|off`; `None`: show the settings and the
+    /// usage.
+    Settings(Option<Setting>),
+}
+
+/// One group setting of `/settings NAME on|off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// Typed answers are deleted once recorded.
+    HideTyped(bool),
+    /// Right answers in a row earn the streak bonus.
+    StreakBonus(bool),
+}
+
+impl Setting {
+    fn parse(args: &str) -> Option<Setting> {
+        let words: Vec<String> = args
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let (name, value) = match &words[..] {
+            [n, v] => (n.as_str(), v.as_str()),
+            _ => return None,
+        };
+        let on = match value {
+            "on" | "开" => true,
+            "off" | "关" => false,
+            _ => return None,
+        };
+        match name {
+            "hide_typed" => Some(Setting::HideTyped(on)),
+            "streak_bonus" => Some(Setting::StreakBonus(on)),
+            _ => None,
+        }
+    }
 }
 
 impl Group {
@@ -161,13 +194,7 @@ impl Group {
             "daily" => Group::Admin(Admin::Daily(DailyArg::parse(args))),
             "tz" => Group::Admin(Admin::Tz(parse_zone(args))),
             "lang" => Group::Admin(Admin::Lang(args.parse().ok())),
-            "settings" => Group::Admin(Admin::Settings(
-                match args.split_whitespace().collect::<Vec<_>>()[..] {
-                    ["hide_typed", "on"] => Some(true),
-                    ["hide_typed", "off"] => Some(false),
-                    _ => None,
-                },
-            )),
+            "settings" => Group::Admin(Admin::Settings(Setting::parse(args))),
             "stats" | "review" | "chapters" | "read" | "export" | "forget" => Group::PrivateOnly,
             _ => Group::Other,
         }
@@ -246,12 +273,29 @@ mod tests {
             ("/round x", Group::Round(None, ChapterArg::All)),
             (
                 "/settings hide_typed on",
-                Group::Admin(Admin::Settings(Some(true))),
+                Group::Admin(Admin::Settings(Some(Setting::HideTyped(true)))),
             ),
             (
                 "/settings hide_typed off",
-                Group::Admin(Admin::Settings(Some(false))),
+                Group::Admin(Admin::Settings(Some(Setting::HideTyped(false)))),
             ),
+            (
+                "/settings streak_bonus off",
+                Group::Admin(Admin::Settings(Some(Setting::StreakBonus(false)))),
+            ),
+            (
+                "/settings Streak_Bonus  ON",
+                Group::Admin(Admin::Settings(Some(Setting::StreakBonus(true)))),
+            ),
+            (
+                "/settings streak_bonus",
+                Group::Admin(Admin::Settings(None)),
+            ),
+            (
+                "/settings streak_bonus maybe",
+                Group::Admin(Admin::Settings(None)),
+            ),
+            ("/settings colour on", Group::Admin(Admin::Settings(None))),
             ("/settings", Group::Admin(Admin::Settings(None))),
             ("/top", Group::Top { all: false }),
             ("/top ALL", Group::Top { all: true }),

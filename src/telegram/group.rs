@@ -245,12 +245,20 @@ async fn admin_setting(
             app.reply(msg, Say::GroupLangSet.text(new)).await
         }
         Admin::Lang(None) => app.reply(msg, Say::LangUsage.text(lang)).await,
-        Admin::Settings(Some(on)) => {
+        Admin::Settings(Some(commands::Setting::HideTyped(on))) => {
             app.tutor.set_hide_typed(chat.id, on)?;
             app.tutor.durable().await?;
             app.reply(msg, &cat::hide_typed(on, lang)).await
         }
-        Admin::Settings(None) => app.reply(msg, &cat::settings(chat.hide_typed, lang)).await,
+        Admin::Settings(Some(commands::Setting::StreakBonus(on))) => {
+            app.tutor.set_streak_bonus(chat.id, on)?;
+            app.tutor.durable().await?;
+            app.reply(msg, &cat::streak_bonus(on, lang)).await
+        }
+        Admin::Settings(None) => {
+            let text = cat::settings(chat.hide_typed, chat.streak_bonus, lang);
+            app.reply(msg, &text).await
+        }
     }
 }
 

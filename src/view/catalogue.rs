@@ -794,8 +794,13 @@ const GROUP_COMMANDS: &[(&str, &str, &str)] = &[
     ("tz", "群时区（管理员）", "Group time zone (admins)"),
     (
         "settings",
-        "群设置（管理员）；/settings hide_typed on 删除回复作答",
-        "Group settings (admins); /settings hide_typed on",
+        "群设置（管理员）；/settings hide_typed on 删除回复作答，/settings streak_bonus off 关闭连对加分",
+        "Group settings (admins); /settings hide_typed on, /settings streak_bonus off",
+    ),
+    (
+        "class",
+        "班级报告（管理员）；/class csv 导出表格",
+        "Class report (admins); /class csv for a spreadsheet",
     ),
     (
         "lang",
@@ -1108,19 +1113,32 @@ pub fn hide_typed(on: bool, lang: Lang) -> String {
     }
 }
 
+/// `/settings streak_bonus on|off` done.
+pub fn streak_bonus(on: bool, lang: Lang) -> String {
+    match (on, lang) {
+        (true, Lang::Zh) => "已开启连对加分：连续答对每题多得 100 分，最多 500 分（从下一题起）。".into(),
+        (false, Lang::Zh) => "已关闭连对加分：得分只看答对和速度，人人都追得上（从下一题起）。".into(),
+        (true, Lang::En) => "Streak bonus on: each right answer in a row earns 100 more points, up to 500 (from the next question).".into(),
+        (false, Lang::En) => "Streak bonus off: points are for right answers and speed alone, so everyone can catch up (from the next question).".into(),
+    }
+}
+
 /// `/settings`: the group's settings and how to change them.
-pub fn settings(hide_typed: bool, lang: Lang) -> String {
-    let state = match (hide_typed, lang) {
+pub fn settings(hide_typed: bool, streak_bonus: bool, lang: Lang) -> String {
+    let state = |on: bool| match (on, lang) {
         (true, Lang::Zh) => "开",
         (false, Lang::Zh) => "关",
         (true, Lang::En) => "on",
         (false, Lang::En) => "off",
     };
+    let (hide, bonus) = (state(hide_typed), state(streak_bonus));
     match lang {
-        Lang::Zh => format!("隐藏回复作答：{state}。用法：/settings hide_typed on|off（管理员）"),
-        Lang::En => {
-            format!("Hide typed answers: {state}. Usage: /settings hide_typed on|off (admins)")
-        }
+        Lang::Zh => format!(
+            "隐藏回复作答：{hide}\n连对加分：{bonus}\n用法：/settings hide_typed on|off，/settings streak_bonus on|off（管理员）"
+        ),
+        Lang::En => format!(
+            "Hide typed answers: {hide}\nStreak bonus: {bonus}\nUsage: /settings hide_typed on|off, /settings streak_bonus on|off (admins)"
+        ),
     }
 }
 

@@ -3,7 +3,8 @@
 //! `src/store/fixtures/` holds, for every record type and every version its decoder
 //! accepts, the bytes of one value, written once by the code of commit e4efb6d (the
 //! current versions by its encoders, version 1 of the packed records by its test
-//! encoders of that version; chat-v2 by the encoder of the commit that added it) and
+//! encoders of that version; chat-v2 and chat-v3 by the encoders of the commits that
+//! added them) and
 //! never regenerated: a new version adds a fixture.
 //! Each decodes to the value below that it was written from, and the current
 //! version's encoder must give its fixture back byte for byte, so that an accidental
@@ -23,6 +24,7 @@ macro_rules! fixture {
 const LEARNER_V1: &[u8] = fixture!("learner-v1");
 const CHAT_V1: &[u8] = fixture!("chat-v1");
 const CHAT_V2: &[u8] = fixture!("chat-v2");
+const CHAT_V3: &[u8] = fixture!("chat-v3");
 const PROGRESS_V1: &[u8] = fixture!("progress-v1");
 const PROGRESS_SET_V1: &[u8] = fixture!("progress-set-v1");
 const PROGRESS_SET_V2: &[u8] = fixture!("progress-set-v2");
@@ -94,6 +96,7 @@ fn chat() -> Chat {
         }),
         open_card: Some(77),
         hide_typed: false,
+        streak_bonus: true,
     }
 }
 
@@ -104,6 +107,13 @@ fn chat_v2() -> Chat {
         r.chapter = Some(3);
     }
     c.hide_typed = true;
+    c
+}
+
+/// Version 3 of the chat: version 2 with the streak bonus turned off.
+fn chat_v3() -> Chat {
+    let mut c = chat_v2();
+    c.streak_bonus = false;
     c
 }
 
@@ -289,6 +299,7 @@ fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), Stri
         }),
         ("chat-v1", CHAT_V1, |b| check(Chat::decode(b), chat())),
         ("chat-v2", CHAT_V2, |b| check(Chat::decode(b), chat_v2())),
+        ("chat-v3", CHAT_V3, |b| check(Chat::decode(b), chat_v3())),
         ("progress-v1", PROGRESS_V1, |b| {
             check(Progress::decode(b), single_progress())
         }),
@@ -336,7 +347,7 @@ fn every_fixture_decodes_to_the_value_it_was_written_from() {
 #[test]
 fn the_current_versions_are_written_byte_for_byte_as_their_fixtures() {
     assert_eq!(learner().encode(), LEARNER_V1);
-    assert_eq!(chat_v2().encode(), CHAT_V2);
+    assert_eq!(chat_v3().encode(), CHAT_V3);
     assert_eq!(single_progress().encode(), PROGRESS_V1);
     assert_eq!(progress_set().encode(), PROGRESS_SET_V2);
     assert_eq!(log_value().encode(), LOG_V1);
@@ -346,7 +357,10 @@ fn the_current_versions_are_written_byte_for_byte_as_their_fixtures() {
     assert_eq!(fsrs_parameters().encode(), FSRS_PARAMETERS_V1);
     // The first byte is the version (postcard's variant index, 0 = V1).
     for (name, bytes, _) in decodings() {
-        let want = u8::from(name.ends_with("-v2"));
+        let want = match name.rsplit_once("-v") {
+            Some((_, v)) => v.parse::<u8>().unwrap() - 1,
+            None => unreachable!("{name}"),
+        };
         assert_eq!(bytes[0], want, "{name}");
     }
 }
