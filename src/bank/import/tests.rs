@@ -281,6 +281,37 @@ fn an_xlsx_fixture_imports() {
     assert_eq!(imported.bank.chapters()[0].title, "客户服务基础知识");
 }
 
+/// `template.xls` and `template.ods` are [`template_xlsx`] converted by LibreOffice
+/// (`soffice --headless --convert-to xls|ods`) and committed: real files of the older
+/// Excel format and of OpenDocument, which no crate here writes. Each imports to the
+/// same bank with the same problem, at the same sheet and row.
+#[test]
+fn real_xls_and_ods_files_import_like_the_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("template.xlsx");
+    std::fs::write(&xlsx, template_xlsx()).unwrap();
+    let want = build_files(&[xlsx], &ImportOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    for name in ["template.xls", "template.ods"] {
+        let got = build_files(&[fixture(name)], &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(summary(&got.bank), summary(&want.bank), "{name}");
+        assert_eq!(got.bank.chapters()[0].title, "客户服务基础知识", "{name}");
+        let errs = errors(&got.diags);
+        assert_eq!(errs.len(), 1, "{name}: {errs:#?}");
+        assert!(
+            errs[0].contains(&format!("{name}:题库!6: error: the answer names D")),
+            "{name}: {errs:#?}"
+        );
+        let ids = |b: &Bank| {
+            b.questions()
+                .iter()
+                .map(|q| q.id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&got.bank), ids(&want.bank), "{name}");
+    }
+}
+
 #[test]
 fn a_docx_fixture_imports_with_paragraph_places() {
     let dir = tempfile::tempdir().unwrap();
