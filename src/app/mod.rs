@@ -17,6 +17,7 @@
 pub mod account;
 pub mod answer;
 pub mod cards;
+pub mod class;
 pub mod due;
 pub mod group;
 mod health;

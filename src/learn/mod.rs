@@ -14,6 +14,7 @@
 //! - [`pick`]: the next question for a learner, and the group shuffle bag.
 //! - [`streak`]: daily study streaks on the learner's local calendar, with repair.
 //! - [`stats`]: a learner's statistics.
+//! - [`class`]: a study group's class report (`/class`).
 //! - [`score`]: group quiz points, weekly totals and leaderboards.
 //! - [`daily`]: when a chat's daily question is due, right across DST changes.
 //! - [`zone`]: a typed time zone (IANA names in any case, common names, offsets).
@@ -22,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+pub mod class;
 pub mod daily;
 pub mod fit;
 pub mod grade;

@@ -713,6 +713,20 @@ impl Store {
         Ok(out)
     }
 
+    /// A learner's answers in one chat, all time, oldest first (the class report).
+    pub fn chat_log(&self, user: i64, chat: i64) -> Result<Vec<LogEntry>, StoreError> {
+        Ok(self
+            .log_items(user, None)?
+            .into_iter()
+            .filter(|item| item.chat == chat)
+            .map(|item| LogEntry {
+                at: item.at,
+                question: item.question,
+                right: item.right,
+            })
+            .collect())
+    }
+
     /// The zone a learner's answers are counted in, as `app` resolves it: their own,
     /// else their private chat's, else [`Options::default_tz`].
     pub(crate) fn replay_zone(&self, user: i64) -> Result<chrono_tz::Tz, StoreError> {

@@ -102,7 +102,7 @@ impl Private {
             "lang" => Private::Lang(args.parse().ok()),
             "export" => Private::Export,
             "forget" => Private::Forget,
-            "round" | "top" | "reveal" | "settime" | "settings" => Private::GroupOnly,
+            "round" | "top" | "reveal" | "settime" | "settings" | "class" => Private::GroupOnly,
             _ => Private::Unknown,
         }
     }
@@ -139,6 +139,10 @@ pub enum Admin {
     /// `/settings hide_typed|streak_bonus on|off`; `None`: show the settings and the
     /// usage.
     Settings(Option<Setting>),
+    /// `/class` (the report as a message) or `/class csv` (as a CSV document).
+    Class {
+        csv: bool,
+    },
 }
 
 /// One group setting of `/settings NAME on|off`.
@@ -195,6 +199,9 @@ impl Group {
             "tz" => Group::Admin(Admin::Tz(parse_zone(args))),
             "lang" => Group::Admin(Admin::Lang(args.parse().ok())),
             "settings" => Group::Admin(Admin::Settings(Setting::parse(args))),
+            "class" => Group::Admin(Admin::Class {
+                csv: args.eq_ignore_ascii_case("csv"),
+            }),
             "stats" | "review" | "chapters" | "read" | "export" | "forget" => Group::PrivateOnly,
             _ => Group::Other,
         }
@@ -296,6 +303,8 @@ mod tests {
                 Group::Admin(Admin::Settings(None)),
             ),
             ("/settings colour on", Group::Admin(Admin::Settings(None))),
+            ("/class", Group::Admin(Admin::Class { csv: false })),
+            ("/class CSV", Group::Admin(Admin::Class { csv: true })),
             ("/settings", Group::Admin(Admin::Settings(None))),
             ("/top", Group::Top { all: false }),
             ("/top ALL", Group::Top { all: true }),

@@ -165,6 +165,7 @@ async fn group_command(
                 Admin::Tz(_) => Say::AdminsZone,
                 Admin::Lang(_) => Say::AdminsLang,
                 Admin::Settings(_) => Say::AdminsSettings,
+                Admin::Class { .. } => Say::AdminsClass,
             };
             app.reply(msg, why.text(lang)).await?
         }
@@ -259,7 +260,26 @@ async fn admin_setting(
             let text = cat::settings(chat.hide_typed, chat.streak_bonus, lang);
             app.reply(msg, &text).await
         }
+        Admin::Class { csv } => class_report(app, chat, csv, lang).await,
     }
+}
+
+/// `/class`: the report as a message, or `/class csv` as a document.
+async fn class_report(app: &Arc<App>, chat: &Chat, csv: bool, lang: Lang) -> HandlerResult {
+    let report = app.tutor.class_report(chat)?;
+    if !csv {
+        let doc = view::group::class_report(&report, lang);
+        return Ok(say(app, chat.id, None, &doc, false).await?);
+    }
+    let bytes = view::group::class_csv(&report, lang);
+    let zone = view::time::zone_label(chat.tz, lang);
+    let file = teloxide::types::InputFile::memory(bytes).file_name("class.csv");
+    app.pending_edits.spend(chat.id);
+    app.bot
+        .send_document(ChatId(chat.id), file)
+        .caption(cat::class_csv_caption(report.rows.len(), &zone, lang))
+        .await?;
+    Ok(())
 }
 
 /// Admins, the chat's creator, and anonymous admins posting as the group.

@@ -64,6 +64,8 @@ pub enum Say {
     AdminsZone,
     AdminsLang,
     AdminsSettings,
+    AdminsClass,
+    ClassEmpty,
     GroupLangSet,
     QuestionOpen,
     RoundRunning,
@@ -202,6 +204,14 @@ impl Say {
             AdminsSettings => (
                 "只有管理员可以修改群设置。",
                 "Only admins can change the group's settings.",
+            ),
+            AdminsClass => (
+                "只有管理员可以查看班级报告。",
+                "Only admins can see the class report.",
+            ),
+            ClassEmpty => (
+                "本群还没有人答过题。",
+                "Nobody has answered in this group yet.",
             ),
             AdminsLang => (
                 "仅管理员可以修改群语言。",
@@ -1227,6 +1237,111 @@ pub fn chart_chapter(n: u8, lang: Lang) -> String {
 /// A day under its bar: `11-02` in both languages.
 pub fn chart_day(day: NaiveDate, _lang: Lang) -> String {
     day.format("%m-%d").to_string()
+}
+
+// ----- the class report (/class, /class csv) -------------------------------------
+
+/// `/class`: the heading, with the number of members and the week's Monday.
+pub fn class_title(members: usize, week_of: chrono::NaiveDate, lang: Lang) -> String {
+    use chrono::Datelike;
+    let (m, d) = (week_of.month(), week_of.day());
+    match lang {
+        Lang::Zh => format!("📋 班级报告（{members} 人；本周自 {m}月{d}日 起）"),
+        Lang::En => format!(
+            "📋 Class report ({members} members; this week from {})",
+            week_of.format("%b %-d")
+        ),
+    }
+}
+
+/// One member: rank, name, answers, accuracy, this week, run of right answers, last
+/// answer (already formatted), weakest chapter (already labelled, with its accuracy).
+#[allow(clippy::too_many_arguments)]
+pub fn class_line(
+    rank: usize,
+    name: &str,
+    (answered, percent): (u32, u32),
+    (week, week_percent): (u32, u32),
+    streak: u32,
+    last: &str,
+    weakest: Option<(&str, u32)>,
+    lang: Lang,
+) -> String {
+    match lang {
+        Lang::Zh => {
+            let weak = weakest.map_or(String::new(), |(c, p)| format!(" · 最弱 {c}（{p}%）"));
+            format!(
+                "\n{rank}. {name} — 答 {answered} 题 · 正确率 {percent}% · 本周 {week} 题（{week_percent}%） · 连对 {streak} · 最近 {last}{weak}"
+            )
+        }
+        Lang::En => {
+            let weak = weakest.map_or(String::new(), |(c, p)| format!(" · weakest {c} ({p}%)"));
+            format!(
+                "\n{rank}. {name} — {answered} answers · {percent}% right · this week {week} ({week_percent}%) · streak {streak} · last {last}{weak}"
+            )
+        }
+    }
+}
+
+/// The group's weakest chapter, under the members.
+pub fn class_weakest(chapter: &str, percent: u32, answered: u32, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("\n\n全群最弱：{chapter}（正确率 {percent}%，共 {answered} 次作答）"),
+        Lang::En => {
+            format!("\n\nThe group's weakest: {chapter} ({percent}% right of {answered} answers)")
+        }
+    }
+}
+
+/// The report shows the first `shown` of `total` members.
+pub fn class_truncated(shown: usize, total: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("\n\n只列出前 {shown} 人（共 {total} 人）。完整名单请用 /class csv。"),
+        Lang::En => format!("\n\nThe first {shown} of {total} members. For everyone: /class csv"),
+    }
+}
+
+/// Where the full list is.
+pub fn class_csv_hint(lang: Lang) -> &'static str {
+    lang.pick("\n表格版：/class csv", "\nAs a spreadsheet: /class csv")
+}
+
+/// The CSV's header row.
+pub fn class_csv_header(lang: Lang) -> [&'static str; 10] {
+    match lang {
+        Lang::Zh => [
+            "姓名",
+            "用户ID",
+            "答题数",
+            "答对数",
+            "正确率%",
+            "本周答题数",
+            "本周答对数",
+            "连对",
+            "最近答题",
+            "最弱章节",
+        ],
+        Lang::En => [
+            "name",
+            "user id",
+            "answers",
+            "right",
+            "accuracy %",
+            "answers this week",
+            "right this week",
+            "streak",
+            "last answer",
+            "weakest chapter",
+        ],
+    }
+}
+
+/// The CSV document's caption.
+pub fn class_csv_caption(members: usize, zone: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("📋 班级报告，{members} 人（时间为{zone}）"),
+        Lang::En => format!("📋 Class report, {members} members (times in {zone})"),
+    }
 }
 
 #[cfg(test)]

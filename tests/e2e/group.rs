@@ -870,3 +870,86 @@ async fn a_round_on_one_chapter_and_typed_answers_hidden_by_the_admins_choice() 
     );
     assert!(app.fake.requests_of("setmessagereaction").is_empty());
 }
+
+/// `/class` for admins: each member's answers, accuracy, streak and last answer; the
+/// CSV as a document with a byte-order mark; members get a refusal. With the streak
+/// bonus off, a second right answer in a row earns no bonus.
+#[tokio::test]
+async fn the_class_report_and_the_streak_bonus_setting() {
+    let app = group_app(G).await;
+    let (ann, bob) = (271, 272);
+    let mark = app.fake.mark();
+    app.fake
+        .push_text(G, ADMIN, "/settings@tutor_test_bot streak_bonus off");
+    wait_text_after(&app, G, mark, "已关闭连对加分").await;
+    let mut ann_points = Vec::new();
+    for round in 0..2 {
+        let card = quiz(&app, G, ann).await;
+        ann_points.push(points(&tap(&app, G, ann, &card, true).await));
+        tap(&app, G, bob, &card, round == 0).await;
+        reveal_now(&app, G, ann).await;
+    }
+    // Points for speed alone: at most 1000 each, never 1000 + a bonus.
+    assert!(ann_points.iter().all(|p| *p <= 1000), "{ann_points:?}");
+
+    let mark = app.fake.mark();
+    app.fake.push_text(G, bob, "/class@tutor_test_bot");
+    wait_text_after(&app, G, mark, "只有管理员可以查看班级报告").await;
+
+    let mark = app.fake.mark();
+    app.fake.push_text(G, ADMIN, "/class@tutor_test_bot");
+    let report = wait_text_after(&app, G, mark, "班级报告")
+        .await
+        .text
+        .unwrap();
+    let line = |name: &str| {
+        report
+            .lines()
+            .find(|l| l.contains(&format!(" {name} — ")))
+            .unwrap_or_else(|| panic!("{report}"))
+            .to_string()
+    };
+    let ann_line = line(&format!("U{ann}"));
+    assert!(
+        ann_line.starts_with("1. ")
+            && ann_line.contains("答 2 题 · 正确率 100%")
+            && ann_line.contains("连对 2")
+            && ann_line.contains("最近 "),
+        "{report}"
+    );
+    let bob_line = line(&format!("U{bob}"));
+    assert!(
+        bob_line.contains("答 2 题 · 正确率 50%") && bob_line.contains("连对 0"),
+        "{report}"
+    );
+    assert!(report.contains("/class csv"), "{report}");
+
+    let mark = app.fake.mark();
+    app.fake.push_text(G, ADMIN, "/class@tutor_test_bot csv");
+    let doc = crate::support::flow::eventually(T, || {
+        app.fake
+            .requests_of("senddocument")
+            .into_iter()
+            .find(|r| r.seq >= mark && r.body["chat_id"] == G)
+    })
+    .await
+    .expect("the CSV is sent");
+    assert_eq!(doc.files.len(), 1);
+    let file = &doc.files[0];
+    assert_eq!(file.file_name.as_deref(), Some("class.csv"));
+    assert!(file.bytes.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");
+    let csv = std::str::from_utf8(&file.bytes[3..]).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("姓名,用户ID,答题数"), "{csv}");
+    assert!(
+        lines[1].starts_with(&format!("U{ann},{ann},2,2,100,2,2,2,")),
+        "{csv}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("U{bob},{bob},2,1,50,2,1,0,")),
+        "{csv}"
+    );
+    let caption = doc.body["caption"].as_str().unwrap_or_default();
+    assert!(caption.contains("2 人"), "{caption}");
+}
