@@ -145,6 +145,24 @@ struct RunArgs {
     /// sled's cache size in MiB.
     #[arg(long, env = "TUTOR_CACHE_MB", default_value_t = 64)]
     cache_mb: u64,
+    /// The operators' Telegram user ids, e.g. `--admins 12345,67890`: they may send
+    /// the bot a bank (.docx .xlsx .xls .ods .csv .txt) in a private chat to import.
+    #[arg(
+        long,
+        env = "TUTOR_ADMINS",
+        value_delimiter = ',',
+        value_name = "ID,ID"
+    )]
+    admins: Vec<i64>,
+    /// Where uploaded banks are imported; the bank is DIR/bank, loaded at the next
+    /// start with `--content DIR/bank`.
+    #[arg(
+        long,
+        env = "TUTOR_UPLOADS",
+        default_value = "./tutor-uploads",
+        value_name = "DIR"
+    )]
+    uploads: PathBuf,
     /// Test seam: run as if the clock were this many seconds ahead (negative: behind).
     #[arg(
         long,
@@ -400,6 +418,8 @@ fn run(args: RunArgs) -> ExitCode {
         cache_bytes: args.cache_mb.max(1) * 1024 * 1024,
         limits: Default::default(),
         clock_offset: chrono::TimeDelta::try_seconds(args.clock_offset).unwrap_or_default(),
+        admins: args.admins,
+        uploads: args.uploads,
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

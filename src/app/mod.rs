@@ -24,6 +24,7 @@ mod health;
 pub mod optimize;
 pub mod practice;
 pub mod schedule;
+pub mod upload;
 
 use std::sync::Arc;
 

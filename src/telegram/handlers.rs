@@ -76,6 +76,9 @@ pub async fn on_private(app: Arc<App>, msg: Message, from: User) -> HandlerResul
     let here = app.ensure_chat(&msg.chat)?;
     let learner = app.ensure_learner(&from)?;
     let lang = app.lang_of(Some(&learner), Some(&from));
+    if let Some(doc) = msg.document() {
+        return super::upload::on_document(&app, &msg, &from, doc, lang).await;
+    }
     let Some(text) = msg.text() else {
         if !app.bot.chatter_allowed() {
             return Ok(());

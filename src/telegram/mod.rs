@@ -17,6 +17,7 @@ mod outage;
 pub mod render;
 mod scheduler;
 mod schema;
+mod upload;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -65,6 +66,10 @@ pub struct RunConfig {
     pub limits: Limits,
     /// Added to the system clock: a test seam for clock jumps (zero in service).
     pub clock_offset: chrono::TimeDelta,
+    /// The operators (`--admins`): they may upload a bank in a private chat.
+    pub admins: Vec<i64>,
+    /// Where uploaded banks are imported (`--uploads`; the bank is `DIR/bank`).
+    pub uploads: PathBuf,
 }
 
 pub struct Webhook {
@@ -85,6 +90,8 @@ pub(crate) struct App {
     pub admins: tg_transport::admins::Admins,
     /// Records answers, many to a transaction (group commit).
     pub answers: crate::app::AnswerWriter,
+    /// The operators' uploads of banks.
+    pub uploads: Arc<crate::app::upload::Uploads>,
     /// Group cards with a live-count edit task running, and each group's message budget.
     pending_edits: live::LiveEdits,
 }
@@ -143,6 +150,7 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         tutor: crate::app::Tutor::new(store, bank, cfg.default_tz, clock),
         me,
         admins: Default::default(),
+        uploads: Arc::new(crate::app::upload::Uploads::new(cfg.admins, cfg.uploads)),
         pending_edits: Default::default(),
     });
     serve(&bot, &app, webhook, term_rx).await

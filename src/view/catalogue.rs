@@ -66,6 +66,11 @@ pub enum Say {
     AdminsSettings,
     AdminsClass,
     ClassEmpty,
+    UploadNotAllowed,
+    UploadWrongType,
+    UploadTooBig,
+    UploadFailed,
+    UploadReading,
     GroupLangSet,
     QuestionOpen,
     RoundRunning,
@@ -213,6 +218,23 @@ impl Say {
                 "本群还没有人答过题。",
                 "Nobody has answered in this group yet.",
             ),
+            UploadNotAllowed => (
+                "只有本机器人的管理员（运营者）可以上传题库。",
+                "Only the bot's operators can upload a question bank.",
+            ),
+            UploadWrongType => (
+                "无法读取这种文件。请发送 .docx、.xlsx、.xls、.ods、.csv 或 .txt 文件。",
+                "Cannot read this kind of file. Send a .docx, .xlsx, .xls, .ods, .csv or .txt file.",
+            ),
+            UploadTooBig => (
+                "文件超过 5 MB，请拆分后再发送。",
+                "The file is over 5 MB: split it and send the parts.",
+            ),
+            UploadFailed => (
+                "下载或保存文件失败，请稍后再试。",
+                "Downloading or saving the file failed; please try again later.",
+            ),
+            UploadReading => ("📥 收到，正在导入…", "📥 Got it, importing…"),
             AdminsLang => (
                 "仅管理员可以修改群语言。",
                 "Only admins can change the language.",
@@ -1342,6 +1364,65 @@ pub fn class_csv_caption(members: usize, zone: &str, lang: Lang) -> String {
         Lang::Zh => format!("📋 班级报告，{members} 人（时间为{zone}）"),
         Lang::En => format!("📋 Class report, {members} members (times in {zone})"),
     }
+}
+
+// ----- an operator's upload -------------------------------------------------------
+
+/// The counts of an imported upload.
+pub fn upload_counts(
+    file: &str,
+    (single, multi, judge): (usize, usize, usize),
+    chapters: usize,
+    sections: usize,
+    lang: Lang,
+) -> String {
+    let all = single + multi + judge;
+    match lang {
+        Lang::Zh => format!(
+            "📥 {file}：{all} 道题（单选 {single}，多选 {multi}，判断 {judge}），{chapters} 章，{sections} 节"
+        ),
+        Lang::En => format!(
+            "📥 {file}: {all} questions (single {single}, multi {multi}, judge {judge}), {chapters} chapters, {sections} sections"
+        ),
+    }
+}
+
+/// The problems' heading: items not imported and warnings.
+pub fn upload_problems(errors: usize, warnings: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("\n\n问题：{errors} 个错误（这些题未导入），{warnings} 个警告"),
+        Lang::En => {
+            format!("\n\nProblems: {errors} errors (items not imported), {warnings} warnings")
+        }
+    }
+}
+
+/// More problems than the report lists.
+pub fn upload_more(more: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("\n……还有 {more} 个问题（用 tutor import 可看全部）"),
+        Lang::En => format!("\n… and {more} more (tutor import lists them all)"),
+    }
+}
+
+/// Where the bank went, and how it is loaded.
+pub fn upload_written(dir: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "\n\n题库已写入 {dir}。机器人仍在使用当前题库；用 tutor run --content {dir} 重启后生效（题目编号在多次上传间保持不变）。"
+        ),
+        Lang::En => format!(
+            "\n\nThe bank was written to {dir}. The bot keeps its current bank; restart it with tutor run --content {dir} to load this one (ids stay the same across uploads)."
+        ),
+    }
+}
+
+/// Nothing could be imported.
+pub fn upload_nothing(lang: Lang) -> &'static str {
+    lang.pick(
+        "\n\n没有可导入的题目，什么也没有写入。",
+        "\n\nNothing could be imported; nothing was written.",
+    )
 }
 
 #[cfg(test)]

@@ -391,6 +391,33 @@ pub fn nothing_due(next_due: Option<DateTime<Utc>>, now: DateTime<Utc>, tz: Tz, 
     })
 }
 
+/// An operator's upload: the counts, the problems with their places, and where
+/// the bank went.
+pub fn upload_report(r: &crate::app::upload::UploadReport, lang: Lang) -> Doc {
+    let mut d = Doc::new();
+    d.bold(cat::upload_counts(
+        &r.file,
+        r.questions,
+        r.chapters,
+        r.sections,
+        lang,
+    ));
+    if !r.problems.is_empty() {
+        d.text(cat::upload_problems(r.errors, r.warnings, lang));
+        for p in &r.problems {
+            d.text(format!("\n• {p}"));
+        }
+        if r.more > 0 {
+            d.text(cat::upload_more(r.more, lang));
+        }
+    }
+    match &r.written {
+        Some(dir) => d.text(cat::upload_written(&dir.display().to_string(), lang)),
+        None => d.text(cat::upload_nothing(lang)),
+    };
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -175,3 +175,72 @@ fn an_item_that_cannot_be_read_is_reported_and_the_rest_written() {
     let check = run_tutor(&["check", &path(&out_dir)], "");
     assert_eq!(check.status.code(), Some(0), "{:?}", text(&check));
 }
+
+/// An operator (`--admins`) sends a bank in a private chat: the bot fetches it
+/// (`getFile`, then the file URL), imports it into `--uploads DIR/bank`, and replies
+/// with the counts and where it went; the bank passes `tutor check`. A member's
+/// document is refused, and so is a file over 5 MB, announced or real.
+#[tokio::test]
+async fn an_operator_uploads_a_bank_in_a_private_chat() {
+    use crate::support::{T, TestApp};
+    let (operator, member) = (501_i64, 777_i64);
+    let app = TestApp::builder()
+        .args(["--admins", "501,502", "--uploads", "{dir}/uploads"])
+        .spawn()
+        .await;
+    let reply = |chat: i64, mark: u64, needle: &'static str| {
+        let fake = app.fake.clone();
+        async move {
+            fake.wait_for_sent(
+                |s| {
+                    s.seq >= mark
+                        && s.chat_id == Some(chat)
+                        && s.method == "sendmessage"
+                        && s.text.as_deref().is_some_and(|t| t.contains(needle))
+                },
+                T,
+            )
+            .await
+            .text
+            .unwrap()
+        }
+    };
+    let bytes = std::fs::read(fixture("clean.txt")).unwrap();
+    app.fake.put_file("doc-1", bytes.clone());
+
+    let mark = app.fake.mark();
+    app.fake
+        .push_document(member, member, "doc-1", "题库.txt", bytes.len() as u64);
+    reply(member, mark, "只有本机器人的管理员").await;
+
+    let mark = app.fake.mark();
+    app.fake
+        .push_document(operator, operator, "doc-1", "题库.txt", bytes.len() as u64);
+    let report = reply(operator, mark, "道题").await;
+    assert!(report.contains("题库.txt："), "{report}");
+    assert!(report.contains("tutor run --content"), "{report}");
+    let bank = app.dir.path().join("uploads/bank");
+    assert!(report.contains(&bank.display().to_string()), "{report}");
+    let out = crate::support::run_tutor(&["check", &path(&bank)], "");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(app.fake.requests_of("getfile").len(), 1);
+
+    // Too big: refused before getFile when announced, after it when the file is.
+    let mark = app.fake.mark();
+    app.fake
+        .push_document(operator, operator, "doc-1", "大.xlsx", 6 * 1024 * 1024);
+    reply(operator, mark, "文件超过 5 MB").await;
+    assert_eq!(app.fake.requests_of("getfile").len(), 1);
+    app.fake.put_file("doc-2", vec![b'x'; 5 * 1024 * 1024 + 1]);
+    let mark = app.fake.mark();
+    app.fake
+        .push_document(operator, operator, "doc-2", "大.csv", 100);
+    reply(operator, mark, "文件超过 5 MB").await;
+    assert_eq!(app.fake.requests_of("getfile").len(), 2);
+
+    // A type the importer does not read.
+    let mark = app.fake.mark();
+    app.fake
+        .push_document(operator, operator, "doc-1", "题库.pdf", 100);
+    reply(operator, mark, "无法读取这种文件").await;
+}

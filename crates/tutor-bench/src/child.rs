@@ -87,6 +87,8 @@ pub fn bot(args: BotArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("the embedded bank is invalid: {e:?}"))?;
     let cfg = tutor::telegram::RunConfig {
         clock_offset: chrono::TimeDelta::zero(),
+        admins: Vec::new(),
+        uploads: std::env::temp_dir().join("tutor-bench-uploads"),
         token: TOKEN.to_string(),
         api_url: Some(args.api),
         db: args.db,

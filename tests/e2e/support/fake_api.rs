@@ -262,6 +262,8 @@ struct StateInner {
     rate: RateLimit,
     not_modified_errors: bool,
     poll_generation: u64,
+    /// Files users sent, by file id (`getFile` and the file endpoint).
+    files: HashMap<String, Vec<u8>>,
 }
 
 struct Shared {
@@ -361,6 +363,7 @@ impl FakeApi {
                 rate: RateLimit::default(),
                 not_modified_errors: false,
                 poll_generation: 0,
+                files: HashMap::new(),
             }),
             updates_changed: Notify::new(),
             log_changed: Notify::new(),
@@ -522,6 +525,20 @@ impl FakeApi {
     /// "administrator", "member", "restricted", "left", "kicked").
     pub fn set_member_status(&self, chat: i64, user: i64, status: &str) {
         self.with_state(|s| s.members.insert((chat, user), status.to_owned()));
+    }
+
+    /// A file a user sends: `getFile` for `file_id` answers its path, and
+    /// `GET /file/bot<token>/<path>` its bytes.
+    pub fn put_file(&self, file_id: &str, bytes: Vec<u8>) {
+        self.with_state(|s| s.files.insert(file_id.to_owned(), bytes));
+    }
+
+    /// A document message from `user` in `chat` (its file put with [`Self::put_file`];
+    /// `size` is the size the message announces).
+    pub fn push_document(&self, chat: i64, user: i64, file_id: &str, name: &str, size: u64) -> u32 {
+        self.msg(chat, user)
+            .content(json!({ "document": tg::document(file_id, name, size) }))
+            .push()
     }
 
     /// The `language_code` of updates from `user` (default "zh-hans").
@@ -1162,6 +1179,9 @@ async fn read_body(req: axum::extract::Request) -> (Value, Vec<UploadedFile>) {
 
 async fn handle(AxState(shared): AxState<Arc<Shared>>, req: axum::extract::Request) -> Response {
     let path = req.uri().path().to_owned();
+    if let Some(rest) = path.strip_prefix("/file/bot") {
+        return file_download(&shared, rest);
+    }
     let Some((token, method)) = parse_path(&path) else {
         return (
             StatusCode::NOT_FOUND,
@@ -1215,6 +1235,22 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, req: axum::extract::Reque
             .into_response();
     }
     (code, Json(response)).into_response()
+}
+
+/// `GET /file/bot<token>/documents/<file id>`: a file's bytes (not logged as a
+/// method call).
+fn file_download(shared: &Shared, rest: &str) -> Response {
+    let s = shared.lock();
+    // teloxide escapes the file path's slashes (`documents%2Fdoc-1`).
+    let found = rest.split_once('/').and_then(|(token, path)| {
+        let path = percent_decode(path);
+        let id = path.strip_prefix("documents/")?;
+        (percent_decode(token) == s.token).then(|| s.files.get(id).cloned())?
+    });
+    match found {
+        Some(bytes) => (StatusCode::OK, bytes).into_response(),
+        None => (StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
 }
 
 async fn respond(
@@ -1360,6 +1396,18 @@ fn dispatch(
             "url": "", "has_custom_certificate": false, "pending_update_count": s.updates.len(),
         })),
         "getmycommands" => ok(json!([])),
+        "getfile" => {
+            let id = body.get("file_id").and_then(Value::as_str).unwrap_or("");
+            match s.files.get(id) {
+                Some(bytes) => ok(json!({
+                    "file_id": id,
+                    "file_unique_id": format!("{id}-u"),
+                    "file_size": bytes.len(),
+                    "file_path": format!("documents/{id}"),
+                })),
+                None => (400, error_body(400, "Bad Request: invalid file_id", None)),
+            }
+        }
         "getchat" => ok(tg::chat_full_info(chat.unwrap_or(0))),
         "getchatmembercount" => ok(json!(2)),
         "getchatmember" => {
