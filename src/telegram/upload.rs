@@ -26,6 +26,10 @@ pub(super) async fn on_document(
     let name = doc.file_name.clone().unwrap_or_default();
     let user = from.id.0 as i64;
     if let Err(why) = app.uploads.check(user, &name, u64::from(doc.file.size)) {
+        // Like any other non-text message of a learner: within the chatter budget.
+        if why == Refusal::NotAllowed && !app.bot.chatter_allowed() {
+            return Ok(());
+        }
         let say = match why {
             Refusal::NotAllowed => Say::UploadNotAllowed,
             Refusal::WrongType => Say::UploadWrongType,

@@ -219,8 +219,8 @@ impl Say {
                 "Nobody has answered in this group yet.",
             ),
             UploadNotAllowed => (
-                "只有本机器人的管理员（运营者）可以上传题库。",
-                "Only the bot's operators can upload a question bank.",
+                "我只看得懂文字，不读文件：上传题库只对本机器人的运营者开放。回复选项字母作答，或发送 /quiz 练一题。",
+                "I read text only, not files: uploading a bank is for the bot's operators. Reply with letters to answer, or /quiz for a question.",
             ),
             UploadWrongType => (
                 "无法读取这种文件。请发送 .docx、.xlsx、.xls、.ods、.csv 或 .txt 文件。",

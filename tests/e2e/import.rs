@@ -211,7 +211,7 @@ async fn an_operator_uploads_a_bank_in_a_private_chat() {
     let mark = app.fake.mark();
     app.fake
         .push_document(member, member, "doc-1", "题库.txt", bytes.len() as u64);
-    reply(member, mark, "只有本机器人的管理员").await;
+    reply(member, mark, "上传题库只对本机器人的运营者开放").await;
 
     let mark = app.fake.mark();
     app.fake
