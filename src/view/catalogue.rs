@@ -1270,7 +1270,8 @@ pub fn class_title(members: usize, week_of: chrono::NaiveDate, lang: Lang) -> St
     match lang {
         Lang::Zh => format!("📋 班级报告（{members} 人；本周自 {m}月{d}日 起）"),
         Lang::En => format!(
-            "📋 Class report ({members} members; this week from {})",
+            "📋 Class report ({members} member{}; this week from {})",
+            if members == 1 { "" } else { "s" },
             week_of.format("%b %-d")
         ),
     }
@@ -1362,7 +1363,10 @@ pub fn class_csv_header(lang: Lang) -> [&'static str; 10] {
 pub fn class_csv_caption(members: usize, zone: &str, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!("📋 班级报告，{members} 人（时间为{zone}）"),
-        Lang::En => format!("📋 Class report, {members} members (times in {zone})"),
+        Lang::En => format!(
+            "📋 Class report, {members} member{} (times in {zone})",
+            if members == 1 { "" } else { "s" }
+        ),
     }
 }
 

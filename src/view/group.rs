@@ -305,7 +305,7 @@ mod tests {
         );
         assert_eq!(
             class_report(&r, Lang::En).plain_text(),
-            "📋 Class report (1 members; this week from Mar 2)\n1. 林 — 10 answers · 70% right · this week 3 (33%) · streak 2 · last Mar 4 12:00 · weakest Chapter 2 (25%)\n\nThe group's weakest: Chapter 3 (33% right of 9 answers)\nAs a spreadsheet: /class csv"
+            "📋 Class report (1 member; this week from Mar 2)\n1. 林 — 10 answers · 70% right · this week 3 (33%) · streak 2 · last Mar 4 12:00 · weakest Chapter 2 (25%)\n\nThe group's weakest: Chapter 3 (33% right of 9 answers)\nAs a spreadsheet: /class csv"
         );
         let empty = ClassReport {
             rows: Vec::new(),
