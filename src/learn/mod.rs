@@ -16,6 +16,7 @@
 //! - [`stats`]: a learner's statistics.
 //! - [`score`]: group quiz points, weekly totals and leaderboards.
 //! - [`daily`]: when a chat's daily question is due, right across DST changes.
+//! - [`exam`]: mock exams: the default blueprint, drawing a paper, marking it.
 //! - [`zone`]: a typed time zone (IANA names in any case, common names, offsets).
 //!
 //! Everything public is re-exported here, so `learn::grade`, `learn::Presentation` etc.
@@ -23,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod daily;
+pub mod exam;
 pub mod fit;
 pub mod grade;
 pub mod parse;
