@@ -18,6 +18,7 @@ pub mod account;
 pub mod answer;
 pub mod cards;
 pub mod due;
+pub mod exam;
 pub mod group;
 mod health;
 pub mod optimize;
