@@ -1482,6 +1482,22 @@ pub fn exam_stats_heading(lang: Lang) -> &'static str {
     lang.pick("最近模拟考试", "Recent mock exams")
 }
 
+/// The terminal's prompt after the warning before 交卷.
+pub fn exam_terminal_confirm(lang: Lang) -> &'static str {
+    lang.pick(
+        "输入 y 确定交卷，其他任意输入继续作答。",
+        "Type y to hand in; anything else to keep answering.",
+    )
+}
+
+/// The terminal leaves an open paper (`q`, end of input): it keeps, and so does its clock.
+pub fn exam_terminal_left(lang: Lang) -> &'static str {
+    lang.pick(
+        "试卷已保存，计时继续；输入 exam 回到考试。",
+        "Your paper is saved and its clock keeps running; type exam to return to it.",
+    )
+}
+
 /// `/exam` with an argument it does not know.
 pub fn exam_usage(lang: Lang) -> &'static str {
     lang.pick(
