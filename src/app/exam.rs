@@ -24,6 +24,28 @@ pub const STATS_RESULTS: usize = 5;
 /// How many results `/exam history` shows.
 pub const HISTORY_RESULTS: usize = 20;
 
+/// How often the sheet's countdown is refreshed while a paper is open (the exam job
+/// runs at most this often; the deadline itself is never late for it).
+pub const COUNTDOWN_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+
+/// What the scheduler's exam job found.
+#[derive(Debug)]
+pub enum ExamDue<'a> {
+    /// The time was up: handed in now.
+    Submitted(Report<'a>),
+    /// Still open: the sheet with its countdown, to refresh the sheet message.
+    Countdown {
+        sheet: Sheet<'a>,
+        message: i32,
+    },
+    Nothing,
+}
+
+/// The exam job's next time: a minute on, never after the deadline.
+fn next_tick(now: DateTime<Utc>, deadline: DateTime<Utc>) -> DateTime<Utc> {
+    (now + COUNTDOWN_EVERY).min(deadline)
+}
+
 /// What a learner does on their paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExamOp {
@@ -145,7 +167,7 @@ impl Tutor {
         };
         self.store.update_exam(user, |_| (Some(exam.clone()), ()))?;
         self.store
-            .schedule(user, JobKind::Exam, Some(exam.deadline))?;
+            .schedule(user, JobKind::Exam, Some(next_tick(now, exam.deadline)))?;
         self.wake.notify_one();
         Ok(ExamOutcome::Sheet(self.sheet(&exam, 0)))
     }
@@ -211,20 +233,28 @@ impl Tutor {
     }
 
     /// The scheduler's exam job for `user`: hands in a paper whose deadline passed
-    /// (`Some`, to tell the learner), else plans the job again for the deadline.
-    pub fn exam_due(&self, user: i64) -> Result<Option<Report<'_>>, StoreError> {
+    /// (to tell the learner), else plans itself again (a minute on, at most to the
+    /// deadline) and gives the sheet for its countdown when it was sent.
+    pub fn exam_due(&self, user: i64) -> Result<ExamDue<'_>, StoreError> {
         let Some(exam) = self.store.exam(user)?.filter(Exam::is_open) else {
             self.store.schedule(user, JobKind::Exam, None)?;
-            return Ok(None);
+            return Ok(ExamDue::Nothing);
         };
-        if self.now() < exam.deadline {
+        let now = self.now();
+        if now < exam.deadline {
             self.store
-                .schedule(user, JobKind::Exam, Some(exam.deadline))?;
-            return Ok(None);
+                .schedule(user, JobKind::Exam, Some(next_tick(now, exam.deadline)))?;
+            return Ok(match exam.message {
+                Some(message) => ExamDue::Countdown {
+                    sheet: self.sheet(&exam, usize::from(exam.current)),
+                    message,
+                },
+                None => ExamDue::Nothing,
+            });
         }
         match self.hand_in(user, &exam, true)? {
-            ExamOutcome::TimeUp(report) => Ok(Some(report)),
-            _ => Ok(None),
+            ExamOutcome::TimeUp(report) => Ok(ExamDue::Submitted(report)),
+            _ => Ok(ExamDue::Nothing),
         }
     }
 

@@ -1,15 +1,16 @@
 //! `/exam` in a private chat: one sheet message, edited in place on every tap (each
-//! edit is the learner's own tap, so it stays within the chat's pace), and the
-//! result sent as its own message(s). The countdown on the sheet is refreshed on
-//! every interaction; the deadline itself is a scheduled job (`JobKind::Exam`), which
-//! hands the paper in and sends the result even when the learner is away.
+//! edit answers the learner's own tap, and goes through the paced bot like every
+//! send), and the result sent as its own message(s). The countdown on the sheet is
+//! refreshed on every tap and by the exam job (`JobKind::Exam`) at most once a
+//! minute; the same job hands the paper in at the deadline and sends the result,
+//! also when the learner is away or the bot restarted.
 
 use std::sync::Arc;
 
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, MessageId};
 
-use crate::app::exam::{ExamOp, ExamOutcome, HISTORY_RESULTS};
+use crate::app::exam::{ExamDue, ExamOp, ExamOutcome, HISTORY_RESULTS};
 use crate::lang::Lang;
 use crate::view::catalogue as cat;
 use crate::view::{Doc, Front, SheetOp, exam as view};
@@ -68,13 +69,13 @@ pub async fn tap(
     show(app, user, outcome, lang, Some(at)).await
 }
 
-/// The scheduler's exam job: hands in a paper whose time is up and tells the learner.
+/// The scheduler's exam job: once a minute the sheet's countdown (one edit), and at
+/// the deadline the paper handed in and the result sent.
 pub async fn on_deadline(app: &Arc<App>, user: i64) {
-    let report = match app.tutor.exam_due(user) {
-        Ok(Some(report)) => report,
-        Ok(None) => return,
+    let due = match app.tutor.exam_due(user) {
+        Ok(due) => due,
         Err(e) => {
-            tracing::warn!(user, error = %e, "handing in a timed-out exam failed");
+            tracing::warn!(user, error = %e, "the exam job failed");
             return;
         }
     };
@@ -84,8 +85,22 @@ pub async fn on_deadline(app: &Arc<App>, user: i64) {
     let learner = app.tutor.store.learner(user).ok().flatten();
     let chat = app.tutor.store.chat(user).ok().flatten();
     let lang = app.tutor.unprompted_lang(learner.as_ref(), chat.as_ref());
-    let doc = view::result(&app.tutor.bank, &report, lang);
-    if let Err(e) = finish(app, user, &doc, lang, None).await {
+    let sent = match due {
+        ExamDue::Submitted(report) => {
+            let doc = view::result(&app.tutor.bank, &report, lang);
+            finish(app, user, &doc, lang, None).await
+        }
+        ExamDue::Countdown { sheet, message } => {
+            let doc = view::sheet(&sheet, lang, Front::Chat);
+            let edit =
+                app.bot
+                    .edit_message_text(ChatId(user), MessageId(message), render::html(&doc));
+            let edited = edit.reply_markup(render::keyboard(&doc.buttons)).await;
+            super::ignore_not_modified(edited)
+        }
+        ExamDue::Nothing => Ok(()),
+    };
+    if let Err(e) = sent {
         app.on_send_error(user, &e);
     }
 }

@@ -143,6 +143,19 @@ async fn a_restart_mid_exam_keeps_the_paper_and_the_clock_hands_it_in() {
     let (again, n2) = start(&app, u).await;
     assert_eq!(n2, n);
     assert!(again.text.as_deref().unwrap().contains("已答 1/3"));
+    // Restarted 90 s later: the exam job refreshes the countdown on the sheet.
+    app.set_env("TUTOR_CLOCK_OFFSET", Some("90"));
+    let mark = app.fake.mark();
+    app.restart().await;
+    let tick = sheet_edit_after(&app, u, mark).await;
+    // (The first sheet, or the resumed one: the bot is SIGKILLed at once, maybe
+    // before it recorded the new sheet's message.)
+    assert!([sheet.message_id, again.message_id].contains(&tick.message_id));
+    let text = tick.text.unwrap();
+    assert!(
+        text.contains("剩余 3 分钟") || text.contains("剩余 2 分钟"),
+        "{text}"
+    );
     // Restarted ten minutes later (the paper has four): the deadline hands it in.
     app.set_env("TUTOR_CLOCK_OFFSET", Some("600"));
     let mark = app.fake.mark();

@@ -44,8 +44,13 @@ fn a_full_exam_is_answered_changed_and_handed_in() {
     let t = testing::at(t0());
     let (nonce, n) = start(&t, ANN);
     assert!(n > 0);
-    // The deadline is scheduled.
-    assert!(t.scheduled(ANN, JobKind::Exam).is_some());
+    // The exam job is scheduled: a minute on (the countdown), before the deadline.
+    let deadline = t.store.exam(ANN).unwrap().unwrap().deadline;
+    assert_eq!(
+        t.scheduled(ANN, JobKind::Exam),
+        Some(t0() + COUNTDOWN_EVERY)
+    );
+    assert!(t0() + COUNTDOWN_EVERY < deadline);
     // Starting again resumes the same paper.
     match t.exam_start(ANN, &mut StdRng::seed_from_u64(2)).unwrap() {
         ExamOutcome::Sheet(s) => assert_eq!(s.nonce, nonce),
@@ -193,10 +198,19 @@ fn the_deadline_hands_the_paper_in_and_refuses_a_late_answer() {
     t.exam_op(ANN, nonce, ExamOp::Set(0, right(&t, ANN, 0)))
         .unwrap();
     let deadline = t.store.exam(ANN).unwrap().unwrap().deadline;
-    assert_eq!(t.scheduled(ANN, JobKind::Exam), Some(deadline));
-    // Before the deadline, the job only plans itself again.
+    // Before the deadline, the job plans itself again, never past the deadline; with
+    // a sheet message, it gives the sheet for the countdown.
     t.tutor.clock = Clock::Fixed(deadline - Duration::seconds(1));
-    assert!(t.exam_due(ANN).unwrap().is_none());
+    assert!(matches!(t.exam_due(ANN).unwrap(), ExamDue::Nothing));
+    assert_eq!(t.scheduled(ANN, JobKind::Exam), Some(deadline));
+    t.set_exam_message(ANN, nonce, 77).unwrap();
+    match t.exam_due(ANN).unwrap() {
+        ExamDue::Countdown { sheet, message } => {
+            assert_eq!(message, 77);
+            assert_eq!(sheet.seconds_left, 1);
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(t.store.exam(ANN).unwrap().unwrap().is_open());
     // A late answer is refused, and the paper is handed in by the deadline.
     t.tutor.clock = Clock::Fixed(deadline + Duration::seconds(5));
@@ -214,7 +228,8 @@ fn the_deadline_hands_the_paper_in_and_refuses_a_late_answer() {
         (deadline - exam.started).num_seconds()
     );
     // The scheduler's job finds nothing more to do.
-    assert!(t.exam_due(ANN).unwrap().is_none());
+    assert!(matches!(t.exam_due(ANN).unwrap(), ExamDue::Nothing));
+    assert!(t.scheduled(ANN, JobKind::Exam).is_none());
     assert_eq!(t.exam_history(ANN, 10).unwrap().len(), 1);
 }
 
@@ -224,7 +239,9 @@ fn the_scheduler_hands_in_a_paper_whose_time_is_up() {
     let (_, _) = start(&t, ANN);
     let deadline = t.store.exam(ANN).unwrap().unwrap().deadline;
     t.tutor.clock = Clock::Fixed(deadline + Duration::minutes(90));
-    let report = t.exam_due(ANN).unwrap().expect("handed in");
+    let ExamDue::Submitted(report) = t.exam_due(ANN).unwrap() else {
+        panic!("handed in")
+    };
     assert!(report.result.timed_out);
     assert!(!report.result.passed);
     assert!(t.scheduled(ANN, JobKind::Exam).is_none());
