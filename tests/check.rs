@@ -131,6 +131,42 @@ fn each_error_class_is_reported_with_its_place() {
 }
 
 #[test]
+fn an_exam_blueprint_is_checked_against_the_bank() {
+    let out = tutor(&["check", &fixture("exam_valid")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = check_fails("exam_bad", &[]);
+    // (file:line:col, message fragment)
+    let cases = [
+        ("exam.toml:2:11", "exam minutes must be between 1 and 600"),
+        (
+            "exam.toml:9:9",
+            "asks for 2 多选 (multi) questions from chapter 1, which has 0",
+        ),
+        ("exam.toml:13:11", "the bank has no chapter 3"),
+        (
+            "exam.toml:17:11",
+            "chapter 1 is listed twice (also at line 7)",
+        ),
+        (
+            "exam.toml:3:8",
+            "the pass mark (points) must be between 1 and 4",
+        ),
+    ];
+    for (place, msg) in cases {
+        let line = stderr
+            .lines()
+            .find(|l| l.contains(msg))
+            .unwrap_or_else(|| panic!("no `{msg}` in:\n{stderr}"));
+        assert!(line.contains(place), "expected `{place}` in `{line}`");
+        assert!(line.contains("error:"), "{line}");
+    }
+}
+
+#[test]
 fn artefacts_are_errors_when_strict_and_warnings_otherwise() {
     let stderr = check_fails("artefact", &["--strict"]);
     assert!(

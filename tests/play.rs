@@ -366,3 +366,44 @@ fn review_with_nothing_due_and_bad_options() {
     let (status, _, err) = scripted(&db, Some("valid"), &["--learner", " "], b"");
     assert_eq!(status.code(), Some(1), "{err}");
 }
+
+#[test]
+fn a_mock_exam_is_answered_handed_in_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    // The paper of `valid`: 1 a 单选, 2 a 判断 (2 + 2 points, pass 3).
+    let script = "exam\nA\nn\n对\n交卷\nexam history\ns\nq\n";
+    let (status, out, err) = scripted(&db, Some("valid"), &[], script.as_bytes());
+    assert!(status.success(), "{err}");
+    assert!(out.contains("模拟考试 · 第 1/2 题"), "{out}");
+    assert!(out.contains("第 2/2 题"), "{out}");
+    assert!(out.contains("你的答案：对（交卷前可修改）"), "{out}");
+    assert!(out.contains("📝 模拟考试成绩"), "{out}");
+    assert!(out.contains("（及格线 3）"), "{out}");
+    assert!(out.contains("各章得分") && out.contains("用时"), "{out}");
+    assert!(out.contains("📝 模拟考试记录"), "{out}");
+    assert!(out.contains("最近模拟考试"), "`s` lists it: {out}");
+    // Both answers were recorded for spaced repetition.
+    assert!(out.contains("已答：2 题"), "{out}");
+}
+
+#[test]
+fn handing_in_an_unanswered_paper_warns_and_a_paper_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    // Answer the first question, then leave: the paper keeps.
+    let (status, out, err) = scripted(&db, Some("valid"), &[], b"exam\nA\nq\n");
+    assert!(status.success(), "{err}");
+    assert!(out.contains("试卷已保存，计时继续"), "{out}");
+    // Back: the same paper, its answer kept; 交卷 warns about question 2, then y.
+    let script = "exam\n交卷\ny\nq\n";
+    let (status, out, err) = scripted(&db, Some("valid"), &[], script.as_bytes());
+    assert!(status.success(), "{err}");
+    assert!(out.contains("你的答案：A"), "{out}");
+    assert!(out.contains("还有 1 题未作答：第 2 题"), "{out}");
+    assert!(
+        out.contains("得分：") && out.contains("/ 4（及格线 3）"),
+        "{out}"
+    );
+    assert!(out.contains("未作答"), "{out}");
+}

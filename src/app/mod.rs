@@ -19,6 +19,7 @@ pub mod answer;
 pub mod cards;
 pub mod class;
 pub mod due;
+pub mod exam;
 pub mod group;
 mod health;
 pub mod optimize;

@@ -8,7 +8,10 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{BankError, Chapter, Key, Kind, MAX_OPTIONS, OptionSet, Question, Section, Source};
+use super::{
+    BankError, Blueprint, BlueprintPart, Chapter, Key, Kind, MAX_OPTIONS, OptionSet, Question,
+    Section, Source,
+};
 
 /// Telegram's message limit, in characters.
 const MESSAGE_LIMIT: usize = 4096;
@@ -160,12 +163,48 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, BankError> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
-    chapter: Spanned<RawChapter>,
+    chapter: Option<Spanned<RawChapter>>,
     #[serde(default)]
     sections: Vec<Spanned<RawSection>>,
     #[serde(default)]
     questions: Vec<Spanned<RawQuestion>>,
+    /// The bank's mock-exam blueprint (at most one file declares it).
+    exam: Option<Spanned<RawExam>>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExam {
+    minutes: Spanned<i64>,
+    pass: Spanned<i64>,
+    points: Option<Spanned<RawPoints>>,
+    chapters: Spanned<Vec<Spanned<RawExamChapter>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPoints {
+    single: Option<Spanned<i64>>,
+    multi: Option<Spanned<i64>>,
+    judge: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExamChapter {
+    chapter: Spanned<i64>,
+    single: Option<Spanned<i64>>,
+    multi: Option<Spanned<i64>>,
+    judge: Option<Spanned<i64>>,
+}
+
+/// The most minutes a blueprint may give (ten hours).
+const MAX_EXAM_MINUTES: i64 = 600;
+/// The most questions on a paper: its answer sheet is one keyboard (Telegram allows
+/// 100 buttons; the sheet keeps room for ‹ › and 交卷).
+pub const MAX_EXAM_QUESTIONS: u32 = 90;
+/// The most points one question may carry.
+const MAX_POINTS: i64 = 100;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -281,7 +320,12 @@ type SectionRef = (String, Option<(usize, usize)>, String);
 pub fn parse_and_validate(
     files: &[(String, String)],
     strict: bool,
-) -> (Vec<Chapter>, Vec<Question>, Vec<Diagnostic>) {
+) -> (
+    Vec<Chapter>,
+    Vec<Question>,
+    Option<Blueprint>,
+    Vec<Diagnostic>,
+) {
     // Strict: conversion artefacts and the lints' findings are errors.
     let lints = if strict {
         Severity::Error
@@ -298,6 +342,8 @@ pub fn parse_and_validate(
     let mut refs: Vec<SectionRef> = Vec::new();
     let mut section_ids: HashSet<String> = HashSet::new();
     let mut places: HashMap<String, Place> = HashMap::new();
+    // The `[exam]` table: (file, text, table), from the first file that declares one.
+    let mut exam: Option<(&String, &String, Spanned<RawExam>)> = None;
 
     for (file, text) in files {
         let mut r = Reporter {
@@ -324,8 +370,33 @@ pub fn parse_and_validate(
             }
         }
 
-        let chapter_span = raw.chapter.span();
-        let rc = raw.chapter.into_inner();
+        if let Some(e) = raw.exam {
+            match &exam {
+                Some((first, _, _)) => r.error(
+                    e.span(),
+                    format!("a second [exam] blueprint (the first is in {first})"),
+                ),
+                None => exam = Some((file, text, e)),
+            }
+        }
+        let Some(raw_chapter) = raw.chapter else {
+            if !raw.sections.is_empty() || !raw.questions.is_empty() {
+                r.at(
+                    Severity::Error,
+                    None,
+                    "sections and questions need a [chapter] table in their file",
+                );
+            } else if exam.as_ref().is_none_or(|(f, _, _)| *f != file) {
+                r.at(
+                    Severity::Error,
+                    None,
+                    "expected a [chapter] table (a chapter) or an [exam] table (the mock-exam blueprint)",
+                );
+            }
+            continue;
+        };
+        let chapter_span = raw_chapter.span();
+        let rc = raw_chapter.into_inner();
         let number = match u8::try_from(*rc.number.get_ref()) {
             Ok(n) if (1..=99).contains(&n) => n,
             _ => {
@@ -619,7 +690,157 @@ pub fn parse_and_validate(
     if !diags.iter().any(|d| d.severity == Severity::Error) {
         lint_diagnostics(&chapters, &questions, &mut places, lints, &mut diags);
     }
-    (chapters, questions, diags)
+    let blueprint = exam.and_then(|(file, text, raw)| {
+        let mut r = Reporter {
+            file,
+            text,
+            diags: &mut diags,
+        };
+        blueprint(&mut r, raw.into_inner(), &chapters, &questions)
+    });
+    (chapters, questions, blueprint, diags)
+}
+
+/// A number of a blueprint in `range`, or an error at its place.
+fn in_range(
+    r: &mut Reporter,
+    v: &Spanned<i64>,
+    range: std::ops::RangeInclusive<i64>,
+    what: &str,
+) -> Option<u32> {
+    match u32::try_from(*v.get_ref()) {
+        Ok(n) if range.contains(v.get_ref()) => Some(n),
+        _ => {
+            r.error(
+                v.span(),
+                format!(
+                    "{what} must be between {} and {}",
+                    range.start(),
+                    range.end()
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Validates the `[exam]` table against the bank: chapters that exist, no more
+/// questions of a kind than a chapter has, a pass mark the paper can reach.
+fn blueprint(
+    r: &mut Reporter,
+    raw: RawExam,
+    chapters: &[Chapter],
+    questions: &[Question],
+) -> Option<Blueprint> {
+    let errors_before = r.diags.len();
+    let minutes = in_range(r, &raw.minutes, 1..=MAX_EXAM_MINUTES, "exam minutes");
+    let d = super::DEFAULT_POINTS;
+    let mut points = d;
+    if let Some(p) = &raw.points {
+        let p = p.get_ref();
+        for (v, slot, kind) in [
+            (&p.single, &mut points.single, "single"),
+            (&p.multi, &mut points.multi, "multi"),
+            (&p.judge, &mut points.judge, "judge"),
+        ] {
+            if let Some(v) = v {
+                *slot = in_range(r, v, 1..=MAX_POINTS, &format!("points for {kind}")).unwrap_or(1);
+            }
+        }
+    }
+    let mut parts = Vec::new();
+    let mut seen: HashMap<u8, usize> = HashMap::new();
+    for c in raw.chapters.get_ref() {
+        let c = c.get_ref();
+        let Some(number) = in_range(r, &c.chapter, 1..=99, "exam chapter").map(|n| n as u8) else {
+            continue;
+        };
+        if chapters.iter().all(|ch| ch.number != number) {
+            r.error(
+                c.chapter.span(),
+                format!("the bank has no chapter {number}"),
+            );
+            continue;
+        }
+        let line = line_col(r.text, c.chapter.span().start).0;
+        if let Some(first) = seen.insert(number, line) {
+            r.error(
+                c.chapter.span(),
+                format!("chapter {number} is listed twice (also at line {first})"),
+            );
+            continue;
+        }
+        for (v, kind) in [
+            (&c.single, Kind::Single),
+            (&c.multi, Kind::Multi),
+            (&c.judge, Kind::Judge),
+        ] {
+            let Some(v) = v else { continue };
+            let name = format!("{} count", kind_word(kind));
+            let Some(count) = in_range(r, v, 0..=i64::from(MAX_EXAM_QUESTIONS), &name) else {
+                continue;
+            };
+            let have = questions
+                .iter()
+                .filter(|q| q.chapter == number && q.kind == kind)
+                .count() as u32;
+            if count > have {
+                r.error(
+                    v.span(),
+                    format!(
+                        "asks for {count} {} ({}) questions from chapter {number}, which has {have}",
+                        kind.label_zh(),
+                        kind_word(kind)
+                    ),
+                );
+            } else if count > 0 {
+                parts.push(BlueprintPart {
+                    chapter: number,
+                    kind,
+                    count,
+                });
+            }
+        }
+    }
+    let bp = Blueprint {
+        minutes: minutes.unwrap_or(1),
+        pass: 0,
+        points,
+        parts,
+    };
+    let n = bp.questions();
+    if n == 0 && r.diags.len() == errors_before {
+        r.error(raw.chapters.span(), "the blueprint asks for no questions");
+    } else if n > MAX_EXAM_QUESTIONS {
+        r.error(
+            raw.chapters.span(),
+            format!(
+                "the blueprint asks for {n} questions; a paper has at most {MAX_EXAM_QUESTIONS}"
+            ),
+        );
+    }
+    let total = bp.total_points();
+    let pass = in_range(
+        r,
+        &raw.pass,
+        1..=i64::from(total.max(1)),
+        "the pass mark (points)",
+    );
+    if r.diags.len() > errors_before {
+        return None;
+    }
+    Some(Blueprint {
+        pass: pass.unwrap_or(total),
+        ..bp
+    })
+}
+
+fn kind_word(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Single => "single",
+        Kind::Multi => "multi",
+        Kind::Judge => "judge",
+    }
 }
 
 /// The lints' findings not waived, then the waivers that waived nothing.
@@ -682,7 +903,7 @@ mod tests {
     }
 
     fn strict_errors(text: &str) -> Vec<String> {
-        let (_, _, diags) = parse_and_validate(&[("t.toml".into(), bank_with(text))], true);
+        let (_, _, _, diags) = parse_and_validate(&[("t.toml".into(), bank_with(text))], true);
         diags
             .into_iter()
             .filter(|d| d.severity == Severity::Error)

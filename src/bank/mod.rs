@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use load::{Diagnostic, Severity};
+pub use load::{Diagnostic, MAX_EXAM_QUESTIONS, Severity};
 
 /// The most options a choice question may have (A–H): one keyboard row, one byte of bits.
 pub const MAX_OPTIONS: usize = 8;
@@ -198,6 +198,67 @@ pub struct Question {
     pub shuffle: bool,
 }
 
+/// Points for a right answer, per kind of question (a mock exam's marking).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindPoints {
+    pub single: u32,
+    pub multi: u32,
+    pub judge: u32,
+}
+
+impl KindPoints {
+    pub fn of(&self, kind: Kind) -> u32 {
+        match kind {
+            Kind::Single => self.single,
+            Kind::Multi => self.multi,
+            Kind::Judge => self.judge,
+        }
+    }
+}
+
+/// The points per kind when a blueprint names none: a 多选 is harder to get all right.
+pub const DEFAULT_POINTS: KindPoints = KindPoints {
+    single: 2,
+    multi: 3,
+    judge: 2,
+};
+
+/// How many questions of one kind a mock exam draws from one chapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlueprintPart {
+    pub chapter: u8,
+    pub kind: Kind,
+    pub count: u32,
+}
+
+/// A mock exam's blueprint: what a paper is drawn from, its time and its marking.
+/// A bank may declare its own (`[exam]`, see docs/content-format.md); otherwise
+/// `learn::exam::default_blueprint` makes one from the bank's size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blueprint {
+    pub minutes: u32,
+    /// Points needed to pass.
+    pub pass: u32,
+    pub points: KindPoints,
+    /// Counts per chapter and kind (no two parts for the same pair).
+    pub parts: Vec<BlueprintPart>,
+}
+
+impl Blueprint {
+    /// The number of questions on a paper.
+    pub fn questions(&self) -> u32 {
+        self.parts.iter().map(|p| p.count).sum()
+    }
+
+    /// The points of a paper answered all right.
+    pub fn total_points(&self) -> u32 {
+        self.parts
+            .iter()
+            .map(|p| p.count * self.points.of(p.kind))
+            .sum()
+    }
+}
+
 /// A loaded, validated bank.
 #[derive(Debug, Clone)]
 pub struct Bank {
@@ -205,6 +266,7 @@ pub struct Bank {
     questions: Vec<Question>,
     by_id: HashMap<String, usize>,
     sections: HashMap<String, (usize, usize)>,
+    exam: Option<Blueprint>,
 }
 
 /// Why a bank could not be loaded: every problem found, each with its place.
@@ -258,11 +320,18 @@ impl Bank {
         files: &[(String, String)],
         strict: bool,
     ) -> Result<(Bank, Vec<Diagnostic>), BankError> {
-        let (chapters, questions, diags) = load::parse_and_validate(files, strict);
+        let (chapters, questions, exam, diags) = load::parse_and_validate(files, strict);
         if diags.iter().any(|d| d.severity == Severity::Error) {
             return Err(BankError(diags));
         }
-        Ok((Bank::new(chapters, questions), diags))
+        let mut bank = Bank::new(chapters, questions);
+        bank.exam = exam;
+        Ok((bank, diags))
+    }
+
+    /// The mock-exam blueprint the bank declares (`[exam]`), if any.
+    pub fn exam(&self) -> Option<&Blueprint> {
+        self.exam.as_ref()
     }
 
     fn new(mut chapters: Vec<Chapter>, mut questions: Vec<Question>) -> Bank {
@@ -289,6 +358,7 @@ impl Bank {
             questions,
             by_id,
             sections,
+            exam: None,
         }
     }
 
@@ -476,6 +546,26 @@ mod tests {
         assert_eq!(excerpt(text, 16), "第一句话。第二句话比较长一些。……");
         // No sentence end in range: hard cut with an ellipsis.
         assert_eq!(excerpt("一二三四五六七八九十", 4), "一二三四……");
+    }
+
+    #[test]
+    fn a_declared_blueprint_is_loaded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_valid");
+        let (bank, _) = Bank::load_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let bp = bank.exam().expect("the blueprint");
+        assert_eq!(bp.minutes, 10);
+        assert_eq!(bp.pass, 3);
+        assert_eq!(
+            bp.points,
+            KindPoints {
+                single: 2,
+                multi: 3,
+                judge: 1
+            }
+        );
+        assert_eq!(bp.questions(), 2);
+        assert_eq!(bp.total_points(), 3);
+        assert!(Bank::embedded().unwrap().exam().is_none());
     }
 
     #[test]

@@ -21,6 +21,8 @@ use crate::view::catalogue as cat;
 use super::input::Input;
 use super::text;
 
+mod exam;
+
 /// Who is practising, where, and how the terminal looks.
 pub struct Setup<'a> {
     pub tutor: &'a Tutor,
@@ -68,6 +70,9 @@ enum Command {
     Chapter(Option<u8>),
     /// `c` with a number that cannot be a chapter.
     BadChapter(String),
+    /// `exam`: a mock exam (start or resume); `exam history`: the results.
+    Exam,
+    ExamHistory,
 }
 
 /// Reads a command. Only words that cannot be answers are commands at the answer
@@ -85,6 +90,8 @@ fn command(line: &str) -> Option<Command> {
         "s" | "stats" | "统计" => Command::Stats,
         "r" | "read" | "阅读" => Command::Read,
         "" | "n" | "next" | "下一题" => Command::Next,
+        "exam" | "考试" | "模拟考试" => Command::Exam,
+        "exam history" | "考试记录" => Command::ExamHistory,
         _ => {
             let rest = word.strip_prefix('c')?.trim();
             match rest {
@@ -236,6 +243,14 @@ impl<'a, W: Write> Session<'a, W> {
                     }
                 }
                 Some(Command::BadChapter(n)) => self.bad_chapter(&n)?,
+                Some(Command::Exam) => {
+                    self.s.tutor.abandon(card)?;
+                    return Ok(match self.exam(input)? {
+                        Some(ended) => Step::Stop(ended),
+                        None => Step::NextCard,
+                    });
+                }
+                Some(Command::ExamHistory) => self.exam_history()?,
                 // An empty line, or `n` / `next` when `n` is no answer here.
                 Some(Command::Next) | None => match parse_answer(&line, q.kind, p.len()) {
                     Parsed::Answer(response) => {
@@ -284,6 +299,13 @@ impl<'a, W: Write> Session<'a, W> {
                     }
                 }
                 Some(Command::BadChapter(n)) => self.bad_chapter(&n)?,
+                Some(Command::Exam) => {
+                    return Ok(match self.exam(input)? {
+                        Some(ended) => Step::Stop(ended),
+                        None => Step::NextCard,
+                    });
+                }
+                Some(Command::ExamHistory) => self.exam_history()?,
                 None => self.say(Say::AfterVerdictHint.text(text::LANG))?,
             }
         }
@@ -406,7 +428,13 @@ impl<'a, W: Write> Session<'a, W> {
 
     fn stats(&mut self) -> anyhow::Result<()> {
         let stats = self.s.tutor.stats(self.s.learner)?;
-        let shown = text::stats(self.bank(), &stats, self.s.ansi);
+        let mut shown = text::stats(self.bank(), &stats, self.s.ansi);
+        let exams = self
+            .s
+            .tutor
+            .exam_history(self.s.learner, crate::app::exam::STATS_RESULTS)?;
+        let lines = crate::view::exam::stats_lines(&exams, self.s.tz, text::LANG);
+        shown.push_str(&text::show(&lines, self.s.ansi));
         self.blank_line()?;
         self.say(&shown)?;
         Ok(())
@@ -502,6 +530,10 @@ mod tests {
             ("c 0", Some(Command::Chapter(None))),
             ("c 全部", Some(Command::Chapter(None))),
             ("c 999", Some(Command::BadChapter("999".into()))),
+            ("exam", Some(Command::Exam)),
+            ("EXAM", Some(Command::Exam)),
+            ("考试", Some(Command::Exam)),
+            ("exam history", Some(Command::ExamHistory)),
             // Answers, not commands.
             ("c", None),
             ("c d", None),

@@ -17,6 +17,7 @@
 //! - [`class`]: a study group's class report (`/class`).
 //! - [`score`]: group quiz points, weekly totals and leaderboards.
 //! - [`daily`]: when a chat's daily question is due, right across DST changes.
+//! - [`exam`]: mock exams: the default blueprint, drawing a paper, marking it.
 //! - [`zone`]: a typed time zone (IANA names in any case, common names, offsets).
 //!
 //! Everything public is re-exported here, so `learn::grade`, `learn::Presentation` etc.
@@ -25,6 +26,7 @@
 
 pub mod class;
 pub mod daily;
+pub mod exam;
 pub mod fit;
 pub mod grade;
 pub mod parse;

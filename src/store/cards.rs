@@ -288,6 +288,74 @@ impl Store {
     }
 }
 
+/// One graded answer as spaced repetition and the statistics see it: a practice
+/// card's, or one question of a mock exam handed in (see `store::exam`).
+pub(crate) struct Learned<'a> {
+    pub user: i64,
+    pub name: &'a str,
+    /// The log entry's identity with `now`: the card's chat and message (an exam's
+    /// answers use the learner's chat and negative numbers, never a message id).
+    pub chat: i64,
+    pub message: i32,
+    pub question: &'a str,
+    pub kind: crate::bank::Kind,
+    pub right: bool,
+    pub answer_text: &'a str,
+    pub now: DateTime<Utc>,
+    pub tz: chrono_tz::Tz,
+}
+
+/// Records an answer in the learner's progress (FSRS), their log and their streak,
+/// inside a transaction: the one path every graded answer takes.
+pub(crate) fn tx_learn(
+    srs: &learn::Srs,
+    a: &Learned<'_>,
+    progress: &TransactionalTree,
+    log: &TransactionalTree,
+    learners: &TransactionalTree,
+) -> Result<(model::Learner, learn::StreakChange), TxError> {
+    // Progress: the learner's one record of every question.
+    let progress_key = keys::progress(a.user).build();
+    let mut set: ProgressSet = tx_get(progress, PROGRESS_TREE, &progress_key)?.unwrap_or_default();
+    let next = srs.update_progress(
+        set.get(a.question),
+        learn::Rating::of(a.kind, a.right),
+        a.answer_text,
+        a.now,
+        a.tz,
+    );
+    set.put(a.question, next);
+    progress.insert(progress_key, set.encode())?;
+
+    // Log: this month's chunk. An entry's identity is (time, chat, message), so a
+    // retried transaction replaces rather than adds.
+    let month = month_of(a.now);
+    let log_key = keys::log_chunk(a.user, month).build();
+    let mut chunk = tx_get_chunk(log, a.user, month, &log_key)?;
+    chunk.put(LogItem {
+        at: a.now,
+        chat: a.chat,
+        message: a.message,
+        question: a.question.to_string(),
+        right: a.right,
+        answer: a.answer_text.to_string(),
+    });
+    log.insert(log_key, chunk.encode(a.user, month))?;
+
+    // Learner and streak.
+    let learner_key = keys::learner(a.user).build();
+    let mut learner = tx_get(learners, "learners", &learner_key)?
+        .unwrap_or_else(|| model::Learner::new(a.user, a.name.to_string(), a.now));
+    if !a.name.is_empty() {
+        learner.name = a.name.to_string();
+    }
+    learner.active = true;
+    let (streak, change) = learn::record_day(&learner.streak, learn::local_day(a.now, a.tz));
+    learner.streak = streak;
+    learners.insert(learner_key, learner.encode())?;
+    Ok((learner, change))
+}
+
 /// The body of [`Store::record_answer`]: pure apart from the transactional trees.
 #[allow(clippy::too_many_arguments)]
 fn answer_tx(
@@ -324,47 +392,19 @@ fn answer_tx(
     let verdict = learn::grade(question, &presentation, req.response);
     let right = verdict.is_right();
 
-    // Progress: the learner's one record of every question.
-    let progress_key = keys::progress(req.user).build();
-    let mut set: ProgressSet = tx_get(progress, PROGRESS_TREE, &progress_key)?.unwrap_or_default();
-    let next = srs.update_progress(
-        set.get(&card.question),
-        learn::Rating::of(question.kind, right),
-        &req.answer_text,
-        req.now,
-        req.learner_tz,
-    );
-    set.put(&card.question, next);
-    progress.insert(progress_key, set.encode())?;
-
-    // Log: this month's chunk. An entry's identity is (time, chat, message), so a
-    // retried transaction replaces rather than adds; the card above refuses a
-    // second answer of the same user.
-    let month = month_of(req.now);
-    let log_key = keys::log_chunk(req.user, month).build();
-    let mut chunk = tx_get_chunk(log, req.user, month, &log_key)?;
-    chunk.put(LogItem {
-        at: req.now,
+    let learned = Learned {
+        user: req.user,
+        name: &req.name,
         chat: req.chat,
         message: req.message,
-        question: card.question.clone(),
+        question: &card.question,
+        kind: question.kind,
         right,
-        answer: req.answer_text.clone(),
-    });
-    log.insert(log_key, chunk.encode(req.user, month))?;
-
-    // Learner and streak.
-    let learner_key = keys::learner(req.user).build();
-    let mut learner = tx_get(learners, "learners", &learner_key)?
-        .unwrap_or_else(|| model::Learner::new(req.user, req.name.clone(), req.now));
-    if !req.name.is_empty() {
-        learner.name = req.name.clone();
-    }
-    learner.active = true;
-    let (streak, change) =
-        learn::record_day(&learner.streak, learn::local_day(req.now, req.learner_tz));
-    learner.streak = streak;
-    learners.insert(learner_key, learner.encode())?;
+        answer_text: &req.answer_text,
+        now: req.now,
+        tz: req.learner_tz,
+    };
+    let (learner, change) = tx_learn(srs, &learned, progress, log, learners)?;
 
     // Group score.
     let mut points = 0;

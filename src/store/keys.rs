@@ -17,6 +17,8 @@
 //! | `scores`              | chat i64 · user i64                       | `ScoreRecord`          |
 //! | `schedule`            | at ms i64 · chat i64 · kind u8            | empty                  |
 //! | `schedule_by_chat`    | chat i64 · kind u8                        | at ms i64 (8 bytes)    |
+//! | `exams`               | user i64                                  | `ExamRecord`: their current or last paper |
+//! | `exam_results`        | user i64 · started ms i64                 | `ExamResultRecord`     |
 //!
 //! Until schema 2 a learner's progress and log were one sled entry per question and
 //! per answer, in trees that the migration to schema 2 reads and then drops:
@@ -185,6 +187,16 @@ pub fn score(chat: i64, user: i64) -> Key {
 
 pub fn job(at: DateTime<Utc>, chat: i64, kind: u8) -> Key {
     Key::new().time(at).i64(chat).u8(kind)
+}
+
+/// A learner's current (or last) mock exam.
+pub fn exam(user: i64) -> Key {
+    Key::new().i64(user)
+}
+
+/// One of a learner's mock-exam results.
+pub fn exam_result(user: i64, started: DateTime<Utc>) -> Key {
+    Key::new().i64(user).time(started)
 }
 
 pub fn job_by_chat(chat: i64, kind: u8) -> Key {

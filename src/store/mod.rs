@@ -17,6 +17,7 @@
 mod backup;
 mod bulk;
 mod cards;
+mod exam;
 mod health;
 mod keys;
 mod model;
@@ -44,6 +45,7 @@ use crate::bank::Bank;
 use crate::learn::{self, LogEntry, MemberScore, Progress};
 
 pub use bulk::{LoggedAnswer, TreeSize};
+pub use exam::{Exam, ExamAnswer, ExamChapter, ExamItem, ExamResult, NotSubmitted};
 pub use health::Probe;
 pub use model::{
     AnswerOutcome, AnswerRequest, Card, CardAnswer, CardKind, Chat, ChatKind,
@@ -149,6 +151,8 @@ pub(crate) struct Trees {
     pub scores: sled::Tree,
     pub schedule: sled::Tree,
     pub schedule_by_chat: sled::Tree,
+    pub exams: sled::Tree,
+    pub exam_results: sled::Tree,
 }
 
 impl Trees {
@@ -164,11 +168,13 @@ impl Trees {
             scores: db.open_tree("scores")?,
             schedule: db.open_tree("schedule")?,
             schedule_by_chat: db.open_tree("schedule_by_chat")?,
+            exams: db.open_tree(exam::EXAMS_TREE)?,
+            exam_results: db.open_tree(exam::EXAM_RESULTS_TREE)?,
         })
     }
 
     /// Every tree with its name, in `TREE_NAMES` order.
-    pub fn all(&self) -> [(&'static str, &sled::Tree); 10] {
+    pub fn all(&self) -> [(&'static str, &sled::Tree); 12] {
         [
             ("meta", &self.meta),
             ("learners", &self.learners),
@@ -180,6 +186,8 @@ impl Trees {
             ("scores", &self.scores),
             ("schedule", &self.schedule),
             ("schedule_by_chat", &self.schedule_by_chat),
+            (exam::EXAMS_TREE, &self.exams),
+            (exam::EXAM_RESULTS_TREE, &self.exam_results),
         ]
     }
 }

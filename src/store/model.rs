@@ -297,14 +297,17 @@ pub enum JobKind {
     Reveal,
     /// Group card: the deadline passed.
     Close,
+    /// A private chat's mock exam: its deadline passed (or the sheet's countdown is due).
+    Exam,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::Daily,
         JobKind::Reminder,
         JobKind::Reveal,
         JobKind::Close,
+        JobKind::Exam,
     ];
 
     pub(crate) fn code(self) -> u8 {
@@ -313,6 +316,7 @@ impl JobKind {
             JobKind::Reminder => 1,
             JobKind::Reveal => 2,
             JobKind::Close => 3,
+            JobKind::Exam => 4,
         }
     }
 

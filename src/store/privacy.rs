@@ -110,6 +110,41 @@ fn chat_json(c: &Chat) -> Value {
     })
 }
 
+fn exam_result_json(r: &super::ExamResult) -> Value {
+    json!({
+        "started": ts(r.started),
+        "submitted": ts(r.submitted),
+        "timed_out": r.timed_out,
+        "points": r.points,
+        "total": r.total,
+        "pass": r.pass,
+        "passed": r.passed,
+        "right": r.right,
+        "questions": r.questions,
+        "unanswered": r.unanswered,
+        "seconds_used": r.seconds_used,
+        "chapters": r.chapters.iter().map(|c| json!({
+            "chapter": c.chapter,
+            "right": c.right,
+            "questions": c.questions,
+            "points": c.points,
+            "total": c.total,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn exam_json(e: &super::Exam) -> Value {
+    json!({
+        "started": ts(e.started),
+        "deadline": ts(e.deadline),
+        "questions": e.items.iter().zip(&e.answers).map(|(i, a)| json!({
+            "question": i.question,
+            "answer": a.as_ref().map(response_json),
+        })).collect::<Vec<_>>(),
+        "submitted": e.result.as_ref().map(exam_result_json),
+    })
+}
+
 /// Planned changes to one tree.
 #[derive(Default)]
 struct Changes {
@@ -138,7 +173,8 @@ fn card_mentions(card: &Card, user: i64) -> bool {
 
 impl Store {
     /// Everything stored about a learner, as one JSON document: their learner
-    /// record, private chat settings, progress, answer log, scores in chats, and
+    /// record, private chat settings, progress, answer log, mock exams and results,
+    /// scores in chats, and
     /// their answers and pending selections on cards.
     pub fn export(&self, user: i64) -> Result<Value, StoreError> {
         let t = self.trees();
@@ -203,8 +239,17 @@ impl Store {
             }
         }
 
+        let exam = self.exam(user)?.map(|e| exam_json(&e));
+        let results: Vec<Value> = self
+            .exam_results(user, usize::MAX)?
+            .iter()
+            .map(exam_result_json)
+            .collect();
+
         Ok(json!({
             "user": user,
+            "exam": exam,
+            "exam_results": results,
             "learner": learner.as_ref().map(learner_json),
             "private_chat": private_chat.as_ref().map(chat_json),
             "progress": progress.iter().map(|(q, p)| progress_json(q, p)).collect::<Vec<_>>(),
@@ -216,7 +261,7 @@ impl Store {
     }
 
     /// Removes every key that mentions `user`: their learner record, progress, log,
-    /// scores, their private chat with its cards and jobs, and their answers and
+    /// mock exams and results, scores, their private chat with its cards and jobs, and their answers and
     /// selections on other cards (a card or round they started keeps no trace of
     /// them: its `asked_by`/`started_by` becomes 0). One transaction, then flushed.
     ///
@@ -304,6 +349,13 @@ impl Store {
             by_chat.remove.push(kv?.0);
         }
 
+        let mut exams = Changes::default();
+        exams.remove.push(keys::exam(user).build().into());
+        let mut results = Changes::default();
+        for kv in t.exam_results.scan_prefix(&prefix) {
+            results.remove.push(kv?.0);
+        }
+
         (
             &t.learners,
             &t.progress,
@@ -314,8 +366,12 @@ impl Store {
             &t.open_cards,
             &t.schedule,
             &t.schedule_by_chat,
+            &t.exams,
+            &t.exam_results,
         )
-            .transaction(|(l, p, g, s, c, cd, o, sc, b)| {
+            .transaction(|(l, p, g, s, c, cd, o, sc, b, ex, er)| {
+                exams.apply(ex)?;
+                results.apply(er)?;
                 learners.apply(l)?;
                 progress.apply(p)?;
                 log.apply(g)?;

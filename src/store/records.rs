@@ -1352,3 +1352,201 @@ impl Codec for FsrsParameters {
         }
     }
 }
+
+// ---- mock exams (issue 19) -----------------------------------------------------
+
+use super::exam::{Exam, ExamChapter, ExamItem, ExamResult};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ExamChapterRec {
+    chapter: u8,
+    right: u32,
+    questions: u32,
+    points: u32,
+    total: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ExamResultV1 {
+    nonce: u32,
+    started: i64,
+    submitted: i64,
+    timed_out: bool,
+    points: u32,
+    total: u32,
+    pass: u32,
+    passed: bool,
+    right: u32,
+    questions: u32,
+    unanswered: u32,
+    seconds_used: u32,
+    chapters: Vec<ExamChapterRec>,
+}
+
+/// A mock exam's result (`exam_results`, and inside an `ExamRecord`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum ExamResultRecord {
+    V1(ExamResultV1),
+}
+
+impl From<&ExamResult> for ExamResultV1 {
+    fn from(r: &ExamResult) -> Self {
+        ExamResultV1 {
+            nonce: r.nonce,
+            started: ms(r.started),
+            submitted: ms(r.submitted),
+            timed_out: r.timed_out,
+            points: r.points,
+            total: r.total,
+            pass: r.pass,
+            passed: r.passed,
+            right: r.right,
+            questions: r.questions,
+            unanswered: r.unanswered,
+            seconds_used: r.seconds_used,
+            chapters: r
+                .chapters
+                .iter()
+                .map(|c| ExamChapterRec {
+                    chapter: c.chapter,
+                    right: c.right,
+                    questions: c.questions,
+                    points: c.points,
+                    total: c.total,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl TryFrom<ExamResultV1> for ExamResult {
+    type Error = String;
+    fn try_from(r: ExamResultV1) -> R<Self> {
+        Ok(ExamResult {
+            nonce: r.nonce,
+            started: time(r.started)?,
+            submitted: time(r.submitted)?,
+            timed_out: r.timed_out,
+            points: r.points,
+            total: r.total,
+            pass: r.pass,
+            passed: r.passed,
+            right: r.right,
+            questions: r.questions,
+            unanswered: r.unanswered,
+            seconds_used: r.seconds_used,
+            chapters: r
+                .chapters
+                .into_iter()
+                .map(|c| ExamChapter {
+                    chapter: c.chapter,
+                    right: c.right,
+                    questions: c.questions,
+                    points: c.points,
+                    total: c.total,
+                })
+                .collect(),
+        })
+    }
+}
+
+impl Codec for ExamResult {
+    fn encode(&self) -> Vec<u8> {
+        to_bytes(&ExamResultRecord::V1(self.into()))
+    }
+
+    fn decode(bytes: &[u8]) -> R<Self> {
+        match from_bytes(bytes)? {
+            ExamResultRecord::V1(r) => r.try_into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ExamItemRec {
+    question: String,
+    order: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ExamV1 {
+    user: i64,
+    nonce: u32,
+    items: Vec<ExamItemRec>,
+    answers: Vec<Option<ResponseRec>>,
+    current: u16,
+    started: i64,
+    deadline: i64,
+    pass: u32,
+    points: (u32, u32, u32),
+    message: Option<i32>,
+    result: Option<ExamResultV1>,
+}
+
+/// A learner's current or last paper (`exams`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum ExamRecord {
+    V1(ExamV1),
+}
+
+impl Codec for Exam {
+    fn encode(&self) -> Vec<u8> {
+        to_bytes(&ExamRecord::V1(ExamV1 {
+            user: self.user,
+            nonce: self.nonce,
+            items: self
+                .items
+                .iter()
+                .map(|i| ExamItemRec {
+                    question: i.question.clone(),
+                    order: i.order.clone(),
+                })
+                .collect(),
+            answers: self
+                .answers
+                .iter()
+                .map(|a| a.map(ResponseRec::from))
+                .collect(),
+            current: self.current,
+            started: ms(self.started),
+            deadline: ms(self.deadline),
+            pass: self.pass,
+            points: (self.points.single, self.points.multi, self.points.judge),
+            message: self.message,
+            result: self.result.as_ref().map(ExamResultV1::from),
+        }))
+    }
+
+    fn decode(bytes: &[u8]) -> R<Self> {
+        match from_bytes(bytes)? {
+            ExamRecord::V1(r) => Ok(Exam {
+                user: r.user,
+                nonce: r.nonce,
+                items: r
+                    .items
+                    .into_iter()
+                    .map(|i| ExamItem {
+                        question: i.question,
+                        order: i.order,
+                    })
+                    .collect(),
+                answers: r
+                    .answers
+                    .into_iter()
+                    .map(|a| a.map(Response::from))
+                    .collect(),
+                current: r.current,
+                started: time(r.started)?,
+                deadline: time(r.deadline)?,
+                pass: r.pass,
+                points: crate::bank::KindPoints {
+                    single: r.points.0,
+                    multi: r.points.1,
+                    judge: r.points.2,
+                },
+                message: r.message,
+                result: r.result.map(ExamResult::try_from).transpose()?,
+            }),
+        }
+    }
+}

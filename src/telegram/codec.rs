@@ -11,7 +11,7 @@ pub const MAX_BYTES: usize = 64;
 const VERSION: &str = "1";
 
 /// What a button asks for: `view`'s intents, carried as callback data.
-pub use crate::view::{Intent as Action, NextScope};
+pub use crate::view::{Intent as Action, NextScope, SheetOp};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
@@ -38,6 +38,32 @@ fn valid_id(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A decimal number as written by `encode` (no sign, no leading zeros).
+fn number<T: std::str::FromStr>(s: &str) -> Result<T, DecodeError> {
+    if s.is_empty() || (s.len() > 1 && s.starts_with('0')) || !s.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(DecodeError::Malformed);
+    }
+    s.parse().map_err(|_| DecodeError::Malformed)
+}
+
+/// The operation of an exam sheet's button.
+fn sheet_op(fields: &[&str]) -> Result<SheetOp, DecodeError> {
+    Ok(match fields {
+        ["g", i] => SheetOp::Go(number(i)?),
+        ["p", i, o] => {
+            let o: u8 = number(o)?;
+            if o >= 8 {
+                return Err(DecodeError::Malformed);
+            }
+            SheetOp::Pick(number(i)?, o)
+        }
+        ["s"] => SheetOp::Submit,
+        ["c"] => SheetOp::Confirm,
+        _ => return Err(DecodeError::Malformed),
+    })
+}
+
 impl Action {
     pub fn encode(&self) -> String {
         let body = match self {
@@ -51,6 +77,12 @@ impl Action {
             Action::Page { chapter, index } => format!("p:{chapter}:{index}"),
             Action::Subscribe => "d".into(),
             Action::Forget { confirm } => format!("f:{}", u8::from(*confirm)),
+            Action::Exam { exam, op } => match op {
+                SheetOp::Go(i) => format!("x:{exam}:g:{i}"),
+                SheetOp::Pick(i, o) => format!("x:{exam}:p:{i}:{o}"),
+                SheetOp::Submit => format!("x:{exam}:s"),
+                SheetOp::Confirm => format!("x:{exam}:c"),
+            },
         };
         let data = format!("{VERSION}:{body}");
         debug_assert!(data.len() <= MAX_BYTES, "callback data too long: {data}");
@@ -101,6 +133,10 @@ impl Action {
             ("d", []) => Action::Subscribe,
             ("f", ["1"]) => Action::Forget { confirm: true },
             ("f", ["0"]) => Action::Forget { confirm: false },
+            ("x", [exam, rest @ ..]) => Action::Exam {
+                exam: number(exam)?,
+                op: sheet_op(rest)?,
+            },
             _ => return Err(DecodeError::Malformed),
         };
         Ok(action)
@@ -141,6 +177,22 @@ mod tests {
             Action::Subscribe,
             Action::Forget { confirm: true },
             Action::Forget { confirm: false },
+            Action::Exam {
+                exam: u32::MAX,
+                op: SheetOp::Pick(u16::MAX, 7),
+            },
+            Action::Exam {
+                exam: 0,
+                op: SheetOp::Go(89),
+            },
+            Action::Exam {
+                exam: 12345,
+                op: SheetOp::Submit,
+            },
+            Action::Exam {
+                exam: 12345,
+                op: SheetOp::Confirm,
+            },
         ];
         for a in cases {
             let data = a.encode();
@@ -166,6 +218,14 @@ mod tests {
             ("1:f:2", DecodeError::Malformed),
             ("1:p:300:1", DecodeError::Malformed),
             ("1:d:x", DecodeError::Malformed),
+            ("1:x:12:p:1:8", DecodeError::Malformed),
+            ("1:x:012:s", DecodeError::Malformed),
+            ("1:x:-1:s", DecodeError::Malformed),
+            ("1:x:4294967296:s", DecodeError::Malformed),
+            ("1:x:1:g:70000", DecodeError::Malformed),
+            ("1:x:1:q", DecodeError::Malformed),
+            ("1:x:1", DecodeError::Malformed),
+            ("1:x:1:s:1", DecodeError::Malformed),
         ];
         for (data, want) in cases {
             assert_eq!(Action::decode(data).as_ref(), Err(want), "{data:?}");

@@ -73,6 +73,8 @@ pub enum Private {
     /// `/read N`; without a number (or a bad one) the chapter list.
     Read(Option<u8>),
     Stats,
+    /// `/exam` or `/exam history` (the adapter reads the arguments).
+    Exam,
     Daily(DailyArg),
     Tz(ZoneArg),
     /// `/lang zh|en`; `None`: not a language.
@@ -97,6 +99,7 @@ impl Private {
             "chapters" => Private::Chapters,
             "read" => Private::Read(args.parse().ok()),
             "stats" => Private::Stats,
+            "exam" => Private::Exam,
             "daily" => Private::Daily(DailyArg::parse(args)),
             "tz" => Private::Tz(parse_zone(args)),
             "lang" => Private::Lang(args.parse().ok()),

@@ -182,6 +182,7 @@ async fn private_command(
         }
         Private::Chapters | Private::Read(None) => send_chapters(app, chat, user, lang).await?,
         Private::Stats => send_stats(app, chat, user, lang).await?,
+        Private::Exam => super::exam::command(app, user, cmd.args, lang).await?,
         Private::Daily(arg) => daily_command(app, here, arg, lang).await?,
         Private::Tz(arg) => app.zone_command(here, Some(user), arg, lang).await?,
         Private::Lang(Some(new)) => {
@@ -258,8 +259,13 @@ async fn send_page(app: &App, chat: i64, chapter: u8, index: usize, lang: Lang) 
 
 async fn send_stats(app: &App, chat: i64, user: i64, lang: Lang) -> HandlerResult {
     let stats = app.tutor.stats(user)?;
-    app.send_doc(chat, &study::stats(&app.tutor.bank, &stats, lang))
-        .await?;
+    let mut doc = study::stats(&app.tutor.bank, &stats, lang);
+    let exams = app
+        .tutor
+        .exam_history(user, crate::app::exam::STATS_RESULTS)?;
+    let tz = app.tutor.learner_tz_of(user)?;
+    doc.append(view::exam::stats_lines(&exams, tz, lang));
+    app.send_doc(chat, &doc).await?;
     match crate::view::chart::stats_png(&stats, lang) {
         Ok(png) => app.send_photo(chat, png).await?,
         Err(e) => warn!(chat, error = %e, "stats chart failed"),
@@ -420,6 +426,13 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
         Action::Page { chapter, index } => tap_page(&tap, chapter, index).await,
         Action::Subscribe => tap_subscribe(&tap).await,
         Action::Forget { confirm } => tap_forget(&tap, confirm).await,
+        Action::Exam { .. } if group => {
+            tap.toast(Say::Invalid).await;
+            Ok(())
+        }
+        Action::Exam { exam, op } => {
+            super::exam::tap(&app, &q, msg.id, user, (exam, op), lang).await
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub mod codec;
 pub mod commands;
+mod exam;
 mod group;
 mod handlers;
 mod live;

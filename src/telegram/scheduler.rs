@@ -184,6 +184,7 @@ async fn run_job(app: &Arc<App>, job: Job) {
             }
             group::on_deadline(app, job.chat).await;
         }
+        JobKind::Exam => super::exam::on_deadline(app, job.chat).await,
         JobKind::Reveal => {
             if let Err(e) = app.tutor.unschedule(&job) {
                 failed(&e);

@@ -774,6 +774,11 @@ const PRIVATE_COMMANDS: &[(&str, &str, &str)] = &[
     ("read", "阅读教材；/read 1", "Read the guide; /read 1"),
     ("stats", "学习统计与图表", "Statistics and chart"),
     (
+        "exam",
+        "模拟考试；/exam history 成绩记录",
+        "Mock exam; /exam history for results",
+    ),
+    (
         "daily",
         "每日一题；/daily 08:30，/daily off",
         "Daily question; /daily 08:30, /daily off",
@@ -865,6 +870,7 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} r           （看完解析后）阅读本节全文\n\
          \u{20} s           学习统计\n\
          \u{20} c N         只练第 N 章；c 0 练全部章节\n\
+         \u{20} exam        模拟考试（exam history 成绩记录）\n\
          \u{20} ?           显示本帮助\n\
          \u{20} q           退出（Ctrl-D、Ctrl-C 亦可；进度每答一题即已保存）\n",
         "Commands:\n\
@@ -873,6 +879,7 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} r           (after a verdict) read the section\n\
          \u{20} s           statistics\n\
          \u{20} c N         chapter N only; c 0 for all chapters\n\
+         \u{20} exam        mock exam (exam history for results)\n\
          \u{20} ?           this help\n\
          \u{20} q           quit (Ctrl-D, Ctrl-C too; every answer is saved at once)\n",
     )
@@ -1426,6 +1433,294 @@ pub fn upload_nothing(lang: Lang) -> &'static str {
     lang.pick(
         "\n\n没有可导入的题目，什么也没有写入。",
         "\n\nNothing could be imported; nothing was written.",
+    )
+}
+
+// ---- the mock exam (issue 19) ------------------------------------------------------
+
+/// The sheet's head: `📝 模拟考试 · 第 3/45 题`.
+pub fn exam_head(index: usize, total: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("📝 模拟考试 · 第 {}/{total} 题", index + 1),
+        Lang::En => format!("📝 Mock exam · question {}/{total}", index + 1),
+    }
+}
+
+/// The countdown: `⏱ 剩余 12 分钟 · 已答 3/45` (minutes rounded up; under a
+/// minute in seconds).
+pub fn exam_countdown(seconds_left: i64, answered: usize, total: usize, lang: Lang) -> String {
+    let left = match (lang, seconds_left) {
+        (Lang::Zh, s) if s < 60 => format!("{s} 秒"),
+        (Lang::Zh, s) => format!("{} 分钟", (s + 59) / 60),
+        (Lang::En, s) if s < 60 => format!("{s} s"),
+        (Lang::En, s) => format!("{} min", (s + 59) / 60),
+    };
+    match lang {
+        Lang::Zh => format!("⏱ 剩余 {left} · 已答 {answered}/{total}"),
+        Lang::En => format!("⏱ {left} left · {answered}/{total} answered"),
+    }
+}
+
+/// The sheet's line for the answer so far.
+pub fn exam_your_answer(answer: Option<&str>, lang: Lang) -> String {
+    match (lang, answer) {
+        (Lang::Zh, Some(a)) => format!("你的答案：{a}（交卷前可修改）"),
+        (Lang::Zh, None) => "尚未作答".to_string(),
+        (Lang::En, Some(a)) => format!("Your answer: {a} (you may change it until you hand in)"),
+        (Lang::En, None) => "Not answered yet".to_string(),
+    }
+}
+
+/// How the sheet is used (under the question).
+pub fn exam_hint(front: Front, lang: Lang) -> &'static str {
+    match (front, lang) {
+        (Front::Chat, Lang::Zh) => {
+            "点选项作答（多选题可点多个）；下方题号带 ✔ 的为已答。交卷后统一评分。"
+        }
+        (Front::Chat, Lang::En) => {
+            "Tap an option to answer (several for multiple choice); ✔ marks answered numbers. Marked when you hand in."
+        }
+        (Front::Terminal, Lang::Zh) => {
+            "输入答案（如 B、BD、对）；g N 跳到第 N 题，n 下一题，p 上一题，交卷 或 submit 交卷，? 帮助。"
+        }
+        (Front::Terminal, Lang::En) => {
+            "Type an answer (B, BD, 对); g N goes to question N, n next, p previous, submit hands in, ? help."
+        }
+    }
+}
+
+pub fn exam_prev(lang: Lang) -> &'static str {
+    lang.pick("◀ 上一题", "◀ Previous")
+}
+
+pub fn exam_next(lang: Lang) -> &'static str {
+    lang.pick("下一题 ▶", "Next ▶")
+}
+
+pub fn exam_submit(lang: Lang) -> &'static str {
+    lang.pick("📤 交卷", "📤 Hand in")
+}
+
+pub fn exam_confirm(lang: Lang) -> &'static str {
+    lang.pick("确定交卷", "Hand in now")
+}
+
+pub fn exam_keep_going(lang: Lang) -> &'static str {
+    lang.pick("继续作答", "Keep answering")
+}
+
+/// The warning before handing in with unanswered questions (their 1-based numbers).
+pub fn exam_unanswered_warning(numbers: &[usize], lang: Lang) -> String {
+    let list = numbers
+        .iter()
+        .take(30)
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(lang.pick("、", ", "));
+    let more = if numbers.len() > 30 {
+        lang.pick("……", " …")
+    } else {
+        ""
+    };
+    match lang {
+        Lang::Zh => format!(
+            "⚠️ 还有 {} 题未作答：第 {list}{more} 题。未答的题不得分。确定交卷吗？",
+            numbers.len()
+        ),
+        Lang::En => format!(
+            "⚠️ {} unanswered: {list}{more}. They score nothing. Hand in anyway?",
+            numbers.len()
+        ),
+    }
+}
+
+/// The result's head.
+pub fn exam_result_head(timed_out: bool, lang: Lang) -> &'static str {
+    match (timed_out, lang) {
+        (false, Lang::Zh) => "📝 模拟考试成绩",
+        (true, Lang::Zh) => "⏰ 考试时间到，已自动交卷",
+        (false, Lang::En) => "📝 Mock exam result",
+        (true, Lang::En) => "⏰ Time is up: your paper was handed in",
+    }
+}
+
+/// `得分：78 / 100（及格线 60）· ✅ 通过`.
+pub fn exam_score_line(points: u32, total: u32, pass: u32, passed: bool, lang: Lang) -> String {
+    match (lang, passed) {
+        (Lang::Zh, true) => format!("得分：{points} / {total}（及格线 {pass}）· ✅ 通过"),
+        (Lang::Zh, false) => format!("得分：{points} / {total}（及格线 {pass}）· ❌ 未通过"),
+        (Lang::En, true) => format!("Score: {points} / {total} (pass mark {pass}) · ✅ passed"),
+        (Lang::En, false) => {
+            format!("Score: {points} / {total} (pass mark {pass}) · ❌ not passed")
+        }
+    }
+}
+
+/// A duration as `23 分 10 秒` / `23 min 10 s`.
+pub fn exam_duration(seconds: u32, lang: Lang) -> String {
+    let (m, s) = (seconds / 60, seconds % 60);
+    match lang {
+        Lang::Zh => format!("{m} 分 {s} 秒"),
+        Lang::En => format!("{m} min {s} s"),
+    }
+}
+
+/// `用时 23 分 10 秒 · 答对 30/45 题 · 未答 2 题`.
+pub fn exam_summary_line(
+    seconds: u32,
+    right: u32,
+    questions: u32,
+    unanswered: u32,
+    lang: Lang,
+) -> String {
+    let used = exam_duration(seconds, lang);
+    match lang {
+        Lang::Zh => format!("用时 {used} · 答对 {right}/{questions} 题 · 未答 {unanswered} 题"),
+        Lang::En => format!("Time {used} · {right}/{questions} right · {unanswered} unanswered"),
+    }
+}
+
+pub fn exam_chapters_heading(lang: Lang) -> &'static str {
+    lang.pick("各章得分", "By chapter")
+}
+
+/// One chapter of a result: (right, questions, points, points possible).
+pub fn exam_chapter_line(label: &str, title: &str, figures: [u32; 4], lang: Lang) -> String {
+    let [right, questions, points, total] = figures;
+    match lang {
+        Lang::Zh => format!("{label} {title}：答对 {right}/{questions} 题，{points}/{total} 分\n"),
+        Lang::En => {
+            format!("{label} {title}: {right}/{questions} right, {points}/{total} points\n")
+        }
+    }
+}
+
+pub fn exam_review_heading(lang: Lang) -> &'static str {
+    lang.pick("错题回顾", "Review of what was wrong")
+}
+
+pub fn exam_all_right(lang: Lang) -> &'static str {
+    lang.pick("🎉 全部答对！", "🎉 All right!")
+}
+
+/// The head of one reviewed question: `第 3 题 · 第二章 · 单选`.
+pub fn exam_review_item(index: usize, chapter: &str, kind: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("第 {} 题 · {chapter} · {kind}", index + 1),
+        Lang::En => format!("Question {} · {chapter} · {kind}", index + 1),
+    }
+}
+
+pub fn exam_unanswered(lang: Lang) -> &'static str {
+    lang.pick("未作答", "not answered")
+}
+
+/// What follows a result.
+pub fn exam_after(lang: Lang) -> &'static str {
+    lang.pick(
+        "答过的题已计入复习计划：/review 复习错题，/exam 再考一次，/exam history 看历次成绩。",
+        "Your answers now count in your reviews: /review for the wrong ones, /exam to try again, /exam history for past results.",
+    )
+}
+
+/// The sheet message once its paper is handed in.
+pub fn exam_sheet_closed(lang: Lang) -> &'static str {
+    lang.pick("📝 已交卷，成绩见下。", "📝 Handed in; the result follows.")
+}
+
+/// A tap on a sheet whose paper was handed in (a late answer).
+pub fn exam_already_submitted(lang: Lang) -> &'static str {
+    lang.pick(
+        "已交卷，答案不能再修改。",
+        "Already handed in: answers can no longer change.",
+    )
+}
+
+/// A tap on a sheet of no open paper (an old one, or not the learner's).
+pub fn exam_no_such(lang: Lang) -> &'static str {
+    lang.pick(
+        "这份试卷已失效。发送 /exam 开始考试。",
+        "This paper is no longer valid. Send /exam to start one.",
+    )
+}
+
+pub fn exam_empty(lang: Lang) -> &'static str {
+    lang.pick(
+        "题库里没有题，无法组卷。",
+        "The bank has no questions for a paper.",
+    )
+}
+
+pub fn exam_history_title(lang: Lang) -> &'static str {
+    lang.pick("📝 模拟考试记录", "📝 Mock exam results")
+}
+
+pub fn exam_history_empty(lang: Lang) -> &'static str {
+    lang.pick(
+        "还没有考试记录。发送 /exam 开始一次模拟考试。",
+        "No results yet. Send /exam to take a mock exam.",
+    )
+}
+
+/// One result of the history: `3月2日 12:00 · 78/100 · ✅ 通过 · 用时 23 分 10 秒`.
+pub fn exam_history_line(
+    when: &str,
+    points: u32,
+    total: u32,
+    passed: bool,
+    seconds: u32,
+    lang: Lang,
+) -> String {
+    let used = exam_duration(seconds, lang);
+    match (lang, passed) {
+        (Lang::Zh, true) => format!("{when} · {points}/{total} · ✅ 通过 · 用时 {used}\n"),
+        (Lang::Zh, false) => format!("{when} · {points}/{total} · ❌ 未通过 · 用时 {used}\n"),
+        (Lang::En, true) => format!("{when} · {points}/{total} · ✅ passed · {used}\n"),
+        (Lang::En, false) => format!("{when} · {points}/{total} · ❌ not passed · {used}\n"),
+    }
+}
+
+/// When a result was handed in, in the learner's zone: `3月2日 12:00`, `Mar 2 12:00`.
+pub fn exam_date(local: chrono::NaiveDateTime, lang: Lang) -> String {
+    use chrono::{Datelike, Timelike};
+    match lang {
+        Lang::Zh => format!(
+            "{}月{}日 {:02}:{:02}",
+            local.month(),
+            local.day(),
+            local.hour(),
+            local.minute()
+        ),
+        Lang::En => local.format("%b %-d %H:%M").to_string(),
+    }
+}
+
+/// `/stats`'s heading over the last results.
+pub fn exam_stats_heading(lang: Lang) -> &'static str {
+    lang.pick("最近模拟考试", "Recent mock exams")
+}
+
+/// The terminal's prompt after the warning before 交卷.
+pub fn exam_terminal_confirm(lang: Lang) -> &'static str {
+    lang.pick(
+        "输入 y 确定交卷，其他任意输入继续作答。",
+        "Type y to hand in; anything else to keep answering.",
+    )
+}
+
+/// The terminal leaves an open paper (`q`, end of input): it keeps, and so does its clock.
+pub fn exam_terminal_left(lang: Lang) -> &'static str {
+    lang.pick(
+        "试卷已保存，计时继续；输入 exam 回到考试。",
+        "Your paper is saved and its clock keeps running; type exam to return to it.",
+    )
+}
+
+/// `/exam` with an argument it does not know.
+pub fn exam_usage(lang: Lang) -> &'static str {
+    lang.pick(
+        "用法：/exam 开始或继续模拟考试；/exam history 查看成绩记录。",
+        "Usage: /exam starts or resumes a mock exam; /exam history shows your results.",
     )
 }
 

@@ -55,6 +55,23 @@ pub enum Intent {
     Subscribe,
     /// Confirm or cancel `/forget`.
     Forget { confirm: bool },
+    // -- issue 19: the mock exam's answer sheet --
+    /// `op` on mock-exam paper `exam` (its nonce: a button of another paper, or of
+    /// another learner's, changes nothing).
+    Exam { exam: u32, op: SheetOp },
+}
+
+/// What a button of a mock exam's sheet does (see `app::exam::ExamOp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetOp {
+    /// Show question `i` (0-based).
+    Go(u16),
+    /// Tap shown option `o` of question `i`.
+    Pick(u16, u8),
+    /// 交卷 (warns about unanswered questions first).
+    Submit,
+    /// 交卷 after the warning.
+    Confirm,
 }
 
 /// The scope of a "next question" button.

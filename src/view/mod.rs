@@ -8,13 +8,14 @@
 pub mod catalogue;
 pub mod chart;
 mod doc;
+pub mod exam;
 pub mod group;
 pub mod schedule;
 pub mod study;
 pub mod time;
 
 pub use catalogue::{Say, not_an_answer};
-pub use doc::{Button, Doc, Intent, NextScope, Span, Style};
+pub use doc::{Button, Doc, Intent, NextScope, SheetOp, Span, Style};
 
 /// Where a text is shown: a chat (buttons and replies) or the terminal (typed
 /// input, `?` for help).

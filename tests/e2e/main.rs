@@ -8,6 +8,7 @@ mod bank;
 mod bot;
 mod chaos;
 mod daily;
+mod exam;
 mod faults;
 mod group;
 mod harness;

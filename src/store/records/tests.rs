@@ -4,7 +4,7 @@
 //! accepts, the bytes of one value, written once by the code of commit e4efb6d (the
 //! current versions by its encoders, version 1 of the packed records by its test
 //! encoders of that version; chat-v2 and chat-v3 by the encoders of the commits that
-//! added them) and
+//! added them, exam-v1 and exam-result-v1 by the commit that added mock exams) and
 //! never regenerated: a new version adds a fixture.
 //! Each decodes to the value below that it was written from, and the current
 //! version's encoder must give its fixture back byte for byte, so that an accidental
@@ -34,6 +34,8 @@ const LOG_CHUNK_V2: &[u8] = fixture!("log-chunk-v2");
 const CARD_V1: &[u8] = fixture!("card-v1");
 const SCORE_V1: &[u8] = fixture!("score-v1");
 const FSRS_PARAMETERS_V1: &[u8] = fixture!("fsrs-parameters-v1");
+const EXAM_V1: &[u8] = fixture!("exam-v1");
+const EXAM_RESULT_V1: &[u8] = fixture!("exam-result-v1");
 
 fn t(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap()
@@ -282,6 +284,75 @@ fn fsrs_parameters() -> FsrsParameters {
     }
 }
 
+/// A handed-in mock exam's result (exam-result-v1, written by the commit that added
+/// mock exams).
+fn exam_result() -> ExamResult {
+    ExamResult {
+        nonce: 3_141_592_653,
+        started: t(1_772_424_000_000),
+        submitted: t(1_772_425_390_500),
+        timed_out: false,
+        points: 5,
+        total: 7,
+        pass: 5,
+        passed: true,
+        right: 2,
+        questions: 3,
+        unanswered: 1,
+        seconds_used: 1390,
+        chapters: vec![
+            ExamChapter {
+                chapter: 1,
+                right: 1,
+                questions: 2,
+                points: 2,
+                total: 5,
+            },
+            ExamChapter {
+                chapter: 4,
+                right: 1,
+                questions: 1,
+                points: 3,
+                total: 3,
+            },
+        ],
+    }
+}
+
+/// A learner's paper, handed in (exam-v1).
+fn exam() -> Exam {
+    Exam {
+        user: 123_456_789,
+        nonce: 3_141_592_653,
+        items: vec![
+            ExamItem {
+                question: "c1-q01".into(),
+                order: vec![2, 0, 1, 3],
+            },
+            ExamItem {
+                question: "c4-q07".into(),
+                order: vec![1, 0, 3, 2, 4],
+            },
+            ExamItem {
+                question: "c1-q12".into(),
+                order: vec![],
+            },
+        ],
+        answers: vec![
+            Some(Response::Choice(OptionSet(0b0100))),
+            Some(Response::Choice(OptionSet(0b1_0011))),
+            None,
+        ],
+        current: 2,
+        started: t(1_772_424_000_000),
+        deadline: t(1_772_427_600_000),
+        pass: 5,
+        points: crate::bank::DEFAULT_POINTS,
+        message: Some(4242),
+        result: Some(exam_result()),
+    }
+}
+
 /// Every fixture, with a decoding of it compared with the value it was written from.
 #[allow(clippy::type_complexity)]
 fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), String>)> {
@@ -325,6 +396,10 @@ fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), Stri
         ("fsrs-parameters-v1", FSRS_PARAMETERS_V1, |b| {
             check(FsrsParameters::decode(b), fsrs_parameters())
         }),
+        ("exam-v1", EXAM_V1, |b| check(Exam::decode(b), exam())),
+        ("exam-result-v1", EXAM_RESULT_V1, |b| {
+            check(ExamResult::decode(b), exam_result())
+        }),
     ]
 }
 
@@ -355,6 +430,8 @@ fn the_current_versions_are_written_byte_for_byte_as_their_fixtures() {
     assert_eq!(card().encode(), CARD_V1);
     assert_eq!(score().encode(), SCORE_V1);
     assert_eq!(fsrs_parameters().encode(), FSRS_PARAMETERS_V1);
+    assert_eq!(exam().encode(), EXAM_V1);
+    assert_eq!(exam_result().encode(), EXAM_RESULT_V1);
     // The first byte is the version (postcard's variant index, 0 = V1).
     for (name, bytes, _) in decodings() {
         let want = match name.rsplit_once("-v") {
