@@ -366,3 +366,30 @@ fn review_with_nothing_due_and_bad_options() {
     let (status, _, err) = scripted(&db, Some("valid"), &["--learner", " "], b"");
     assert_eq!(status.code(), Some(1), "{err}");
 }
+
+#[test]
+fn the_book_favourites_and_search_from_a_script() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("db");
+    // The test bank: e1-q01 first (single, A right, never shuffled).
+    let input = "B\nstar\nmistakes\nsearch 本质\npm\nA\n\nA\n\nq\n";
+    let (status, out, err) = scripted(&db, Some("bank"), &[], input.as_bytes());
+    assert!(status.success(), "{err}");
+    assert!(out.contains("★ 已收藏"), "{out}");
+    assert!(out.contains("连续答对两次即移出错题本"), "{out}");
+    assert!(out.contains("错 1 次 · 已连对 0/2"), "{out}");
+    assert!(out.contains("🔍 “本质”：找到"), "{out}");
+    assert_eq!(
+        verdicts(&out),
+        ["❌ 回答错误", "✅ 回答正确！", "✅ 回答正确！"]
+    );
+    assert!(out.contains("🎉 错题本里没有要练的题了"), "{out}");
+    // The next run: the star is kept, the book is empty.
+    let (status, out, err) = scripted(&db, Some("bank"), &[], b"starred\nmistakes\nq\n");
+    assert!(status.success(), "{err}");
+    assert!(
+        out.contains("⭐ 收藏夹\n\n第一章 测试章（1 题）\n• 服务的本质是（　）的。"),
+        "{out}"
+    );
+    assert!(out.contains("📕 错题本是空的"), "{out}");
+}

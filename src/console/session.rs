@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use crate::app::{Answer, Answered, Next, Person, Tutor};
 use crate::bank::{Bank, Question};
 use crate::learn::parse::fold_width;
-use crate::learn::{Parsed, Presentation, Response, Scope, parse_answer};
+use crate::learn::{Drill, Parsed, Presentation, Response, Scope, parse_answer};
 use crate::store::Card;
 use crate::view::Say;
 use crate::view::catalogue as cat;
@@ -68,6 +68,17 @@ enum Command {
     Chapter(Option<u8>),
     /// `c` with a number that cannot be a chapter.
     BadChapter(String),
+    // Issue 19.
+    /// `mistakes`: the wrong-answer book.
+    Mistakes,
+    /// `starred`: the favourites.
+    Starred,
+    /// `star`: star or unstar the question of the last verdict.
+    Star,
+    /// `search …`.
+    Search(String),
+    /// `pm [N]` / `ps [N]`: practise the book or the favourites (of chapter N).
+    Drill(Drill),
 }
 
 /// Reads a command. Only words that cannot be answers are commands at the answer
@@ -85,6 +96,11 @@ fn command(line: &str) -> Option<Command> {
         "s" | "stats" | "统计" => Command::Stats,
         "r" | "read" | "阅读" => Command::Read,
         "" | "n" | "next" | "下一题" => Command::Next,
+        "mistakes" | "错题本" | "错题" => Command::Mistakes,
+        "starred" | "收藏夹" => Command::Starred,
+        "star" | "收藏" => Command::Star,
+        "search" | "搜索" | "搜" => Command::Search(String::new()),
+        _ if shelf_command(word).is_some() => return shelf_command(word),
         _ => {
             let rest = word.strip_prefix('c')?.trim();
             match rest {
@@ -101,6 +117,24 @@ fn command(line: &str) -> Option<Command> {
     })
 }
 
+/// `search …`, `pm [N]`, `ps [N]` (issue 19).
+fn shelf_command(word: &str) -> Option<Command> {
+    for prefix in ["search ", "搜索 ", "搜 "] {
+        if let Some(rest) = word.strip_prefix(prefix) {
+            return Some(Command::Search(rest.trim().to_string()));
+        }
+    }
+    let (set, rest) = match word.get(..2)? {
+        "pm" => (Drill::Mistakes as fn(Option<u8>) -> Drill, word[2..].trim()),
+        "ps" => (Drill::Starred as fn(Option<u8>) -> Drill, word[2..].trim()),
+        _ => return None,
+    };
+    match rest {
+        "" => Some(Command::Drill(set(None))),
+        n => n.parse().ok().map(|n| Command::Drill(set(Some(n)))),
+    }
+}
+
 /// One practice session.
 pub struct Session<'a, W: Write> {
     s: Setup<'a>,
@@ -111,6 +145,8 @@ pub struct Session<'a, W: Write> {
     last: Option<String>,
     answered: u32,
     right: u32,
+    /// The wrong-answer book or the favourites, while practising them.
+    drill: Option<Drill>,
 }
 
 /// Message ids count seconds from this instant (2024-01-01 UTC), so they grow across
@@ -128,6 +164,7 @@ impl<'a, W: Write> Session<'a, W> {
             last: None,
             answered: 0,
             right: 0,
+            drill: None,
         }
     }
 
@@ -169,13 +206,7 @@ impl<'a, W: Write> Session<'a, W> {
         self.welcome()?;
         let mut asked_any = false;
         loop {
-            let tutor = self.s.tutor;
-            let next = tutor.next_card(
-                self.s.learner,
-                self.s.scope,
-                self.last.as_deref(),
-                &mut rand::rng(),
-            )?;
+            let next = self.next_card()?;
             let (q, p) = match next {
                 Next::Post {
                     question,
@@ -210,6 +241,70 @@ impl<'a, W: Write> Session<'a, W> {
         }
     }
 
+    /// The next card: of the drill while there is one (said so when it is done),
+    /// else of the scope.
+    fn next_card(&mut self) -> anyhow::Result<Next<'a>> {
+        let tutor = self.s.tutor;
+        let (learner, last) = (self.s.learner, self.last.clone());
+        let last = last.as_deref();
+        if let Some(drill) = self.drill {
+            if let Some(next) = tutor.next_drill_card(learner, drill, last, &mut rand::rng())? {
+                return Ok(next);
+            }
+            self.drill = None;
+            let done = text::show(&crate::view::shelf::drill_empty(drill, text::LANG), false);
+            self.blank_line()?;
+            self.say(&done)?;
+        }
+        Ok(tutor.next_card(learner, self.s.scope, last, &mut rand::rng())?)
+    }
+
+    /// `mistakes`, `starred`, `search …`, `star` (after a verdict, `q`), `pm` / `ps`:
+    /// true when the session goes on to another card.
+    fn shelf(&mut self, cmd: Command, q: Option<&Question>) -> anyhow::Result<bool> {
+        let (tutor, learner, lang) = (self.s.tutor, self.s.learner, text::LANG);
+        let shown = match cmd {
+            Command::Mistakes => {
+                let doc =
+                    crate::view::shelf::mistakes(self.bank(), &tutor.mistakes(learner)?, lang);
+                format!(
+                    "{}\n{}",
+                    text::show(&doc, self.s.ansi),
+                    Say::TerminalPractiseMistakes.text(lang)
+                )
+            }
+            Command::Starred => {
+                let doc = crate::view::shelf::starred(self.bank(), &tutor.starred(learner)?, lang);
+                format!(
+                    "{}\n{}",
+                    text::show(&doc, self.s.ansi),
+                    Say::TerminalPractiseStarred.text(lang)
+                )
+            }
+            Command::Search(query) => text::search(tutor.search(learner, &query)?, self.s.ansi),
+            Command::Star => match q.map(|q| tutor.toggle_star(learner, &q.id)).transpose()? {
+                Some(crate::app::Starred::Now(on)) => {
+                    tutor.durable_blocking()?;
+                    let say = if on {
+                        Say::StarredToast
+                    } else {
+                        Say::UnstarredToast
+                    };
+                    say.text(lang).to_string()
+                }
+                _ => Say::TerminalStarFirst.text(lang).to_string(),
+            },
+            Command::Drill(drill) => {
+                self.drill = Some(drill);
+                return Ok(true);
+            }
+            _ => return Ok(false),
+        };
+        self.blank_line()?;
+        self.say(&shown)?;
+        Ok(false)
+    }
+
     /// Reads until `card` is answered (or left for another card, or the end).
     fn answer_prompt(
         &mut self,
@@ -236,6 +331,18 @@ impl<'a, W: Write> Session<'a, W> {
                     }
                 }
                 Some(Command::BadChapter(n)) => self.bad_chapter(&n)?,
+                Some(
+                    cmd @ (Command::Mistakes
+                    | Command::Starred
+                    | Command::Star
+                    | Command::Search(_)
+                    | Command::Drill(_)),
+                ) => {
+                    if self.shelf(cmd, None)? {
+                        self.s.tutor.abandon(card)?;
+                        return Ok(Step::NextCard);
+                    }
+                }
                 // An empty line, or `n` / `next` when `n` is no answer here.
                 Some(Command::Next) | None => match parse_answer(&line, q.kind, p.len()) {
                     Parsed::Answer(response) => {
@@ -284,6 +391,11 @@ impl<'a, W: Write> Session<'a, W> {
                     }
                 }
                 Some(Command::BadChapter(n)) => self.bad_chapter(&n)?,
+                Some(cmd) => {
+                    if self.shelf(cmd, Some(q))? {
+                        return Ok(Step::NextCard);
+                    }
+                }
                 None => self.say(Say::AfterVerdictHint.text(text::LANG))?,
             }
         }
@@ -434,11 +546,13 @@ impl<'a, W: Write> Session<'a, W> {
         match n {
             None => {
                 self.s.scope = Scope::All;
+                self.drill = None;
                 self.say(Say::SwitchedToAll.text(text::LANG))?;
                 Ok(true)
             }
             Some(n) if self.bank().questions_in(n).next().is_some() => {
                 self.s.scope = Scope::Chapter(n);
+                self.drill = None;
                 let msg =
                     cat::terminal_switched_to(&text::chapter_name(self.bank(), n), text::LANG);
                 self.say(&msg)?;
@@ -502,6 +616,20 @@ mod tests {
             ("c 0", Some(Command::Chapter(None))),
             ("c 全部", Some(Command::Chapter(None))),
             ("c 999", Some(Command::BadChapter("999".into()))),
+            ("mistakes", Some(Command::Mistakes)),
+            ("错题本", Some(Command::Mistakes)),
+            ("starred", Some(Command::Starred)),
+            ("STAR", Some(Command::Star)),
+            (
+                "search 服务 特性",
+                Some(Command::Search("服务 特性".into())),
+            ),
+            ("搜 无形", Some(Command::Search("无形".into()))),
+            ("pm", Some(Command::Drill(Drill::Mistakes(None)))),
+            ("pm 3", Some(Command::Drill(Drill::Mistakes(Some(3))))),
+            ("ps", Some(Command::Drill(Drill::Starred(None)))),
+            ("ps2", Some(Command::Drill(Drill::Starred(Some(2))))),
+            ("pmx", None),
             // Answers, not commands.
             ("c", None),
             ("c d", None),

@@ -17,6 +17,7 @@
 //! | `scores`              | chat i64 · user i64                       | `ScoreRecord`          |
 //! | `schedule`            | at ms i64 · chat i64 · kind u8            | empty                  |
 //! | `schedule_by_chat`    | chat i64 · kind u8                        | at ms i64 (8 bytes)    |
+//! | `shelf`               | user i64                                  | `ShelfRecord`: favourites, practice set, last search |
 //!
 //! Until schema 2 a learner's progress and log were one sled entry per question and
 //! per answer, in trees that the migration to schema 2 reads and then drops:

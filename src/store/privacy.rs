@@ -203,8 +203,32 @@ impl Store {
             }
         }
 
+        let shelf = self.shelf(user)?;
+        let starred: Vec<Value> = shelf
+            .starred
+            .iter()
+            .map(|(q, at)| json!({ "question": q, "at": ts(*at) }))
+            .collect();
+        let items = self.log_items(user, None)?;
+        let book: Vec<Value> =
+            crate::learn::wrong_book(items.iter().map(|e| (e.question.as_str(), e.right, e.at)))
+                .into_iter()
+                .map(|e| {
+                    json!({
+                        "question": e.question,
+                        "wrong": e.wrong,
+                        "right_since": e.right_since,
+                        "last_wrong": ts(e.last_wrong),
+                    })
+                })
+                .collect();
+
         Ok(json!({
             "user": user,
+            "starred": starred,
+            "wrong_book": book,
+            "practising": shelf.drill.map(|d| format!("{d:?}")),
+            "last_search": shelf.search,
             "learner": learner.as_ref().map(learner_json),
             "private_chat": private_chat.as_ref().map(chat_json),
             "progress": progress.iter().map(|(q, p)| progress_json(q, p)).collect::<Vec<_>>(),
@@ -216,6 +240,7 @@ impl Store {
     }
 
     /// Removes every key that mentions `user`: their learner record, progress, log,
+    /// shelf (favourites; the wrong-answer book goes with the log),
     /// scores, their private chat with its cards and jobs, and their answers and
     /// selections on other cards (a card or round they started keeps no trace of
     /// them: its `asked_by`/`started_by` becomes 0). One transaction, then flushed.
@@ -238,6 +263,8 @@ impl Store {
         for kv in t.log.scan_prefix(&prefix) {
             log.remove.push(kv?.0);
         }
+        let mut shelf = Changes::default();
+        shelf.remove.push(prefix.clone().into());
 
         let mut scores = Changes::default();
         for kv in t.scores.iter() {
@@ -314,8 +341,9 @@ impl Store {
             &t.open_cards,
             &t.schedule,
             &t.schedule_by_chat,
+            &t.shelf,
         )
-            .transaction(|(l, p, g, s, c, cd, o, sc, b)| {
+            .transaction(|(l, p, g, s, c, cd, o, sc, b, sh)| {
                 learners.apply(l)?;
                 progress.apply(p)?;
                 log.apply(g)?;
@@ -325,6 +353,7 @@ impl Store {
                 open.apply(o)?;
                 schedule.apply(sc)?;
                 by_chat.apply(b)?;
+                shelf.apply(sh)?;
                 Ok(())
             })?;
         self.wrote();

@@ -79,6 +79,8 @@ pub enum Private {
     Lang(Option<Lang>),
     Export,
     Forget,
+    /// Issue 19: `/mistakes`, `/starred`, `/search …`.
+    Shelf(ShelfCommand),
     /// A group command used in a private chat.
     GroupOnly,
     Unknown,
@@ -102,10 +104,22 @@ impl Private {
             "lang" => Private::Lang(args.parse().ok()),
             "export" => Private::Export,
             "forget" => Private::Forget,
+            "mistakes" => Private::Shelf(ShelfCommand::Mistakes),
+            "starred" => Private::Shelf(ShelfCommand::Starred),
+            "search" => Private::Shelf(ShelfCommand::Search(args.to_string())),
             "round" | "top" | "reveal" | "settime" | "settings" => Private::GroupOnly,
             _ => Private::Unknown,
         }
     }
+}
+
+/// The commands of a learner's own collections (issue 19).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShelfCommand {
+    Mistakes,
+    Starred,
+    /// `/search …`: the rest of the line, as typed.
+    Search(String),
 }
 
 /// A command in a group, parsed once.
@@ -168,7 +182,8 @@ impl Group {
                     _ => None,
                 },
             )),
-            "stats" | "review" | "chapters" | "read" | "export" | "forget" => Group::PrivateOnly,
+            "stats" | "review" | "chapters" | "read" | "export" | "forget" | "mistakes"
+            | "starred" | "search" => Group::PrivateOnly,
             _ => Group::Other,
         }
     }
@@ -227,6 +242,16 @@ mod tests {
             ("/round 5", Private::GroupOnly),
             ("/nope", Private::Unknown),
             ("/Stats", Private::Stats),
+            ("/mistakes", Private::Shelf(ShelfCommand::Mistakes)),
+            ("/starred", Private::Shelf(ShelfCommand::Starred)),
+            (
+                "/search  服务 特性 ",
+                Private::Shelf(ShelfCommand::Search("服务 特性".into())),
+            ),
+            (
+                "/search",
+                Private::Shelf(ShelfCommand::Search(String::new())),
+            ),
         ];
         for (text, want) in cases {
             let cmd = parse(text, "tutor_test_bot").unwrap();
@@ -261,6 +286,7 @@ mod tests {
             ("/daily off", Group::Admin(Admin::Daily(DailyArg::Off))),
             ("/lang zh", Group::Admin(Admin::Lang(Some(Lang::Zh)))),
             ("/stats", Group::PrivateOnly),
+            ("/search 服务", Group::PrivateOnly),
             ("/whatever", Group::Other),
         ];
         for (text, want) in cases {

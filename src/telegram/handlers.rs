@@ -17,7 +17,7 @@ use crate::app::{Answer, Answered, DailyArg, Next};
 use crate::view::catalogue as cat;
 use crate::view::{self, Say, study};
 
-type HandlerResult = anyhow::Result<()>;
+pub(super) type HandlerResult = anyhow::Result<()>;
 
 /// An update dropped by flood control (see `FloodGate`): nothing is done for it, except
 /// one notice when a flood starts (a private message, or a toast for a button).
@@ -200,6 +200,7 @@ async fn private_command(
             .send_doc(chat, &study::forget_question(lang))
             .await
             .map(drop)?,
+        Private::Shelf(cmd) => super::shelf::command(app, chat, user, cmd, lang).await?,
         Private::GroupOnly => say(Say::GroupOnly.text(lang)).await.map(drop)?,
         Private::Unknown => unknown_command(app, chat, lang).await?,
     }
@@ -336,7 +337,12 @@ pub async fn submit(
                 Some((streak, streak_days)),
                 lang,
             )
-            .with_buttons(study::verdict_buttons(q, NextScope::All, lang));
+            .with_buttons(study::verdict_buttons(
+                q,
+                super::shelf::next_scope(app, card.chat)?,
+                app.tutor.is_starred(card.chat, &q.id)?,
+                lang,
+            ));
             // The answer is recorded: its verdict is worth a few attempts.
             let how = super::Delivery {
                 reply_to: Some(MessageId(card.message)),
@@ -417,23 +423,26 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
         Action::Page { chapter, index } => tap_page(&tap, chapter, index).await,
         Action::Subscribe => tap_subscribe(&tap).await,
         Action::Forget { confirm } => tap_forget(&tap, confirm).await,
+        Action::Star { question } => super::shelf::tap_star(&tap, question).await,
+        Action::Open { question } => super::shelf::tap_open(&tap, question).await,
+        Action::SearchPage { hash, page } => super::shelf::tap_search_page(&tap, hash, page).await,
     }
 }
 
 /// A button tap being handled: who tapped what, where.
-struct Tap<'a> {
-    app: &'a Arc<App>,
+pub(super) struct Tap<'a> {
+    pub app: &'a Arc<App>,
     q: &'a CallbackQuery,
-    msg: &'a Message,
-    chat: i64,
-    user: i64,
-    group: bool,
-    lang: Lang,
+    pub msg: &'a Message,
+    pub chat: i64,
+    pub user: i64,
+    pub group: bool,
+    pub lang: Lang,
 }
 
 impl Tap<'_> {
     /// Answers the tap with a toast.
-    async fn toast(&self, say: Say) {
+    pub async fn toast(&self, say: Say) {
         let text = say.text(self.lang);
         let answer = self.app.bot.answer_callback_query(self.q.id.clone());
         super::bounded_toast(answer.text(text)).await;
@@ -441,7 +450,7 @@ impl Tap<'_> {
 
     /// Answers the tap without a toast; true when it came from a private chat (the
     /// taps that only mean something there).
-    async fn private_ack(&self) -> bool {
+    pub async fn private_ack(&self) -> bool {
         super::bounded_toast(self.app.bot.answer_callback_query(self.q.id.clone())).await;
         !self.group
     }
@@ -541,7 +550,7 @@ async fn tap_next(tap: &Tap<'_>, scope: NextScope) -> HandlerResult {
     tap.app.ensure_learner(&tap.q.from)?;
     let exclude = tap.app.tutor.card_question(tap.chat, tap.msg.id.0)?;
     let (app, chat, user, lang) = (tap.app, tap.chat, tap.user, tap.lang);
-    next_card(app, chat, user, scope.into(), lang, exclude.as_deref()).await
+    super::shelf::practise(app, chat, user, scope, lang, exclude.as_deref()).await
 }
 
 async fn tap_read(tap: &Tap<'_>, section: String) -> HandlerResult {

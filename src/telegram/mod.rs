@@ -17,6 +17,7 @@ mod outage;
 pub mod render;
 mod scheduler;
 mod schema;
+mod shelf;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -10,6 +10,7 @@ pub mod chart;
 mod doc;
 pub mod group;
 pub mod schedule;
+pub mod shelf;
 pub mod study;
 pub mod time;
 
