@@ -148,3 +148,44 @@ async fn search_highlights_opens_a_question_and_refuses_what_it_cannot_search() 
     app.fake.push_text(u, u, "/search 火星");
     app.fake.wait_for_text_after(u, mark, "没有找到", T).await;
 }
+
+#[tokio::test]
+async fn search_pages_turn_in_place_and_still_turn_after_a_restart() {
+    let bank = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bank");
+    let mut app = crate::support::TestApp::builder()
+        .arg("--content")
+        .arg(bank)
+        .spawn()
+        .await;
+    let u = 34;
+    let mark = app.fake.mark();
+    app.fake.push_text(u, u, "/search 的");
+    let first = app.fake.wait_for_text_after(u, mark, "🔍", T).await;
+    let text = first.text.clone().unwrap();
+    assert!(text.contains("（第 1/"), "{text}");
+    let next = data(&first, "▶");
+    assert!(next.starts_with("1:g:") && next.ends_with(":1"), "{next}");
+    assert!(next.len() <= 64);
+
+    app.restart().await;
+    let mark = app.fake.mark();
+    app.fake
+        .push_callback(u, u, first.message_id.unwrap(), &next);
+    let edit = app
+        .fake
+        .wait_for_sent(|s| s.seq >= mark && s.method == "editmessagetext", T)
+        .await;
+    let text = edit.text.clone().unwrap();
+    assert!(text.contains("（第 2/"), "{text}");
+    assert!(
+        edit.buttons().iter().any(|(l, _)| l == "◀"),
+        "{:?}",
+        edit.buttons()
+    );
+    // A page the search does not have.
+    let forged = format!("{}:999", next.rsplit_once(':').unwrap().0);
+    let mark = app.fake.mark();
+    app.fake
+        .push_callback(u, u, first.message_id.unwrap(), &forged);
+    assert!(toast_after(&app, mark).await.contains("无效操作"));
+}

@@ -32,6 +32,7 @@ const LOG_CHUNK_V2: &[u8] = fixture!("log-chunk-v2");
 const CARD_V1: &[u8] = fixture!("card-v1");
 const SCORE_V1: &[u8] = fixture!("score-v1");
 const FSRS_PARAMETERS_V1: &[u8] = fixture!("fsrs-parameters-v1");
+const SHELF_V1: &[u8] = fixture!("shelf-v1");
 
 fn t(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap()
@@ -272,6 +273,18 @@ fn fsrs_parameters() -> FsrsParameters {
     }
 }
 
+/// A learner's shelf (issue 19; shelf-v1 was written by the commit that added it).
+fn shelf() -> Shelf {
+    Shelf {
+        starred: vec![
+            ("c1-q01".into(), t(1_780_000_000_000)),
+            ("c8-q44".into(), t(1_780_000_123_456)),
+        ],
+        drill: Some(crate::learn::Drill::Mistakes(Some(3))),
+        search: Some("服务 特性".into()),
+    }
+}
+
 /// Every fixture, with a decoding of it compared with the value it was written from.
 #[allow(clippy::type_complexity)]
 fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), String>)> {
@@ -314,6 +327,7 @@ fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), Stri
         ("fsrs-parameters-v1", FSRS_PARAMETERS_V1, |b| {
             check(FsrsParameters::decode(b), fsrs_parameters())
         }),
+        ("shelf-v1", SHELF_V1, |b| check(Shelf::decode(b), shelf())),
     ]
 }
 
@@ -344,6 +358,7 @@ fn the_current_versions_are_written_byte_for_byte_as_their_fixtures() {
     assert_eq!(card().encode(), CARD_V1);
     assert_eq!(score().encode(), SCORE_V1);
     assert_eq!(fsrs_parameters().encode(), FSRS_PARAMETERS_V1);
+    assert_eq!(shelf().encode(), SHELF_V1);
     // The first byte is the version (postcard's variant index, 0 = V1).
     for (name, bytes, _) in decodings() {
         let want = u8::from(name.ends_with("-v2"));
