@@ -385,11 +385,14 @@ fn the_book_favourites_and_search_from_a_script() {
     );
     assert!(out.contains("🎉 错题本里没有要练的题了"), "{out}");
     // The next run: the star is kept, the book is empty.
-    let (status, out, err) = scripted(&db, Some("bank"), &[], b"starred\nmistakes\nq\n");
+    let input = b"starred\nmistakes\nstudy\ns\nq\n";
+    let (status, out, err) = scripted(&db, Some("bank"), &[], input);
     assert!(status.success(), "{err}");
     assert!(
         out.contains("⭐ 收藏夹\n\n第一章 测试章（1 题）\n• 服务的本质是（　）的。"),
         "{out}"
     );
     assert!(out.contains("📕 错题本是空的"), "{out}");
+    assert!(out.contains("📖 背题 · 第一章 · 单选"), "{out}");
+    assert!(out.contains("背题模式已看：1 题"), "{out}");
 }

@@ -202,6 +202,46 @@ impl Tutor {
         })
     }
 
+    /// Study mode (背题): the next question of chapter `chapter` (or every chapter) to
+    /// look at with its answer, noted as seen in study mode (make it durable before
+    /// showing it). Nothing is graded. `None` when the scope has no questions.
+    pub fn study_next(
+        &self,
+        learner: i64,
+        chapter: Option<u8>,
+    ) -> Result<Option<&Question>, StoreError> {
+        let shelf = self.store.shelf(learner)?;
+        let ids: Vec<&str> = self
+            .bank
+            .questions()
+            .iter()
+            .filter(|q| chapter.is_none_or(|c| q.chapter == c))
+            .map(|q| q.id.as_str())
+            .collect();
+        // Oldest first: the shelf keeps them in the order they were last studied.
+        let last = |id: &str| shelf.studied.iter().position(|(q, _)| q == id);
+        let exclude = shelf.studied.last().map(|(q, _)| q.as_str());
+        let Some(id) = learn::next_to_study(&ids, last, exclude) else {
+            return Ok(None);
+        };
+        let now = self.now();
+        self.store.update_shelf(learner, |s| {
+            s.studied(id, now);
+            (true, ())
+        })?;
+        Ok(self.bank.question(id))
+    }
+
+    /// How many questions of the bank the learner has seen in study mode.
+    pub fn studied(&self, learner: i64) -> Result<usize, StoreError> {
+        let shelf = self.store.shelf(learner)?;
+        Ok(shelf
+            .studied
+            .iter()
+            .filter(|(q, _)| self.bank.question(q).is_some())
+            .count())
+    }
+
     /// One question of the bank as a card (a search result opened to practise it);
     /// `None` for an id the bank does not have.
     pub fn open_question(&self, question: &str, rng: &mut impl Rng) -> Option<Next<'_>> {
@@ -399,6 +439,26 @@ mod tests {
         assert_eq!(export["starred"][0]["question"], "e2-q01");
         t.forget(U).unwrap();
         assert!(t.store.shelf(U).unwrap().starred.is_empty());
+    }
+
+    #[test]
+    fn study_mode_walks_the_scope_grades_nothing_and_counts_what_was_seen() {
+        let t = at(t0());
+        let ids: Vec<String> = t.bank.questions_in(1).map(|q| q.id.clone()).collect();
+        let mut seen = Vec::new();
+        for _ in 0..ids.len() {
+            seen.push(t.study_next(U, Some(1)).unwrap().unwrap().id.clone());
+        }
+        assert_eq!(seen, ids, "in bank order, each once");
+        // Then the one seen longest ago, never the one just seen.
+        assert_eq!(t.study_next(U, Some(1)).unwrap().unwrap().id, ids[0]);
+        assert_eq!(t.studied(U).unwrap(), ids.len());
+        let stats = t.stats(U).unwrap();
+        assert_eq!(stats.answered, 0, "nothing graded");
+        assert!(t.store.progress(U).unwrap().is_empty());
+        assert!(t.study_next(U, Some(99)).unwrap().is_none());
+        let export: serde_json::Value = serde_json::from_slice(&t.export(U).unwrap()).unwrap();
+        assert_eq!(export["studied"].as_array().map(Vec::len), Some(ids.len()));
     }
 
     #[test]

@@ -79,6 +79,8 @@ enum Command {
     Search(String),
     /// `pm [N]` / `ps [N]`: practise the book or the favourites (of chapter N).
     Drill(Drill),
+    /// `study [N]`: the next question with its answer (背题), of chapter N or all.
+    Study(Option<u8>),
 }
 
 /// Reads a command. Only words that cannot be answers are commands at the answer
@@ -100,6 +102,7 @@ fn command(line: &str) -> Option<Command> {
         "starred" | "收藏夹" => Command::Starred,
         "star" | "收藏" => Command::Star,
         "search" | "搜索" | "搜" => Command::Search(String::new()),
+        "study" | "背题" => Command::Study(None),
         _ if shelf_command(word).is_some() => return shelf_command(word),
         _ => {
             let rest = word.strip_prefix('c')?.trim();
@@ -122,6 +125,11 @@ fn shelf_command(word: &str) -> Option<Command> {
     for prefix in ["search ", "搜索 ", "搜 "] {
         if let Some(rest) = word.strip_prefix(prefix) {
             return Some(Command::Search(rest.trim().to_string()));
+        }
+    }
+    for prefix in ["study ", "背题 "] {
+        if let Some(n) = word.strip_prefix(prefix) {
+            return n.trim().parse().ok().map(|n| Command::Study(Some(n)));
         }
     }
     let (set, rest) = match word.get(..2)? {
@@ -298,6 +306,14 @@ impl<'a, W: Write> Session<'a, W> {
                 self.drill = Some(drill);
                 return Ok(true);
             }
+            Command::Study(chapter) => match tutor.study_next(learner, chapter)? {
+                Some(q) => {
+                    tutor.durable_blocking()?;
+                    let doc = crate::view::shelf::study_card(self.bank(), q, chapter, lang);
+                    text::show(&doc, self.s.ansi)
+                }
+                None => Say::NothingToPractise.text(lang).to_string(),
+            },
             _ => return Ok(false),
         };
         self.blank_line()?;
@@ -336,6 +352,7 @@ impl<'a, W: Write> Session<'a, W> {
                     | Command::Starred
                     | Command::Star
                     | Command::Search(_)
+                    | Command::Study(_)
                     | Command::Drill(_)),
                 ) => {
                     if self.shelf(cmd, None)? {
@@ -518,7 +535,12 @@ impl<'a, W: Write> Session<'a, W> {
 
     fn stats(&mut self) -> anyhow::Result<()> {
         let stats = self.s.tutor.stats(self.s.learner)?;
-        let shown = text::stats(self.bank(), &stats, self.s.ansi);
+        let mut shown = text::stats(self.bank(), &stats, self.s.ansi);
+        let studied = self.s.tutor.studied(self.s.learner)?;
+        shown.push_str(&text::show(
+            &crate::view::shelf::studied(studied, text::LANG),
+            false,
+        ));
         self.blank_line()?;
         self.say(&shown)?;
         Ok(())
@@ -630,6 +652,8 @@ mod tests {
             ("ps", Some(Command::Drill(Drill::Starred(None)))),
             ("ps2", Some(Command::Drill(Drill::Starred(Some(2))))),
             ("pmx", None),
+            ("study", Some(Command::Study(None))),
+            ("背题 2", Some(Command::Study(Some(2)))),
             // Answers, not commands.
             ("c", None),
             ("c d", None),

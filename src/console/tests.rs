@@ -353,3 +353,18 @@ fn the_book_favourites_and_search_on_the_terminal() {
     assert!(env.mistakes(id).unwrap().is_empty());
     assert_eq!(env.store.shelf(id).unwrap().starred.len(), 1);
 }
+
+#[test]
+fn study_mode_on_the_terminal_shows_answers_and_grades_nothing() {
+    let env = env();
+    let (_, out) = run(&env, Scope::All, &["study", "study 2", "s", "q"]);
+    assert!(
+        out.contains(
+            "📖 背题 · 第一章 · 单选\n\n服务的本质是（　）的。\n✅ A. 抽象和无形\n▫️ B. 具体和有形"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("📖 背题 · 第二章"), "{out}");
+    assert!(out.contains("已答：0 题"), "{out}");
+    assert!(out.contains("背题模式已看：2 题（不计分）"), "{out}");
+}

@@ -43,7 +43,7 @@ pub use daily::{
 };
 pub use grade::{Outcome, Verdict, grade};
 pub use parse::{Invalid, Parsed, Response, parse_answer};
-pub use pick::{Bag, Drill, Pick, Scope, draw, next_in_set, next_question};
+pub use pick::{Bag, Drill, Pick, Scope, draw, next_in_set, next_question, next_to_study};
 pub use present::Presentation;
 pub use score::{
     LATE_GRACE, MemberScore, RevealLine, RoundStep, Standing, apply, is_late, leaderboard, podium,

@@ -41,6 +41,21 @@ impl Drill {
     }
 }
 
+/// The next question to study (背题) among `ids`, in order: the first never studied,
+/// else the one studied longest ago (`last` tells when each was, or its place in the
+/// order they were studied); never `exclude` unless it is the only one.
+pub fn next_to_study<'a, K: Ord>(
+    ids: &[&'a str],
+    last: impl Fn(&str) -> Option<K>,
+    exclude: Option<&str>,
+) -> Option<&'a str> {
+    let choose = |skip: Option<&str>| {
+        let candidates = ids.iter().copied().filter(|id| Some(*id) != skip);
+        candidates.min_by_key(|id| last(id))
+    };
+    choose(exclude).or_else(|| choose(None))
+}
+
 /// The next question of a set (`ids`, in the order to go through them): the first
 /// never answered, else the one answered longest ago; never `exclude` (the card just
 /// answered) unless it is the only one. `None` for an empty set.
@@ -248,6 +263,8 @@ mod set_tests {
                 *want,
                 "{ids:?} {exclude:?}"
             );
+            let studied = |id: &str| progress.get(id).map(|p| p.last_seen);
+            assert_eq!(next_to_study(ids, studied, *exclude), *want, "{ids:?}");
         }
     }
 }

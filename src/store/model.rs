@@ -413,11 +413,19 @@ pub struct Shelf {
     pub drill: Option<crate::learn::Drill>,
     /// The last search, as typed (its page buttons carry only a hash of it).
     pub search: Option<String>,
+    /// Questions seen in study mode (背题), with when each was last seen there.
+    pub studied: Vec<(String, DateTime<Utc>)>,
 }
 
 impl Shelf {
     pub fn is_starred(&self, question: &str) -> bool {
         self.starred.iter().any(|(q, _)| q == question)
+    }
+
+    /// Notes `question` seen in study mode at `now`.
+    pub fn studied(&mut self, question: &str, now: DateTime<Utc>) {
+        self.studied.retain(|(q, _)| q != question);
+        self.studied.push((question.to_string(), now));
     }
 
     /// Stars `question`, or unstars it; true when it is starred now.

@@ -229,6 +229,11 @@ impl Store {
             "wrong_book": book,
             "practising": shelf.drill.map(|d| format!("{d:?}")),
             "last_search": shelf.search,
+            "studied": shelf
+                .studied
+                .iter()
+                .map(|(q, at)| json!({ "question": q, "at": ts(*at) }))
+                .collect::<Vec<_>>(),
             "learner": learner.as_ref().map(learner_json),
             "private_chat": private_chat.as_ref().map(chat_json),
             "progress": progress.iter().map(|(q, p)| progress_json(q, p)).collect::<Vec<_>>(),

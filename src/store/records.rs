@@ -1284,6 +1284,8 @@ struct ShelfV1 {
     starred: Vec<(String, i64)>,
     drill: Option<DrillRec>,
     search: Option<String>,
+    /// (question id, last studied at ms).
+    studied: Vec<(String, i64)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -1301,6 +1303,11 @@ impl Codec for Shelf {
                 .collect(),
             drill: self.drill.map(Into::into),
             search: self.search.clone(),
+            studied: self
+                .studied
+                .iter()
+                .map(|(q, at)| (q.clone(), ms(*at)))
+                .collect(),
         }))
     }
 
@@ -1314,6 +1321,11 @@ impl Codec for Shelf {
                     .collect::<R<_>>()?,
                 drill: r.drill.map(Into::into),
                 search: r.search,
+                studied: r
+                    .studied
+                    .into_iter()
+                    .map(|(q, at)| Ok((q, time(at)?)))
+                    .collect::<R<_>>()?,
             }),
         }
     }

@@ -65,6 +65,8 @@ impl Action {
             Action::Star { question } => format!("v:{question}"),
             Action::Open { question } => format!("o:{question}"),
             Action::SearchPage { hash, page } => format!("g:{hash:08x}:{page}"),
+            Action::Study { chapter: None } => "y".into(),
+            Action::Study { chapter: Some(c) } => format!("y:{c}"),
         };
         let data = format!("{VERSION}:{body}");
         debug_assert!(data.len() <= MAX_BYTES, "callback data too long: {data}");
@@ -130,6 +132,10 @@ impl Action {
                     page: p.parse().map_err(|_| DecodeError::Malformed)?,
                 }
             }
+            ("y", []) => Action::Study { chapter: None },
+            ("y", [c]) => Action::Study {
+                chapter: Some(c.parse().map_err(|_| DecodeError::Malformed)?),
+            },
             ("d", []) => Action::Subscribe,
             ("f", ["1"]) => Action::Forget { confirm: true },
             ("f", ["0"]) => Action::Forget { confirm: false },
@@ -188,6 +194,8 @@ mod tests {
                 page: u16::MAX,
             },
             Action::SearchPage { hash: 0, page: 0 },
+            Action::Study { chapter: None },
+            Action::Study { chapter: Some(255) },
         ];
         for a in cases {
             let data = a.encode();
@@ -222,6 +230,8 @@ mod tests {
             ("1:g:1234567:0", DecodeError::Malformed),
             ("1:g:zzzzzzzz:0", DecodeError::Malformed),
             ("1:g:00000000:70000", DecodeError::Malformed),
+            ("1:y:x", DecodeError::Malformed),
+            ("1:y:1:2", DecodeError::Malformed),
         ];
         for (data, want) in cases {
             assert_eq!(Action::decode(data).as_ref(), Err(want), "{data:?}");

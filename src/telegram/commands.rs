@@ -107,6 +107,7 @@ impl Private {
             "mistakes" => Private::Shelf(ShelfCommand::Mistakes),
             "starred" => Private::Shelf(ShelfCommand::Starred),
             "search" => Private::Shelf(ShelfCommand::Search(args.to_string())),
+            "study" => Private::Shelf(ShelfCommand::Study(ChapterArg::parse(args))),
             "round" | "top" | "reveal" | "settime" | "settings" => Private::GroupOnly,
             _ => Private::Unknown,
         }
@@ -120,6 +121,8 @@ pub enum ShelfCommand {
     Starred,
     /// `/search …`: the rest of the line, as typed.
     Search(String),
+    /// `/study [N]`: study mode (背题).
+    Study(ChapterArg),
 }
 
 /// A command in a group, parsed once.
@@ -183,7 +186,7 @@ impl Group {
                 },
             )),
             "stats" | "review" | "chapters" | "read" | "export" | "forget" | "mistakes"
-            | "starred" | "search" => Group::PrivateOnly,
+            | "starred" | "search" | "study" => Group::PrivateOnly,
             _ => Group::Other,
         }
     }
@@ -251,6 +254,14 @@ mod tests {
             (
                 "/search",
                 Private::Shelf(ShelfCommand::Search(String::new())),
+            ),
+            (
+                "/study",
+                Private::Shelf(ShelfCommand::Study(ChapterArg::All)),
+            ),
+            (
+                "/study 2",
+                Private::Shelf(ShelfCommand::Study(ChapterArg::Number(2))),
             ),
         ];
         for (text, want) in cases {

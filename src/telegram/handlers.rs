@@ -256,8 +256,9 @@ async fn send_page(app: &App, chat: i64, chapter: u8, index: usize, lang: Lang) 
 
 async fn send_stats(app: &App, chat: i64, user: i64, lang: Lang) -> HandlerResult {
     let stats = app.tutor.stats(user)?;
-    app.send_doc(chat, &study::stats(&app.tutor.bank, &stats, lang))
-        .await?;
+    let mut doc = study::stats(&app.tutor.bank, &stats, lang);
+    doc.append(crate::view::shelf::studied(app.tutor.studied(user)?, lang));
+    app.send_doc(chat, &doc).await?;
     match crate::view::chart::stats_png(&stats, lang) {
         Ok(png) => app.send_photo(chat, png).await?,
         Err(e) => warn!(chat, error = %e, "stats chart failed"),
@@ -426,6 +427,7 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
         Action::Star { question } => super::shelf::tap_star(&tap, question).await,
         Action::Open { question } => super::shelf::tap_open(&tap, question).await,
         Action::SearchPage { hash, page } => super::shelf::tap_search_page(&tap, hash, page).await,
+        Action::Study { chapter } => super::shelf::tap_study(&tap, chapter).await,
     }
 }
 

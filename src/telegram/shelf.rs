@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use teloxide::prelude::*;
 
-use super::commands::ShelfCommand;
+use super::commands::{ChapterArg, ShelfCommand};
 use super::handlers::{HandlerResult, Tap, next_card};
 use super::{App, render};
 use crate::app::{Next, Searched, Starred};
@@ -39,9 +39,38 @@ pub async fn command(
                 crate::view::Doc::plain(Say::SearchTooLong.text(lang))
             }
         },
+        ShelfCommand::Study(ChapterArg::All) => return study(app, chat, user, None, lang).await,
+        ShelfCommand::Study(ChapterArg::Number(n)) if bank.chapter(n).is_some() => {
+            return study(app, chat, user, Some(n), lang).await;
+        }
+        ShelfCommand::Study(_) => crate::view::Doc::plain(crate::view::catalogue::chapter_usage(
+            bank.chapters().len(),
+            lang,
+        )),
     };
     app.send_doc(chat, &doc).await?;
     Ok(())
+}
+
+/// Study mode: the next question with its answer, noted (durably) as seen.
+async fn study(app: &App, chat: i64, user: i64, chapter: Option<u8>, lang: Lang) -> HandlerResult {
+    let doc = match app.tutor.study_next(user, chapter)? {
+        Some(q) => {
+            app.tutor.durable().await?;
+            shelf::study_card(&app.tutor.bank, q, chapter, lang)
+        }
+        None => crate::view::Doc::plain(Say::NothingToPractise.text(lang)),
+    };
+    app.send_doc(chat, &doc).await?;
+    Ok(())
+}
+
+/// 下一题 under a study card.
+pub async fn tap_study(tap: &Tap<'_>, chapter: Option<u8>) -> HandlerResult {
+    if !tap.private_ack().await {
+        return Ok(());
+    }
+    study(tap.app, tap.chat, tap.user, chapter, tap.lang).await
 }
 
 /// The "next" a learner's verdict offers: their drill, if they are in one.

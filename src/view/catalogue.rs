@@ -117,6 +117,7 @@ pub enum Say {
     TerminalPractiseMistakes,
     TerminalPractiseStarred,
     TerminalStarFirst,
+    StudyHead,
 }
 
 impl Say {
@@ -364,6 +365,7 @@ impl Say {
                 "输入 ps 练习收藏的题（ps 3 只练第三章），c 0 回到全部章节。",
                 "Type ps to practise your starred questions (ps 3: chapter 3 only), c 0 for all chapters.",
             ),
+            StudyHead => ("📖 背题", "📖 Study"),
             TerminalStarFirst => (
                 "看完解析后输入 star 收藏本题。",
                 "Type star after a verdict to star its question.",
@@ -854,6 +856,14 @@ pub fn open_result_button(n: usize, lang: Lang) -> String {
     }
 }
 
+/// `/stats`' line of study mode.
+pub fn studied_line(n: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("\n背题模式已看：{n} 题（不计分）"),
+        Lang::En => format!("\nSeen in study mode: {n} (not graded)"),
+    }
+}
+
 /// The button opening search result `n` (a section) to read it.
 pub fn read_result_button(n: usize) -> String {
     format!("📖 {n}")
@@ -881,6 +891,11 @@ const PRIVATE_COMMANDS: &[(&str, &str, &str)] = &[
         "Wrong-answer book: wrong until right twice in a row",
     ),
     ("starred", "收藏的题", "Starred questions"),
+    (
+        "study",
+        "背题：看题目和答案，不计分；/study 3",
+        "Study: questions with their answers, not graded; /study 3",
+    ),
     (
         "search",
         "搜题；/search 关键词",
@@ -977,6 +992,7 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} star        （看完解析后）收藏或取消收藏本题\n\
          \u{20} starred     收藏夹；ps [N] 练习收藏的题\n\
          \u{20} search 词   搜索题目和教材（几个词用空格分开）\n\
+         \u{20} study [N]   背题：看下一题的题目、答案和解析，不计分\n\
          \u{20} ?           显示本帮助\n\
          \u{20} q           退出（Ctrl-D、Ctrl-C 亦可；进度每答一题即已保存）\n",
         "Commands:\n\
@@ -989,6 +1005,7 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} star        (after a verdict) star or unstar the question\n\
          \u{20} starred     starred questions; ps [N] practises them\n\
          \u{20} search W    search questions and the guide (keywords separated by spaces)\n\
+         \u{20} study [N]   study: the next question with its answer and explanation, not graded\n\
          \u{20} ?           this help\n\
          \u{20} q           quit (Ctrl-D, Ctrl-C too; every answer is saved at once)\n",
     )

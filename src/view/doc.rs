@@ -62,6 +62,8 @@ pub enum Intent {
     Open { question: String },
     /// Page `page` of the learner's last search, named by its hash.
     SearchPage { hash: u32, page: u16 },
+    /// Study mode (背题): the next question with its answer, of a chapter or all.
+    Study { chapter: Option<u8> },
 }
 
 /// The scope of a "next question" button.

@@ -123,6 +123,51 @@ pub fn drill_empty(drill: Drill, lang: Lang) -> Doc {
     })
 }
 
+/// Study mode (背题): the question with its right options marked ✅, the answer, the
+/// explanation and the guide's text, and 下一题 (of the same chapter, or all).
+pub fn study_card(bank: &Bank, q: &Question, chapter: Option<u8>, lang: Lang) -> Doc {
+    let p = crate::learn::Presentation::identity(q.options.len());
+    let mut d = Doc::new();
+    d.bold(format!(
+        "{} · {} · {}",
+        Say::StudyHead.text(lang),
+        cat::chapter_label(q.chapter, lang),
+        cat::kind_label(q.kind, lang)
+    ))
+    .text(format!("\n\n{}\n", q.stem));
+    let right = match q.key {
+        crate::bank::Key::Choice(set) => set,
+        crate::bank::Key::Judge(_) => crate::bank::OptionSet::EMPTY,
+    };
+    for (i, text) in q.options.iter().enumerate() {
+        let line = format!("{}. {text}", crate::bank::letter(i));
+        if right.contains(i) {
+            d.text("✅ ").bold(line).text("\n");
+        } else {
+            d.text(format!("▫️ {line}\n"));
+        }
+    }
+    let (answer, _) = super::study::right_answer(q, &p, lang);
+    d.text(format!("\n{}", cat::right_answer(lang)))
+        .bold(answer)
+        .text("\n\n")
+        .bold(Say::Explanation.text(lang))
+        .text(format!("\n{}", q.explanation))
+        .append(super::study::excerpts(bank, q, lang));
+    d.with_buttons(vec![vec![Button::new(
+        Say::Next.text(lang),
+        Intent::Study { chapter },
+    )]])
+}
+
+/// `/stats`' line of study mode (nothing when nothing was studied).
+pub fn studied(n: usize, lang: Lang) -> Doc {
+    match n {
+        0 => Doc::new(),
+        n => Doc::plain(cat::studied_line(n, lang)),
+    }
+}
+
 /// Marked text: hits in bold.
 fn marked(d: &mut Doc, m: &Marked) {
     for (text, hit) in &m.0 {

@@ -189,3 +189,29 @@ async fn search_pages_turn_in_place_and_still_turn_after_a_restart() {
         .push_callback(u, u, first.message_id.unwrap(), &forged);
     assert!(toast_after(&app, mark).await.contains("无效操作"));
 }
+
+#[tokio::test]
+async fn study_mode_shows_answers_grades_nothing_and_is_counted_in_stats() {
+    let app = spawn().await;
+    let u = 35;
+    let mark = app.fake.mark();
+    app.fake.push_text(u, u, "/study");
+    let first = app.fake.wait_for_text_after(u, mark, "📖 背题", T).await;
+    let text = first.text.clone().unwrap();
+    assert!(text.contains("✅ <b>A. 抽象和无形</b>"), "{text}");
+    assert!(text.contains("解析"), "{text}");
+    assert_eq!(data(&first, "下一题 ▶"), "1:y");
+    let mark = app.fake.mark();
+    app.fake
+        .push_callback(u, u, first.message_id.unwrap(), "1:y");
+    let second = app.fake.wait_for_text_after(u, mark, "📖 背题", T).await;
+    assert!(second.text.as_deref().unwrap().contains("多选"));
+    let s = crate::support::stats(&app, u).await;
+    assert!(s.contains("已答：0 题"), "{s}");
+    assert!(s.contains("背题模式已看：2 题"), "{s}");
+    let mark = app.fake.mark();
+    app.fake.push_text(u, u, "/study 9");
+    app.fake
+        .wait_for_text_after(u, mark, "请输入章节号", T)
+        .await;
+}

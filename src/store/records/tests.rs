@@ -282,6 +282,7 @@ fn shelf() -> Shelf {
         ],
         drill: Some(crate::learn::Drill::Mistakes(Some(3))),
         search: Some("服务 特性".into()),
+        studied: vec![("c2-q03".into(), t(1_780_000_200_000))],
     }
 }
 
