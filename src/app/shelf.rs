@@ -357,6 +357,14 @@ mod tests {
             (2, vec![("e2-q01".to_string(), 1, 0)]),
         ];
         assert_eq!(book(&t), want, "per chapter, in bank order");
+        let export: serde_json::Value = serde_json::from_slice(&t.export(U).unwrap()).unwrap();
+        let exported: Vec<&str> = export["wrong_book"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["question"].as_str())
+            .collect();
+        assert_eq!(exported, ["e2-q01", "e1-q03"], "in the order they went in");
         answer(&t, "e1-q03", 4, true);
         assert_eq!(book(&t)[0].1, vec![("e1-q03".to_string(), 1, 1)]);
         // A redelivered answer is not counted twice.

@@ -330,20 +330,9 @@ pub async fn submit(
                     .await,
             );
             let p = crate::app::group::presentation(card, q);
-            let doc = study::verdict(
-                &app.tutor.bank,
-                q,
-                &p,
-                &verdict,
-                Some((streak, streak_days)),
-                lang,
-            )
-            .with_buttons(study::verdict_buttons(
-                q,
-                super::shelf::next_scope(app, card.chat)?,
-                app.tutor.is_starred(card.chat, &q.id)?,
-                lang,
-            ));
+            let streak = Some((streak, streak_days));
+            let doc = study::verdict(&app.tutor.bank, q, &p, &verdict, streak, lang)
+                .with_buttons(super::shelf::verdict_buttons(app, card.chat, q, lang)?);
             // The answer is recorded: its verdict is worth a few attempts.
             let how = super::Delivery {
                 reply_to: Some(MessageId(card.message)),

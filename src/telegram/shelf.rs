@@ -73,12 +73,20 @@ pub async fn tap_study(tap: &Tap<'_>, chapter: Option<u8>) -> HandlerResult {
     study(tap.app, tap.chat, tap.user, chapter, tap.lang).await
 }
 
-/// The "next" a learner's verdict offers: their drill, if they are in one.
-pub fn next_scope(app: &App, user: i64) -> anyhow::Result<NextScope> {
-    Ok(app
+/// The buttons of a learner's verdict: ☆ or ★ as the question is now, and 下一题 of
+/// their drill, if they are in one.
+pub fn verdict_buttons(
+    app: &App,
+    user: i64,
+    q: &crate::bank::Question,
+    lang: Lang,
+) -> anyhow::Result<Vec<Vec<crate::view::Button>>> {
+    let next = app
         .tutor
         .drill(user)?
-        .map_or(NextScope::All, NextScope::Drill))
+        .map_or(NextScope::All, NextScope::Drill);
+    let starred = app.tutor.is_starred(user, &q.id)?;
+    Ok(study::verdict_buttons(q, next, starred, lang))
 }
 
 /// The next card of a scope or a drill.
@@ -143,8 +151,7 @@ pub async fn tap_star(tap: &Tap<'_>, question: String) -> HandlerResult {
     let Some(q) = tap.app.tutor.bank.question(&question) else {
         return Ok(());
     };
-    let next = next_scope(tap.app, tap.user)?;
-    let buttons = study::verdict_buttons(q, next, on, tap.lang);
+    let buttons = verdict_buttons(tap.app, tap.user, q, tap.lang)?;
     let edit = (tap.app.bot).edit_message_reply_markup(tap.msg.chat.id, tap.msg.id);
     let _ = super::ignore_not_modified(edit.reply_markup(render::keyboard(&buttons)).await);
     Ok(())
