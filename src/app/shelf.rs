@@ -404,6 +404,11 @@ mod tests {
         assert_eq!(next(None).as_deref(), Some("e1-q01"));
         assert_eq!(next(Some("e1-q01")).as_deref(), Some("e1-q03"));
         assert_eq!(t.drill(U).unwrap(), Some(drill));
+        let export: serde_json::Value = serde_json::from_slice(&t.export(U).unwrap()).unwrap();
+        assert_eq!(
+            export["practising"],
+            serde_json::json!({ "set": "wrong_book", "chapter": 1 })
+        );
         for (i, q) in ["e1-q01", "e1-q01", "e1-q03", "e1-q03"].iter().enumerate() {
             answer(&t, q, 10 + i as i32, true);
         }

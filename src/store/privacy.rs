@@ -227,7 +227,13 @@ impl Store {
             "user": user,
             "starred": starred,
             "wrong_book": book,
-            "practising": shelf.drill.map(|d| format!("{d:?}")),
+            "practising": shelf.drill.map(|d| {
+                let set = match d {
+                    crate::learn::Drill::Mistakes(_) => "wrong_book",
+                    crate::learn::Drill::Starred(_) => "starred",
+                };
+                json!({ "set": set, "chapter": d.chapter() })
+            }),
             "last_search": shelf.search,
             "studied": shelf
                 .studied
