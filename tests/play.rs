@@ -407,3 +407,33 @@ fn handing_in_an_unanswered_paper_warns_and_a_paper_survives_a_restart() {
     );
     assert!(out.contains("未作答"), "{out}");
 }
+
+#[test]
+fn the_book_favourites_and_search_from_a_script() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("db");
+    // The test bank: e1-q01 first (single, A right, never shuffled).
+    let input = "B\nstar\nmistakes\nsearch 本质\npm\nA\n\nA\n\nq\n";
+    let (status, out, err) = scripted(&db, Some("bank"), &[], input.as_bytes());
+    assert!(status.success(), "{err}");
+    assert!(out.contains("★ 已收藏"), "{out}");
+    assert!(out.contains("连续答对两次即移出错题本"), "{out}");
+    assert!(out.contains("错 1 次 · 已连对 0/2"), "{out}");
+    assert!(out.contains("🔍 “本质”：找到"), "{out}");
+    assert_eq!(
+        verdicts(&out),
+        ["❌ 回答错误", "✅ 回答正确！", "✅ 回答正确！"]
+    );
+    assert!(out.contains("🎉 错题本里没有要练的题了"), "{out}");
+    // The next run: the star is kept, the book is empty.
+    let input = b"starred\nmistakes\nstudy\ns\nq\n";
+    let (status, out, err) = scripted(&db, Some("bank"), &[], input);
+    assert!(status.success(), "{err}");
+    assert!(
+        out.contains("⭐ 收藏夹\n\n第一章 测试章（1 题）\n• 服务的本质是（　）的。"),
+        "{out}"
+    );
+    assert!(out.contains("📕 错题本是空的"), "{out}");
+    assert!(out.contains("📖 背题 · 第一章 · 单选"), "{out}");
+    assert!(out.contains("背题模式已看：1 题"), "{out}");
+}

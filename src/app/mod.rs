@@ -25,6 +25,7 @@ mod health;
 pub mod optimize;
 pub mod practice;
 pub mod schedule;
+pub mod shelf;
 pub mod upload;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub use account::Person;
 pub use answer::{Answer, AnswerWriter, Answered};
 pub use practice::Next;
 pub use schedule::{DailyArg, DailyOutcome, DailyPlan, ZoneOutcome, ZoneSet};
+pub use shelf::{BookItem, ChapterSet, Searched, Starred};
 
 /// The clock of every rule: the system clock, shifted by an offset (a test seam:
 /// `--clock-offset`), or a fixed instant (use-case tests).

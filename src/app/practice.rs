@@ -34,6 +34,8 @@ impl Tutor {
         exclude: Option<&str>,
         rng: &mut impl Rng,
     ) -> Result<Next<'_>, StoreError> {
+        // An ordinary card ends a drill of the wrong-answer book or the favourites.
+        self.set_drill(learner, None)?;
         let progress = self.store.progress(learner)?;
         // Never the question just answered while there is another to ask.
         let last = progress

@@ -6,6 +6,7 @@
 pub mod export;
 pub mod import;
 mod lint;
+pub mod search;
 pub use lint::letters_named;
 mod load;
 

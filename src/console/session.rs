@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use crate::app::{Answer, Answered, Next, Person, Tutor};
 use crate::bank::{Bank, Question};
 use crate::learn::parse::fold_width;
-use crate::learn::{Parsed, Presentation, Response, Scope, parse_answer};
+use crate::learn::{Drill, Parsed, Presentation, Response, Scope, parse_answer};
 use crate::store::Card;
 use crate::view::Say;
 use crate::view::catalogue as cat;
@@ -73,6 +73,19 @@ enum Command {
     /// `exam`: a mock exam (start or resume); `exam history`: the results.
     Exam,
     ExamHistory,
+    // Issue 19.
+    /// `mistakes`: the wrong-answer book.
+    Mistakes,
+    /// `starred`: the favourites.
+    Starred,
+    /// `star`: star or unstar the question of the last verdict.
+    Star,
+    /// `search …`.
+    Search(String),
+    /// `pm [N]` / `ps [N]`: practise the book or the favourites (of chapter N).
+    Drill(Drill),
+    /// `study [N]`: the next question with its answer (背题), of chapter N or all.
+    Study(Option<u8>),
 }
 
 /// Reads a command. Only words that cannot be answers are commands at the answer
@@ -92,6 +105,12 @@ fn command(line: &str) -> Option<Command> {
         "" | "n" | "next" | "下一题" => Command::Next,
         "exam" | "考试" | "模拟考试" => Command::Exam,
         "exam history" | "考试记录" => Command::ExamHistory,
+        "mistakes" | "错题本" | "错题" => Command::Mistakes,
+        "starred" | "收藏夹" => Command::Starred,
+        "star" | "收藏" => Command::Star,
+        "search" | "搜索" | "搜" => Command::Search(String::new()),
+        "study" | "背题" => Command::Study(None),
+        _ if shelf_command(word).is_some() => return shelf_command(word),
         _ => {
             let rest = word.strip_prefix('c')?.trim();
             match rest {
@@ -108,6 +127,29 @@ fn command(line: &str) -> Option<Command> {
     })
 }
 
+/// `search …`, `pm [N]`, `ps [N]` (issue 19).
+fn shelf_command(word: &str) -> Option<Command> {
+    for prefix in ["search ", "搜索 ", "搜 "] {
+        if let Some(rest) = word.strip_prefix(prefix) {
+            return Some(Command::Search(rest.trim().to_string()));
+        }
+    }
+    for prefix in ["study ", "背题 "] {
+        if let Some(n) = word.strip_prefix(prefix) {
+            return n.trim().parse().ok().map(|n| Command::Study(Some(n)));
+        }
+    }
+    let (set, rest) = match word.get(..2)? {
+        "pm" => (Drill::Mistakes as fn(Option<u8>) -> Drill, word[2..].trim()),
+        "ps" => (Drill::Starred as fn(Option<u8>) -> Drill, word[2..].trim()),
+        _ => return None,
+    };
+    match rest {
+        "" => Some(Command::Drill(set(None))),
+        n => n.parse().ok().map(|n| Command::Drill(set(Some(n)))),
+    }
+}
+
 /// One practice session.
 pub struct Session<'a, W: Write> {
     s: Setup<'a>,
@@ -118,6 +160,8 @@ pub struct Session<'a, W: Write> {
     last: Option<String>,
     answered: u32,
     right: u32,
+    /// The wrong-answer book or the favourites, while practising them.
+    drill: Option<Drill>,
 }
 
 /// Message ids count seconds from this instant (2024-01-01 UTC), so they grow across
@@ -135,6 +179,7 @@ impl<'a, W: Write> Session<'a, W> {
             last: None,
             answered: 0,
             right: 0,
+            drill: None,
         }
     }
 
@@ -176,13 +221,7 @@ impl<'a, W: Write> Session<'a, W> {
         self.welcome()?;
         let mut asked_any = false;
         loop {
-            let tutor = self.s.tutor;
-            let next = tutor.next_card(
-                self.s.learner,
-                self.s.scope,
-                self.last.as_deref(),
-                &mut rand::rng(),
-            )?;
+            let next = self.next_card()?;
             let (q, p) = match next {
                 Next::Post {
                     question,
@@ -215,6 +254,78 @@ impl<'a, W: Write> Session<'a, W> {
                 return Ok(ended);
             }
         }
+    }
+
+    /// The next card: of the drill while there is one (said so when it is done),
+    /// else of the scope.
+    fn next_card(&mut self) -> anyhow::Result<Next<'a>> {
+        let tutor = self.s.tutor;
+        let (learner, last) = (self.s.learner, self.last.clone());
+        let last = last.as_deref();
+        if let Some(drill) = self.drill {
+            if let Some(next) = tutor.next_drill_card(learner, drill, last, &mut rand::rng())? {
+                return Ok(next);
+            }
+            self.drill = None;
+            let done = text::show(&crate::view::shelf::drill_empty(drill, text::LANG), false);
+            self.blank_line()?;
+            self.say(&done)?;
+        }
+        Ok(tutor.next_card(learner, self.s.scope, last, &mut rand::rng())?)
+    }
+
+    /// `mistakes`, `starred`, `search …`, `star` (after a verdict, `q`), `pm` / `ps`:
+    /// true when the session goes on to another card.
+    fn shelf(&mut self, cmd: Command, q: Option<&Question>) -> anyhow::Result<bool> {
+        let (tutor, learner, lang) = (self.s.tutor, self.s.learner, text::LANG);
+        let shown = match cmd {
+            Command::Mistakes => {
+                let doc =
+                    crate::view::shelf::mistakes(self.bank(), &tutor.mistakes(learner)?, lang);
+                format!(
+                    "{}\n{}",
+                    text::show(&doc, self.s.ansi),
+                    Say::TerminalPractiseMistakes.text(lang)
+                )
+            }
+            Command::Starred => {
+                let doc = crate::view::shelf::starred(self.bank(), &tutor.starred(learner)?, lang);
+                format!(
+                    "{}\n{}",
+                    text::show(&doc, self.s.ansi),
+                    Say::TerminalPractiseStarred.text(lang)
+                )
+            }
+            Command::Search(query) => text::search(tutor.search(learner, &query)?, self.s.ansi),
+            Command::Star => match q.map(|q| tutor.toggle_star(learner, &q.id)).transpose()? {
+                Some(crate::app::Starred::Now(on)) => {
+                    tutor.durable_blocking()?;
+                    let say = if on {
+                        Say::StarredToast
+                    } else {
+                        Say::UnstarredToast
+                    };
+                    say.text(lang).to_string()
+                }
+                _ => Say::TerminalStarFirst.text(lang).to_string(),
+            },
+            Command::Drill(drill) => {
+                self.drill = Some(drill);
+                return Ok(true);
+            }
+            Command::Study(chapter) => match tutor.study_next(learner, chapter)? {
+                Some(q) => {
+                    tutor.durable_blocking()?;
+                    let doc = crate::view::shelf::study_card(self.bank(), q, chapter, lang);
+                    text::show(&doc, self.s.ansi)
+                }
+                None => Say::NothingToPractise.text(lang).to_string(),
+            },
+            _ => return Ok(false),
+        };
+        self.blank_line()?;
+        self.say(&shown)?;
+        Ok(false)
     }
 
     /// Reads until `card` is answered (or left for another card, or the end).
@@ -251,6 +362,19 @@ impl<'a, W: Write> Session<'a, W> {
                     });
                 }
                 Some(Command::ExamHistory) => self.exam_history()?,
+                Some(
+                    cmd @ (Command::Mistakes
+                    | Command::Starred
+                    | Command::Star
+                    | Command::Search(_)
+                    | Command::Study(_)
+                    | Command::Drill(_)),
+                ) => {
+                    if self.shelf(cmd, None)? {
+                        self.s.tutor.abandon(card)?;
+                        return Ok(Step::NextCard);
+                    }
+                }
                 // An empty line, or `n` / `next` when `n` is no answer here.
                 Some(Command::Next) | None => match parse_answer(&line, q.kind, p.len()) {
                     Parsed::Answer(response) => {
@@ -306,6 +430,11 @@ impl<'a, W: Write> Session<'a, W> {
                     });
                 }
                 Some(Command::ExamHistory) => self.exam_history()?,
+                Some(cmd) => {
+                    if self.shelf(cmd, Some(q))? {
+                        return Ok(Step::NextCard);
+                    }
+                }
                 None => self.say(Say::AfterVerdictHint.text(text::LANG))?,
             }
         }
@@ -435,6 +564,11 @@ impl<'a, W: Write> Session<'a, W> {
             .exam_history(self.s.learner, crate::app::exam::STATS_RESULTS)?;
         let lines = crate::view::exam::stats_lines(&exams, self.s.tz, text::LANG);
         shown.push_str(&text::show(&lines, self.s.ansi));
+        let studied = self.s.tutor.studied(self.s.learner)?;
+        shown.push_str(&text::show(
+            &crate::view::shelf::studied(studied, text::LANG),
+            false,
+        ));
         self.blank_line()?;
         self.say(&shown)?;
         Ok(())
@@ -462,11 +596,13 @@ impl<'a, W: Write> Session<'a, W> {
         match n {
             None => {
                 self.s.scope = Scope::All;
+                self.drill = None;
                 self.say(Say::SwitchedToAll.text(text::LANG))?;
                 Ok(true)
             }
             Some(n) if self.bank().questions_in(n).next().is_some() => {
                 self.s.scope = Scope::Chapter(n);
+                self.drill = None;
                 let msg =
                     cat::terminal_switched_to(&text::chapter_name(self.bank(), n), text::LANG);
                 self.say(&msg)?;
@@ -534,6 +670,22 @@ mod tests {
             ("EXAM", Some(Command::Exam)),
             ("考试", Some(Command::Exam)),
             ("exam history", Some(Command::ExamHistory)),
+            ("mistakes", Some(Command::Mistakes)),
+            ("错题本", Some(Command::Mistakes)),
+            ("starred", Some(Command::Starred)),
+            ("STAR", Some(Command::Star)),
+            (
+                "search 服务 特性",
+                Some(Command::Search("服务 特性".into())),
+            ),
+            ("搜 无形", Some(Command::Search("无形".into()))),
+            ("pm", Some(Command::Drill(Drill::Mistakes(None)))),
+            ("pm 3", Some(Command::Drill(Drill::Mistakes(Some(3))))),
+            ("ps", Some(Command::Drill(Drill::Starred(None)))),
+            ("ps2", Some(Command::Drill(Drill::Starred(Some(2))))),
+            ("pmx", None),
+            ("study", Some(Command::Study(None))),
+            ("背题 2", Some(Command::Study(Some(2)))),
             // Answers, not commands.
             ("c", None),
             ("c d", None),

@@ -299,3 +299,72 @@ fn options_are_checked() {
     assert!(learner_name(Some(&"长".repeat(65))).is_err());
     assert!(learner_name(None).is_ok_and(|n| !n.is_empty()));
 }
+
+#[test]
+fn the_book_favourites_and_search_on_the_terminal() {
+    let env = env();
+    let (ended, out) = run(
+        &env,
+        Scope::All,
+        &[
+            "B",
+            "star",
+            "", // e1-q01 wrong, starred
+            "mistakes",
+            "starred",
+            "search 无形 本质",
+            "search",
+            "pm", // e1-q02's card is left
+            "A",
+            "",
+            "A",
+            "", // the book's one question, right twice
+            "q",
+        ],
+    );
+    assert_eq!(ended, Ended::Quit);
+    assert!(out.contains("★ 已收藏"), "{out}");
+    assert!(
+        out.contains("📕 错题本\n答错的题记在这里；连续答对两次即移出错题本。"),
+        "{out}"
+    );
+    assert!(
+        out.contains("• 服务的本质是（　）的。\n  错 1 次 · 已连对 0/2"),
+        "{out}"
+    );
+    assert!(out.contains("输入 pm 练习错题本"), "{out}");
+    assert!(
+        out.contains("⭐ 收藏夹\n\n第一章 测试章（1 题）\n• 服务的本质是（　）的。"),
+        "{out}"
+    );
+    assert!(out.contains("🔍 “无形 本质”：找到 2 条"), "{out}");
+    assert!(out.contains("用法：/search 关键词"), "{out}");
+    let heads: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with('✅') || l.starts_with('❌'))
+        .collect();
+    assert_eq!(
+        heads,
+        ["❌ 回答错误", "✅ 回答正确！", "✅ 回答正确！"],
+        "{out}"
+    );
+    assert!(out.contains("🎉 错题本里没有要练的题了"), "{out}");
+    let id = learner_id("t");
+    assert!(env.mistakes(id).unwrap().is_empty());
+    assert_eq!(env.store.shelf(id).unwrap().starred.len(), 1);
+}
+
+#[test]
+fn study_mode_on_the_terminal_shows_answers_and_grades_nothing() {
+    let env = env();
+    let (_, out) = run(&env, Scope::All, &["study", "study 2", "s", "q"]);
+    assert!(
+        out.contains(
+            "📖 背题 · 第一章 · 单选\n\n服务的本质是（　）的。\n✅ A. 抽象和无形\n▫️ B. 具体和有形"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("📖 背题 · 第二章"), "{out}");
+    assert!(out.contains("已答：0 题"), "{out}");
+    assert!(out.contains("背题模式已看：2 题（不计分）"), "{out}");
+}

@@ -59,6 +59,25 @@ fn quote(text: &str, width: usize) -> String {
     lines.join("\n")
 }
 
+/// A search's results, every page one after another (the terminal has no buttons),
+/// or why it could not search.
+pub fn search(searched: crate::app::Searched<'_>, ansi: bool) -> String {
+    use crate::app::Searched;
+    use crate::bank::search::QueryError;
+    use crate::view::{Say, shelf};
+    match searched {
+        Searched::Found { query, hash, found } => (0..shelf::pages(&found))
+            .filter_map(|page| shelf::search_page(&query, hash, &found, page, LANG))
+            .map(|doc| show(&doc, ansi))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Searched::Bad(QueryError::Empty) => Say::SearchUsage.text(LANG).to_string(),
+        Searched::Bad(QueryError::TooLong) | Searched::Stale => {
+            Say::SearchTooLong.text(LANG).to_string()
+        }
+    }
+}
+
 /// The question card, as on Telegram, with the terminal's answer hint.
 pub fn card(q: &Question, p: &Presentation, ansi: bool) -> String {
     show(&study::card(q, p, LANG, Front::Terminal, None), ansi)

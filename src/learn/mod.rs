@@ -12,6 +12,7 @@
 //! - [`srs`]: spaced repetition (FSRS-6 via the `fsrs` crate, with learning steps) and
 //!   per-question progress.
 //! - [`pick`]: the next question for a learner, and the group shuffle bag.
+//! - [`book`]: the wrong-answer book (错题本), derived from the answer log.
 //! - [`streak`]: daily study streaks on the learner's local calendar, with repair.
 //! - [`stats`]: a learner's statistics.
 //! - [`class`]: a study group's class report (`/class`).
@@ -24,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+pub mod book;
 pub mod class;
 pub mod daily;
 pub mod exam;
@@ -38,13 +40,14 @@ pub mod stats;
 pub mod streak;
 pub mod zone;
 
+pub use book::{BookEntry, LEAVE_AFTER, wrong_book};
 pub use daily::{
     DEFAULT_DAILY_TIME, DailyAction, REMIND_AT, REMIND_MIN_STREAK, daily_action, default_reveal,
     first_send, next_reminder, parse_hhmm, reveal_instant, send_instant, should_remind,
 };
 pub use grade::{Outcome, Verdict, grade};
 pub use parse::{Invalid, Parsed, Response, parse_answer};
-pub use pick::{Bag, Pick, Scope, draw, next_question};
+pub use pick::{Bag, Drill, Pick, Scope, draw, next_in_set, next_question, next_to_study};
 pub use present::Presentation;
 pub use score::{
     LATE_GRACE, MemberScore, RevealLine, RoundStep, Standing, apply, is_late, leaderboard, podium,

@@ -22,6 +22,55 @@ pub enum Scope {
     Review,
 }
 
+/// A learner's own set of questions to practise: the wrong-answer book or the
+/// favourites, of one chapter or all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drill {
+    /// The wrong-answer book (错题本).
+    Mistakes(Option<u8>),
+    /// The starred questions (收藏).
+    Starred(Option<u8>),
+}
+
+impl Drill {
+    /// The chapter it is limited to, if any.
+    pub fn chapter(self) -> Option<u8> {
+        match self {
+            Drill::Mistakes(c) | Drill::Starred(c) => c,
+        }
+    }
+}
+
+/// The next question to study (背题) among `ids`, in order: the first never studied,
+/// else the one studied longest ago (`last` tells when each was, or its place in the
+/// order they were studied); never `exclude` unless it is the only one.
+pub fn next_to_study<'a, K: Ord>(
+    ids: &[&'a str],
+    last: impl Fn(&str) -> Option<K>,
+    exclude: Option<&str>,
+) -> Option<&'a str> {
+    let choose = |skip: Option<&str>| {
+        let candidates = ids.iter().copied().filter(|id| Some(*id) != skip);
+        candidates.min_by_key(|id| last(id))
+    };
+    choose(exclude).or_else(|| choose(None))
+}
+
+/// The next question of a set (`ids`, in the order to go through them): the first
+/// never answered, else the one answered longest ago; never `exclude` (the card just
+/// answered) unless it is the only one. `None` for an empty set.
+pub fn next_in_set<'a>(
+    ids: &[&'a str],
+    progress: &HashMap<String, Progress>,
+    exclude: Option<&str>,
+) -> Option<&'a str> {
+    let choose = |skip: Option<&str>| {
+        let candidates = ids.iter().copied().filter(|id| Some(*id) != skip);
+        candidates.min_by_key(|id| seen(progress, id).map(|p| p.last_seen))
+    };
+    choose(exclude).or_else(|| choose(None))
+}
+
 /// The next question, and why it was chosen.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pick {
@@ -181,6 +230,43 @@ fn refill<R: Rng + ?Sized>(bag: &mut Bag, bank: &Bank, rng: &mut R) {
         ids.swap(0, j);
     }
     bag.remaining = ids;
+}
+
+#[cfg(test)]
+mod set_tests {
+    use super::*;
+    use crate::learn::srs::update_progress;
+
+    #[test]
+    fn a_set_is_gone_through_never_seen_first_then_oldest() {
+        let t = |s: i64| DateTime::from_timestamp(1_780_000_000 + s, 0).unwrap_or_default();
+        let mut progress = HashMap::new();
+        let tz = chrono_tz::UTC;
+        progress.insert(
+            "a".to_string(),
+            update_progress(None, false, "B", t(10), tz),
+        );
+        progress.insert("b".to_string(), update_progress(None, false, "B", t(5), tz));
+        // (set, exclude) → next
+        let cases: &[(&[&str], Option<&str>, Option<&str>)] = &[
+            (&[], None, None),
+            (&["a"], None, Some("a")),
+            (&["a"], Some("a"), Some("a")),
+            (&["a", "b"], None, Some("b")),
+            (&["a", "b"], Some("b"), Some("a")),
+            (&["a", "b", "c"], None, Some("c")),
+            (&["a", "b", "c", "d"], Some("c"), Some("d")),
+        ];
+        for (ids, exclude, want) in cases {
+            assert_eq!(
+                next_in_set(ids, &progress, *exclude),
+                *want,
+                "{ids:?} {exclude:?}"
+            );
+            let studied = |id: &str| progress.get(id).map(|p| p.last_seen);
+            assert_eq!(next_to_study(ids, studied, *exclude), *want, "{ids:?}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 //! | `schedule_by_chat`    | chat i64 · kind u8                        | at ms i64 (8 bytes)    |
 //! | `exams`               | user i64                                  | `ExamRecord`: their current or last paper |
 //! | `exam_results`        | user i64 · started ms i64                 | `ExamResultRecord`     |
+//! | `shelf`               | user i64                                  | `ShelfRecord`: favourites, practice set, last search |
 //!
 //! Until schema 2 a learner's progress and log were one sled entry per question and
 //! per answer, in trees that the migration to schema 2 reads and then drops:

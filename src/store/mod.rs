@@ -50,6 +50,7 @@ pub use health::Probe;
 pub use model::{
     AnswerOutcome, AnswerRequest, Card, CardAnswer, CardKind, Chat, ChatKind,
     DEFAULT_TIME_LIMIT_SECS, Daily, FALLBACK_ZONE, FsrsParameters, Job, JobKind, Learner, Round,
+    Shelf,
 };
 pub use schema::SCHEMA_VERSION;
 
@@ -137,6 +138,8 @@ type TxError = ConflictableTransactionError<StoreError>;
 /// per learner and month; see `keys.rs`).
 pub(crate) const PROGRESS_TREE: &str = "progress_by_learner";
 pub(crate) const LOG_TREE: &str = "log_by_month";
+/// A learner's favourites, practice set and last search (see `model::Shelf`).
+pub(crate) const SHELF_TREE: &str = "shelf";
 
 /// The sled trees.
 #[derive(Clone)]
@@ -153,6 +156,8 @@ pub(crate) struct Trees {
     pub schedule_by_chat: sled::Tree,
     pub exams: sled::Tree,
     pub exam_results: sled::Tree,
+    /// Favourites, the practice set in use, the last search (issue 19).
+    pub shelf: sled::Tree,
 }
 
 impl Trees {
@@ -170,11 +175,12 @@ impl Trees {
             schedule_by_chat: db.open_tree("schedule_by_chat")?,
             exams: db.open_tree(exam::EXAMS_TREE)?,
             exam_results: db.open_tree(exam::EXAM_RESULTS_TREE)?,
+            shelf: db.open_tree(SHELF_TREE)?,
         })
     }
 
     /// Every tree with its name, in `TREE_NAMES` order.
-    pub fn all(&self) -> [(&'static str, &sled::Tree); 12] {
+    pub fn all(&self) -> [(&'static str, &sled::Tree); 13] {
         [
             ("meta", &self.meta),
             ("learners", &self.learners),
@@ -188,6 +194,7 @@ impl Trees {
             ("schedule_by_chat", &self.schedule_by_chat),
             (exam::EXAMS_TREE, &self.exams),
             (exam::EXAM_RESULTS_TREE, &self.exam_results),
+            (SHELF_TREE, &self.shelf),
         ]
     }
 }
@@ -814,6 +821,37 @@ impl Store {
         }
         out.sort_by(|a, b| b.2.total.cmp(&a.2.total).then_with(|| a.1.cmp(&b.1)));
         Ok(out)
+    }
+
+    /// A learner's shelf: favourites, practice set, last search (empty if none).
+    pub fn shelf(&self, user: i64) -> Result<Shelf, StoreError> {
+        let key = keys::learner(user).build();
+        Ok(self
+            .get(&self.trees().shelf, SHELF_TREE, &key)?
+            .unwrap_or_default())
+    }
+
+    /// Read-modify-write of a learner's shelf, atomically (retried on a concurrent
+    /// change, so `f` may run more than once). `f` returns whether to write the
+    /// shelf it was given back, and a result.
+    pub fn update_shelf<Out>(
+        &self,
+        user: i64,
+        mut f: impl FnMut(&mut Shelf) -> (bool, Out),
+    ) -> Result<Out, StoreError> {
+        let key = keys::learner(user).build();
+        self.cas(
+            &self.trees().shelf,
+            SHELF_TREE,
+            &key,
+            |cur: Option<Shelf>| {
+                let mut shelf = cur.unwrap_or_default();
+                match f(&mut shelf) {
+                    (true, out) => (Some(shelf), out),
+                    (false, out) => (None, out),
+                }
+            },
+        )
     }
 
     /// The size of the database files.

@@ -412,3 +412,40 @@ pub struct FsrsParameters {
     pub fitted_log_loss: f64,
     pub fitted_rmse: f64,
 }
+
+/// A learner's own collections (tree `shelf`, one record per learner): their
+/// favourites, the set they are practising, and their last search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shelf {
+    /// Starred questions, with when they were starred, oldest first.
+    pub starred: Vec<(String, DateTime<Utc>)>,
+    /// The set the learner practises now (a verdict's 下一题 goes on with it).
+    pub drill: Option<crate::learn::Drill>,
+    /// The last search, as typed (its page buttons carry only a hash of it).
+    pub search: Option<String>,
+    /// Questions seen in study mode (背题), with when each was last seen there.
+    pub studied: Vec<(String, DateTime<Utc>)>,
+}
+
+impl Shelf {
+    pub fn is_starred(&self, question: &str) -> bool {
+        self.starred.iter().any(|(q, _)| q == question)
+    }
+
+    /// Notes `question` seen in study mode at `now`.
+    pub fn studied(&mut self, question: &str, now: DateTime<Utc>) {
+        self.studied.retain(|(q, _)| q != question);
+        self.studied.push((question.to_string(), now));
+    }
+
+    /// Stars `question`, or unstars it; true when it is starred now.
+    pub fn toggle_star(&mut self, question: &str, now: DateTime<Utc>) -> bool {
+        if self.is_starred(question) {
+            self.starred.retain(|(q, _)| q != question);
+            false
+        } else {
+            self.starred.push((question.to_string(), now));
+            true
+        }
+    }
+}

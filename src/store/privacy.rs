@@ -246,10 +246,45 @@ impl Store {
             .map(exam_result_json)
             .collect();
 
+        let shelf = self.shelf(user)?;
+        let starred: Vec<Value> = shelf
+            .starred
+            .iter()
+            .map(|(q, at)| json!({ "question": q, "at": ts(*at) }))
+            .collect();
+        let items = self.log_items(user, None)?;
+        let book: Vec<Value> =
+            crate::learn::wrong_book(items.iter().map(|e| (e.question.as_str(), e.right, e.at)))
+                .into_iter()
+                .map(|e| {
+                    json!({
+                        "question": e.question,
+                        "wrong": e.wrong,
+                        "right_since": e.right_since,
+                        "last_wrong": ts(e.last_wrong),
+                    })
+                })
+                .collect();
+
         Ok(json!({
             "user": user,
             "exam": exam,
             "exam_results": results,
+            "starred": starred,
+            "wrong_book": book,
+            "practising": shelf.drill.map(|d| {
+                let set = match d {
+                    crate::learn::Drill::Mistakes(_) => "wrong_book",
+                    crate::learn::Drill::Starred(_) => "starred",
+                };
+                json!({ "set": set, "chapter": d.chapter() })
+            }),
+            "last_search": shelf.search,
+            "studied": shelf
+                .studied
+                .iter()
+                .map(|(q, at)| json!({ "question": q, "at": ts(*at) }))
+                .collect::<Vec<_>>(),
             "learner": learner.as_ref().map(learner_json),
             "private_chat": private_chat.as_ref().map(chat_json),
             "progress": progress.iter().map(|(q, p)| progress_json(q, p)).collect::<Vec<_>>(),
@@ -261,7 +296,8 @@ impl Store {
     }
 
     /// Removes every key that mentions `user`: their learner record, progress, log,
-    /// mock exams and results, scores, their private chat with its cards and jobs, and their answers and
+    /// mock exams and results, shelf (favourites; the wrong-answer book goes with the log),
+    /// scores, their private chat with its cards and jobs, and their answers and
     /// selections on other cards (a card or round they started keeps no trace of
     /// them: its `asked_by`/`started_by` becomes 0). One transaction, then flushed.
     ///
@@ -283,6 +319,8 @@ impl Store {
         for kv in t.log.scan_prefix(&prefix) {
             log.remove.push(kv?.0);
         }
+        let mut shelf = Changes::default();
+        shelf.remove.push(prefix.clone().into());
 
         let mut scores = Changes::default();
         for kv in t.scores.iter() {
@@ -368,8 +406,9 @@ impl Store {
             &t.schedule_by_chat,
             &t.exams,
             &t.exam_results,
+            &t.shelf,
         )
-            .transaction(|(l, p, g, s, c, cd, o, sc, b, ex, er)| {
+            .transaction(|(l, p, g, s, c, cd, o, sc, b, ex, er, sh)| {
                 exams.apply(ex)?;
                 results.apply(er)?;
                 learners.apply(l)?;
@@ -381,6 +420,7 @@ impl Store {
                 open.apply(o)?;
                 schedule.apply(sc)?;
                 by_chat.apply(b)?;
+                shelf.apply(sh)?;
                 Ok(())
             })?;
         self.wrote();

@@ -24,7 +24,7 @@ use crate::lang::Lang;
 use crate::learn::{Bag, MemberScore, Memory, Phase, Progress, Response, Streak};
 
 use super::model::{
-    Card, CardAnswer, CardKind, Chat, ChatKind, Daily, FsrsParameters, Learner, Round,
+    Card, CardAnswer, CardKind, Chat, ChatKind, Daily, FsrsParameters, Learner, Round, Shelf,
 };
 
 type R<T> = Result<T, String>;
@@ -1291,6 +1291,85 @@ impl Codec for ScoreValue {
     fn decode(bytes: &[u8]) -> R<Self> {
         match from_bytes(bytes)? {
             ScoreRecord::V1(r) => r.try_into(),
+        }
+    }
+}
+
+// ---- shelf (favourites, practice set, last search) ------------------------------
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+enum DrillRec {
+    Mistakes(Option<u8>),
+    Starred(Option<u8>),
+}
+
+impl From<crate::learn::Drill> for DrillRec {
+    fn from(d: crate::learn::Drill) -> Self {
+        match d {
+            crate::learn::Drill::Mistakes(c) => DrillRec::Mistakes(c),
+            crate::learn::Drill::Starred(c) => DrillRec::Starred(c),
+        }
+    }
+}
+
+impl From<DrillRec> for crate::learn::Drill {
+    fn from(d: DrillRec) -> Self {
+        match d {
+            DrillRec::Mistakes(c) => crate::learn::Drill::Mistakes(c),
+            DrillRec::Starred(c) => crate::learn::Drill::Starred(c),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ShelfV1 {
+    /// (question id, starred at ms).
+    starred: Vec<(String, i64)>,
+    drill: Option<DrillRec>,
+    search: Option<String>,
+    /// (question id, last studied at ms).
+    studied: Vec<(String, i64)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum ShelfRecord {
+    V1(ShelfV1),
+}
+
+impl Codec for Shelf {
+    fn encode(&self) -> Vec<u8> {
+        to_bytes(&ShelfRecord::V1(ShelfV1 {
+            starred: self
+                .starred
+                .iter()
+                .map(|(q, at)| (q.clone(), ms(*at)))
+                .collect(),
+            drill: self.drill.map(Into::into),
+            search: self.search.clone(),
+            studied: self
+                .studied
+                .iter()
+                .map(|(q, at)| (q.clone(), ms(*at)))
+                .collect(),
+        }))
+    }
+
+    fn decode(bytes: &[u8]) -> R<Self> {
+        match from_bytes(bytes)? {
+            ShelfRecord::V1(r) => Ok(Shelf {
+                starred: r
+                    .starred
+                    .into_iter()
+                    .map(|(q, at)| Ok((q, time(at)?)))
+                    .collect::<R<_>>()?,
+                drill: r.drill.map(Into::into),
+                search: r.search,
+                studied: r
+                    .studied
+                    .into_iter()
+                    .map(|(q, at)| Ok((q, time(at)?)))
+                    .collect::<R<_>>()?,
+            }),
         }
     }
 }

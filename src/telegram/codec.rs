@@ -10,6 +10,7 @@ use std::fmt;
 pub const MAX_BYTES: usize = 64;
 const VERSION: &str = "1";
 
+use crate::learn::Drill;
 /// What a button asks for: `view`'s intents, carried as callback data.
 pub use crate::view::{Intent as Action, NextScope, SheetOp};
 
@@ -83,6 +84,21 @@ impl Action {
                 SheetOp::Submit => format!("x:{exam}:s"),
                 SheetOp::Confirm => format!("x:{exam}:c"),
             },
+            Action::Next(NextScope::Drill(d)) => {
+                let set = match d {
+                    Drill::Mistakes(_) => "m",
+                    Drill::Starred(_) => "s",
+                };
+                match d.chapter() {
+                    Some(c) => format!("n:{set}:{c}"),
+                    None => format!("n:{set}"),
+                }
+            }
+            Action::Star { question } => format!("v:{question}"),
+            Action::Open { question } => format!("o:{question}"),
+            Action::SearchPage { hash, page } => format!("g:{hash:08x}:{page}"),
+            Action::Study { chapter: None } => "y".into(),
+            Action::Study { chapter: Some(c) } => format!("y:{c}"),
         };
         let data = format!("{VERSION}:{body}");
         debug_assert!(data.len() <= MAX_BYTES, "callback data too long: {data}");
@@ -120,6 +136,16 @@ impl Action {
                 index: index(i)?,
             },
             ("s", [q]) => Action::Submit { question: id(q)? },
+            ("n", [set @ ("m" | "s"), rest @ ..]) if rest.len() <= 1 => {
+                let chapter = match rest {
+                    [c] => Some(c.parse().map_err(|_| DecodeError::Malformed)?),
+                    _ => None,
+                };
+                Action::Next(NextScope::Drill(match *set {
+                    "m" => Drill::Mistakes(chapter),
+                    _ => Drill::Starred(chapter),
+                }))
+            }
             ("n", ["a"]) => Action::Next(NextScope::All),
             ("n", ["r"]) => Action::Next(NextScope::Review),
             ("n", [c]) => Action::Next(NextScope::Chapter(
@@ -129,6 +155,18 @@ impl Action {
             ("p", [c, i]) => Action::Page {
                 chapter: c.parse().map_err(|_| DecodeError::Malformed)?,
                 index: i.parse().map_err(|_| DecodeError::Malformed)?,
+            },
+            ("v", [q]) => Action::Star { question: id(q)? },
+            ("o", [q]) => Action::Open { question: id(q)? },
+            ("g", [h, p]) if h.len() == 8 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Action::SearchPage {
+                    hash: u32::from_str_radix(h, 16).map_err(|_| DecodeError::Malformed)?,
+                    page: p.parse().map_err(|_| DecodeError::Malformed)?,
+                }
+            }
+            ("y", []) => Action::Study { chapter: None },
+            ("y", [c]) => Action::Study {
+                chapter: Some(c.parse().map_err(|_| DecodeError::Malformed)?),
             },
             ("d", []) => Action::Subscribe,
             ("f", ["1"]) => Action::Forget { confirm: true },
@@ -193,6 +231,23 @@ mod tests {
                 exam: 12345,
                 op: SheetOp::Confirm,
             },
+            Action::Next(NextScope::Drill(Drill::Mistakes(None))),
+            Action::Next(NextScope::Drill(Drill::Mistakes(Some(255)))),
+            Action::Next(NextScope::Drill(Drill::Starred(None))),
+            Action::Next(NextScope::Drill(Drill::Starred(Some(3)))),
+            Action::Star {
+                question: long_id(),
+            },
+            Action::Open {
+                question: long_id(),
+            },
+            Action::SearchPage {
+                hash: u32::MAX,
+                page: u16::MAX,
+            },
+            Action::SearchPage { hash: 0, page: 0 },
+            Action::Study { chapter: None },
+            Action::Study { chapter: Some(255) },
         ];
         for a in cases {
             let data = a.encode();
@@ -226,6 +281,17 @@ mod tests {
             ("1:x:1:q", DecodeError::Malformed),
             ("1:x:1", DecodeError::Malformed),
             ("1:x:1:s:1", DecodeError::Malformed),
+            ("1:n:m:x", DecodeError::Malformed),
+            ("1:n:m:1:2", DecodeError::Malformed),
+            ("1:n:s:256", DecodeError::Malformed),
+            ("1:v", DecodeError::Malformed),
+            ("1:v:题", DecodeError::Malformed),
+            ("1:o:a:b", DecodeError::Malformed),
+            ("1:g:1234567:0", DecodeError::Malformed),
+            ("1:g:zzzzzzzz:0", DecodeError::Malformed),
+            ("1:g:00000000:70000", DecodeError::Malformed),
+            ("1:y:x", DecodeError::Malformed),
+            ("1:y:1:2", DecodeError::Malformed),
         ];
         for (data, want) in cases {
             assert_eq!(Action::decode(data).as_ref(), Err(want), "{data:?}");

@@ -81,6 +81,8 @@ pub enum Private {
     Lang(Option<Lang>),
     Export,
     Forget,
+    /// Issue 19: `/mistakes`, `/starred`, `/search …`.
+    Shelf(ShelfCommand),
     /// A group command used in a private chat.
     GroupOnly,
     Unknown,
@@ -105,10 +107,25 @@ impl Private {
             "lang" => Private::Lang(args.parse().ok()),
             "export" => Private::Export,
             "forget" => Private::Forget,
+            "mistakes" => Private::Shelf(ShelfCommand::Mistakes),
+            "starred" => Private::Shelf(ShelfCommand::Starred),
+            "search" => Private::Shelf(ShelfCommand::Search(args.to_string())),
+            "study" => Private::Shelf(ShelfCommand::Study(ChapterArg::parse(args))),
             "round" | "top" | "reveal" | "settime" | "settings" | "class" => Private::GroupOnly,
             _ => Private::Unknown,
         }
     }
+}
+
+/// The commands of a learner's own collections (issue 19).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShelfCommand {
+    Mistakes,
+    Starred,
+    /// `/search …`: the rest of the line, as typed.
+    Search(String),
+    /// `/study [N]`: study mode (背题).
+    Study(ChapterArg),
 }
 
 /// A command in a group, parsed once.
@@ -205,7 +222,8 @@ impl Group {
             "class" => Group::Admin(Admin::Class {
                 csv: args.eq_ignore_ascii_case("csv"),
             }),
-            "stats" | "review" | "chapters" | "read" | "export" | "forget" => Group::PrivateOnly,
+            "stats" | "review" | "chapters" | "read" | "export" | "forget" | "mistakes"
+            | "starred" | "search" | "study" => Group::PrivateOnly,
             _ => Group::Other,
         }
     }
@@ -264,6 +282,24 @@ mod tests {
             ("/round 5", Private::GroupOnly),
             ("/nope", Private::Unknown),
             ("/Stats", Private::Stats),
+            ("/mistakes", Private::Shelf(ShelfCommand::Mistakes)),
+            ("/starred", Private::Shelf(ShelfCommand::Starred)),
+            (
+                "/search  服务 特性 ",
+                Private::Shelf(ShelfCommand::Search("服务 特性".into())),
+            ),
+            (
+                "/search",
+                Private::Shelf(ShelfCommand::Search(String::new())),
+            ),
+            (
+                "/study",
+                Private::Shelf(ShelfCommand::Study(ChapterArg::All)),
+            ),
+            (
+                "/study 2",
+                Private::Shelf(ShelfCommand::Study(ChapterArg::Number(2))),
+            ),
         ];
         for (text, want) in cases {
             let cmd = parse(text, "tutor_test_bot").unwrap();
@@ -317,6 +353,7 @@ mod tests {
             ("/daily off", Group::Admin(Admin::Daily(DailyArg::Off))),
             ("/lang zh", Group::Admin(Admin::Lang(Some(Lang::Zh)))),
             ("/stats", Group::PrivateOnly),
+            ("/search 服务", Group::PrivateOnly),
             ("/whatever", Group::Other),
         ];
         for (text, want) in cases {

@@ -17,7 +17,7 @@ use crate::app::{Answer, Answered, DailyArg, Next};
 use crate::view::catalogue as cat;
 use crate::view::{self, Say, study};
 
-type HandlerResult = anyhow::Result<()>;
+pub(super) type HandlerResult = anyhow::Result<()>;
 
 /// An update dropped by flood control (see `FloodGate`): nothing is done for it, except
 /// one notice when a flood starts (a private message, or a toast for a button).
@@ -204,6 +204,7 @@ async fn private_command(
             .send_doc(chat, &study::forget_question(lang))
             .await
             .map(drop)?,
+        Private::Shelf(cmd) => super::shelf::command(app, chat, user, cmd, lang).await?,
         Private::GroupOnly => say(Say::GroupOnly.text(lang)).await.map(drop)?,
         Private::Unknown => unknown_command(app, chat, lang).await?,
     }
@@ -265,6 +266,7 @@ async fn send_stats(app: &App, chat: i64, user: i64, lang: Lang) -> HandlerResul
         .exam_history(user, crate::app::exam::STATS_RESULTS)?;
     let tz = app.tutor.learner_tz_of(user)?;
     doc.append(view::exam::stats_lines(&exams, tz, lang));
+    doc.append(crate::view::shelf::studied(app.tutor.studied(user)?, lang));
     app.send_doc(chat, &doc).await?;
     match crate::view::chart::stats_png(&stats, lang) {
         Ok(png) => app.send_photo(chat, png).await?,
@@ -337,15 +339,9 @@ pub async fn submit(
                     .await,
             );
             let p = crate::app::group::presentation(card, q);
-            let doc = study::verdict(
-                &app.tutor.bank,
-                q,
-                &p,
-                &verdict,
-                Some((streak, streak_days)),
-                lang,
-            )
-            .with_buttons(study::verdict_buttons(q, NextScope::All, lang));
+            let streak = Some((streak, streak_days));
+            let doc = study::verdict(&app.tutor.bank, q, &p, &verdict, streak, lang)
+                .with_buttons(super::shelf::verdict_buttons(app, card.chat, q, lang)?);
             // The answer is recorded: its verdict is worth a few attempts.
             let how = super::Delivery {
                 reply_to: Some(MessageId(card.message)),
@@ -433,23 +429,27 @@ pub async fn on_callback(app: Arc<App>, q: CallbackQuery) -> HandlerResult {
         Action::Exam { exam, op } => {
             super::exam::tap(&app, &q, msg.id, user, (exam, op), lang).await
         }
+        Action::Star { question } => super::shelf::tap_star(&tap, question).await,
+        Action::Open { question } => super::shelf::tap_open(&tap, question).await,
+        Action::SearchPage { hash, page } => super::shelf::tap_search_page(&tap, hash, page).await,
+        Action::Study { chapter } => super::shelf::tap_study(&tap, chapter).await,
     }
 }
 
 /// A button tap being handled: who tapped what, where.
-struct Tap<'a> {
-    app: &'a Arc<App>,
+pub(super) struct Tap<'a> {
+    pub app: &'a Arc<App>,
     q: &'a CallbackQuery,
-    msg: &'a Message,
-    chat: i64,
-    user: i64,
-    group: bool,
-    lang: Lang,
+    pub msg: &'a Message,
+    pub chat: i64,
+    pub user: i64,
+    pub group: bool,
+    pub lang: Lang,
 }
 
 impl Tap<'_> {
     /// Answers the tap with a toast.
-    async fn toast(&self, say: Say) {
+    pub async fn toast(&self, say: Say) {
         let text = say.text(self.lang);
         let answer = self.app.bot.answer_callback_query(self.q.id.clone());
         super::bounded_toast(answer.text(text)).await;
@@ -457,7 +457,7 @@ impl Tap<'_> {
 
     /// Answers the tap without a toast; true when it came from a private chat (the
     /// taps that only mean something there).
-    async fn private_ack(&self) -> bool {
+    pub async fn private_ack(&self) -> bool {
         super::bounded_toast(self.app.bot.answer_callback_query(self.q.id.clone())).await;
         !self.group
     }
@@ -557,7 +557,7 @@ async fn tap_next(tap: &Tap<'_>, scope: NextScope) -> HandlerResult {
     tap.app.ensure_learner(&tap.q.from)?;
     let exclude = tap.app.tutor.card_question(tap.chat, tap.msg.id.0)?;
     let (app, chat, user, lang) = (tap.app, tap.chat, tap.user, tap.lang);
-    next_card(app, chat, user, scope.into(), lang, exclude.as_deref()).await
+    super::shelf::practise(app, chat, user, scope, lang, exclude.as_deref()).await
 }
 
 async fn tap_read(tap: &Tap<'_>, section: String) -> HandlerResult {

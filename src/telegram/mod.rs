@@ -18,6 +18,7 @@ mod outage;
 pub mod render;
 mod scheduler;
 mod schema;
+mod shelf;
 mod upload;
 
 use std::net::SocketAddr;

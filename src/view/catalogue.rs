@@ -103,6 +103,28 @@ pub enum Say {
     AllChapters,
     ReviewScope,
     SwitchedToAll,
+    // Issue 19: the wrong-answer book, favourites, search.
+    StarButton,
+    UnstarButton,
+    StarredToast,
+    UnstarredToast,
+    MistakesTitle,
+    MistakesRule,
+    MistakesEmpty,
+    MistakesCleared,
+    PractiseAll,
+    StarredTitle,
+    StarredEmpty,
+    SearchUsage,
+    SearchTooLong,
+    SearchStale,
+    SearchQuestions,
+    SearchSections,
+    NoSuchQuestion,
+    TerminalPractiseMistakes,
+    TerminalPractiseStarred,
+    TerminalStarFirst,
+    StudyHead,
 }
 
 impl Say {
@@ -329,6 +351,57 @@ impl Say {
             AllChapters => ("全部章节", "all chapters"),
             ReviewScope => ("复习到期和答错的题", "due reviews and wrong answers"),
             SwitchedToAll => ("已切换到全部章节。", "Switched to all chapters."),
+            StarButton => ("☆ 收藏", "☆ Star"),
+            UnstarButton => ("★ 已收藏", "★ Starred"),
+            StarredToast => ("★ 已收藏，/starred 查看", "★ Starred; /starred lists them"),
+            UnstarredToast => ("已取消收藏", "Unstarred"),
+            MistakesTitle => ("📕 错题本", "📕 Wrong-answer book"),
+            MistakesRule => (
+                "答错的题记在这里；连续答对两次即移出错题本。",
+                "Questions you answered wrong stay here until you answer them right twice in a row.",
+            ),
+            MistakesEmpty => (
+                "📕 错题本是空的。答错的题会记在这里，连续答对两次后移出。",
+                "📕 Your wrong-answer book is empty. A question you answer wrong goes in, and leaves after two right answers in a row.",
+            ),
+            MistakesCleared => (
+                "🎉 错题本里没有要练的题了（连续答对两次的题会移出）。",
+                "🎉 Nothing left to practise in the book (a question leaves it after two right answers in a row).",
+            ),
+            PractiseAll => ("练习全部 ▶", "Practise all ▶"),
+            StarredTitle => ("⭐ 收藏夹", "⭐ Starred"),
+            StarredEmpty => (
+                "⭐ 还没有收藏的题。答题后点 ☆ 收藏 即可收藏。",
+                "⭐ Nothing starred yet. Tap ☆ Star under a verdict.",
+            ),
+            SearchUsage => (
+                "用法：/search 关键词（几个关键词用空格分开，须都出现）",
+                "Usage: /search keyword (several keywords separated by spaces must all occur)",
+            ),
+            SearchTooLong => (
+                "关键词太长了：最多 40 个字、5 个词。",
+                "That search is too long: at most 40 characters and 5 keywords.",
+            ),
+            SearchStale => (
+                "这是之前的搜索，请重新搜索。",
+                "That was an earlier search; please search again.",
+            ),
+            SearchQuestions => ("题目", "Questions"),
+            SearchSections => ("教材", "Guide"),
+            NoSuchQuestion => ("题库里没有这道题。", "The bank has no such question."),
+            TerminalPractiseMistakes => (
+                "输入 pm 练习错题本（pm 3 只练第三章），c 0 回到全部章节。",
+                "Type pm to practise the book (pm 3: chapter 3 only), c 0 for all chapters.",
+            ),
+            TerminalPractiseStarred => (
+                "输入 ps 练习收藏的题（ps 3 只练第三章），c 0 回到全部章节。",
+                "Type ps to practise your starred questions (ps 3: chapter 3 only), c 0 for all chapters.",
+            ),
+            StudyHead => ("📖 背题", "📖 Study"),
+            TerminalStarFirst => (
+                "看完解析后输入 star 收藏本题。",
+                "Type star after a verdict to star its question.",
+            ),
         };
         lang.pick(zh, en)
     }
@@ -757,6 +830,77 @@ pub fn chosen(letters: &str, lang: Lang) -> String {
     format!("{}{letters}", lang.pick("已选：", "Chosen: "))
 }
 
+// ---- issue 19: the wrong-answer book, favourites, search ----------------------------
+
+/// One question of `/mistakes`: its stem (cut), wrong answers, right ones in a row.
+pub fn book_line(stem: &str, wrong: u32, right_since: u32, lang: Lang) -> String {
+    let need = crate::learn::LEAVE_AFTER;
+    match lang {
+        Lang::Zh => format!("• {stem}\n  错 {wrong} 次 · 已连对 {right_since}/{need}\n"),
+        Lang::En => format!("• {stem}\n  wrong {wrong}× · right in a row {right_since}/{need}\n"),
+    }
+}
+
+/// One question of `/starred`.
+pub fn starred_line(stem: &str) -> String {
+    format!("• {stem}\n")
+}
+
+/// A chapter's head in `/mistakes` and `/starred`: `第一章 测试章（3 题）`.
+pub fn set_chapter_head(label: &str, title: &str, n: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{label} {title}（{n} 题）"),
+        Lang::En => format!("{label} {title} ({n})"),
+    }
+}
+
+/// The "practise these" button of one chapter.
+pub fn practise_chapter_button(label: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("练习{label}"),
+        Lang::En => format!("Practise {label}"),
+    }
+}
+
+/// The head of a page of search results.
+pub fn search_head(query: &str, found: usize, page: usize, pages: usize, lang: Lang) -> String {
+    match (lang, pages) {
+        (Lang::Zh, 1) => format!("🔍 “{query}”：找到 {found} 条"),
+        (Lang::Zh, _) => format!("🔍 “{query}”：找到 {found} 条（第 {page}/{pages} 页）"),
+        (Lang::En, 1) => format!("🔍 “{query}”: {found} found"),
+        (Lang::En, _) => format!("🔍 “{query}”: {found} found (page {page}/{pages})"),
+    }
+}
+
+/// A search that found nothing.
+pub fn search_none(query: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("🔍 没有找到“{query}”。换个关键词试试，或用空格分开几个词。"),
+        Lang::En => format!("🔍 Nothing found for “{query}”. Try other keywords."),
+    }
+}
+
+/// The button opening search result `n` to practise it.
+pub fn open_result_button(n: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("练习 {n}"),
+        Lang::En => format!("Practise {n}"),
+    }
+}
+
+/// `/stats`' line of study mode.
+pub fn studied_line(n: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("\n背题模式已看：{n} 题（不计分）"),
+        Lang::En => format!("\nSeen in study mode: {n} (not graded)"),
+    }
+}
+
+/// The button opening search result `n` (a section) to read it.
+pub fn read_result_button(n: usize) -> String {
+    format!("📖 {n}")
+}
+
 const PRIVATE_COMMANDS: &[(&str, &str, &str)] = &[
     ("start", "开始使用", "Start"),
     ("help", "帮助与全部命令", "Help and all commands"),
@@ -777,6 +921,22 @@ const PRIVATE_COMMANDS: &[(&str, &str, &str)] = &[
         "exam",
         "模拟考试；/exam history 成绩记录",
         "Mock exam; /exam history for results",
+    ),
+    (
+        "mistakes",
+        "错题本：答错的题，连续答对两次移出",
+        "Wrong-answer book: wrong until right twice in a row",
+    ),
+    ("starred", "收藏的题", "Starred questions"),
+    (
+        "study",
+        "背题：看题目和答案，不计分；/study 3",
+        "Study: questions with their answers, not graded; /study 3",
+    ),
+    (
+        "search",
+        "搜题；/search 关键词",
+        "Search the bank; /search keyword",
     ),
     (
         "daily",
@@ -871,6 +1031,11 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} s           学习统计\n\
          \u{20} c N         只练第 N 章；c 0 练全部章节\n\
          \u{20} exam        模拟考试（exam history 成绩记录）\n\
+         \u{20} mistakes    错题本（答错的题，连续答对两次移出）；pm [N] 练习错题\n\
+         \u{20} star        （看完解析后）收藏或取消收藏本题\n\
+         \u{20} starred     收藏夹；ps [N] 练习收藏的题\n\
+         \u{20} search 词   搜索题目和教材（几个词用空格分开）\n\
+         \u{20} study [N]   背题：看下一题的题目、答案和解析，不计分\n\
          \u{20} ?           显示本帮助\n\
          \u{20} q           退出（Ctrl-D、Ctrl-C 亦可；进度每答一题即已保存）\n",
         "Commands:\n\
@@ -880,6 +1045,11 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} s           statistics\n\
          \u{20} c N         chapter N only; c 0 for all chapters\n\
          \u{20} exam        mock exam (exam history for results)\n\
+         \u{20} mistakes    wrong-answer book (wrong until right twice in a row); pm [N] practises it\n\
+         \u{20} star        (after a verdict) star or unstar the question\n\
+         \u{20} starred     starred questions; ps [N] practises them\n\
+         \u{20} search W    search questions and the guide (keywords separated by spaces)\n\
+         \u{20} study [N]   study: the next question with its answer and explanation, not graded\n\
          \u{20} ?           this help\n\
          \u{20} q           quit (Ctrl-D, Ctrl-C too; every answer is saved at once)\n",
     )

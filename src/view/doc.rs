@@ -55,6 +55,15 @@ pub enum Intent {
     Subscribe,
     /// Confirm or cancel `/forget`.
     Forget { confirm: bool },
+    // Issue 19: favourites and search.
+    /// Star or unstar a question (☆ / ★ under a verdict).
+    Star { question: String },
+    /// A search result: this question as a card, to practise it.
+    Open { question: String },
+    /// Page `page` of the learner's last search, named by its hash.
+    SearchPage { hash: u32, page: u16 },
+    /// Study mode (背题): the next question with its answer, of a chapter or all.
+    Study { chapter: Option<u8> },
     // -- issue 19: the mock exam's answer sheet --
     /// `op` on mock-exam paper `exam` (its nonce: a button of another paper, or of
     /// another learner's, changes nothing).
@@ -80,14 +89,18 @@ pub enum NextScope {
     All,
     Chapter(u8),
     Review,
+    /// The wrong-answer book or the favourites (issue 19).
+    Drill(crate::learn::Drill),
 }
 
-impl From<NextScope> for crate::learn::Scope {
-    fn from(s: NextScope) -> Self {
-        match s {
-            NextScope::All => crate::learn::Scope::All,
-            NextScope::Review => crate::learn::Scope::Review,
-            NextScope::Chapter(n) => crate::learn::Scope::Chapter(n),
+impl NextScope {
+    /// The practice scope it names, or the drill.
+    pub fn scope(self) -> Result<crate::learn::Scope, crate::learn::Drill> {
+        match self {
+            NextScope::All => Ok(crate::learn::Scope::All),
+            NextScope::Review => Ok(crate::learn::Scope::Review),
+            NextScope::Chapter(n) => Ok(crate::learn::Scope::Chapter(n)),
+            NextScope::Drill(d) => Err(d),
         }
     }
 }

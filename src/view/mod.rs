@@ -11,6 +11,7 @@ mod doc;
 pub mod exam;
 pub mod group;
 pub mod schedule;
+pub mod shelf;
 pub mod study;
 pub mod time;
 

@@ -236,8 +236,14 @@ pub fn verdict(
     d
 }
 
-/// The buttons under a private verdict: read the section, next question.
-pub fn verdict_buttons(q: &Question, next: NextScope, lang: Lang) -> Vec<Vec<Button>> {
+/// The buttons under a private verdict: read the section, star it (☆ / ★ as it is
+/// now), next question.
+pub fn verdict_buttons(
+    q: &Question,
+    next: NextScope,
+    starred: bool,
+    lang: Lang,
+) -> Vec<Vec<Button>> {
     let mut row = Vec::new();
     if let Some(s) = q.sections.first() {
         row.push(Button::new(
@@ -245,6 +251,7 @@ pub fn verdict_buttons(q: &Question, next: NextScope, lang: Lang) -> Vec<Vec<But
             Intent::Read { section: s.clone() },
         ));
     }
+    row.push(super::shelf::star_button(&q.id, starred, lang));
     row.push(Button::new(Say::Next.text(lang), Intent::Next(next)));
     vec![row]
 }

@@ -15,5 +15,6 @@ mod harness;
 mod hostile;
 mod import;
 mod outage;
+mod shelf;
 mod support;
 mod webhook;

@@ -36,6 +36,7 @@ const SCORE_V1: &[u8] = fixture!("score-v1");
 const FSRS_PARAMETERS_V1: &[u8] = fixture!("fsrs-parameters-v1");
 const EXAM_V1: &[u8] = fixture!("exam-v1");
 const EXAM_RESULT_V1: &[u8] = fixture!("exam-result-v1");
+const SHELF_V1: &[u8] = fixture!("shelf-v1");
 
 fn t(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap()
@@ -353,6 +354,19 @@ fn exam() -> Exam {
     }
 }
 
+/// A learner's shelf (issue 19; shelf-v1 was written by the commit that added it).
+fn shelf() -> Shelf {
+    Shelf {
+        starred: vec![
+            ("c1-q01".into(), t(1_780_000_000_000)),
+            ("c8-q44".into(), t(1_780_000_123_456)),
+        ],
+        drill: Some(crate::learn::Drill::Mistakes(Some(3))),
+        search: Some("服务 特性".into()),
+        studied: vec![("c2-q03".into(), t(1_780_000_200_000))],
+    }
+}
+
 /// Every fixture, with a decoding of it compared with the value it was written from.
 #[allow(clippy::type_complexity)]
 fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), String>)> {
@@ -400,6 +414,7 @@ fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), Stri
         ("exam-result-v1", EXAM_RESULT_V1, |b| {
             check(ExamResult::decode(b), exam_result())
         }),
+        ("shelf-v1", SHELF_V1, |b| check(Shelf::decode(b), shelf())),
     ]
 }
 
@@ -432,6 +447,7 @@ fn the_current_versions_are_written_byte_for_byte_as_their_fixtures() {
     assert_eq!(fsrs_parameters().encode(), FSRS_PARAMETERS_V1);
     assert_eq!(exam().encode(), EXAM_V1);
     assert_eq!(exam_result().encode(), EXAM_RESULT_V1);
+    assert_eq!(shelf().encode(), SHELF_V1);
     // The first byte is the version (postcard's variant index, 0 = V1).
     for (name, bytes, _) in decodings() {
         let want = match name.rsplit_once("-v") {

@@ -97,6 +97,23 @@ pub async fn verdict_after(app: &TestApp, chat: i64, mark: u64) -> String {
         .unwrap()
 }
 
+/// The verdict message (✅/❌, with its buttons) sent to `chat` after `mark`.
+pub async fn verdict_message_after(app: &TestApp, chat: i64, mark: u64) -> Sent {
+    app.fake
+        .wait_for_sent(
+            |s| {
+                s.seq >= mark
+                    && s.chat_id == Some(chat)
+                    && s.method == "sendmessage"
+                    && s.text
+                        .as_deref()
+                        .is_some_and(|t| t.starts_with("✅") || t.starts_with("❌"))
+            },
+            T,
+        )
+        .await
+}
+
 /// The toast answering the callback pushed after `mark`.
 pub async fn toast_after(app: &TestApp, mark: u64) -> String {
     app.fake

@@ -20,6 +20,7 @@ pub use fake_api::{FakeApi, Fault, Request, Sent, TEST_TOKEN};
 pub use flow::{
     T, answer_taps, bank_dir, builder_on, card_after, data, eventually, is_card, parse_stats,
     right_button, spawn, stats, stop_and_open, toast_after, typed, verdict_after,
+    verdict_message_after,
 };
 
 use std::time::Duration;
