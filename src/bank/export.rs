@@ -55,6 +55,12 @@ pub fn to_text(bank: &Bank) -> Result<String, ExportError> {
                 c.number
             )));
         }
+        if !super::import::text::reads_back_as_chapter_title(title) {
+            return Err(ExportError(format!(
+                "the title of chapter {} cannot be written as text (over 60 characters with a space in it): export as xlsx",
+                c.number
+            )));
+        }
         let _ = writeln!(out, "第{}章 {title}\n", c.number);
         for s in &c.sections {
             if let Some(why) = section_conflicts(&s.text) {

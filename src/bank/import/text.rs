@@ -724,6 +724,14 @@ fn stray(doc: &str, from: usize, to: usize, at: &dyn Fn(usize) -> Place, draft: 
     }
 }
 
+/// Whether `title`, written as the heading line `第N章 title`, reads back as
+/// exactly that title (a long title is cut at its first space when read).
+pub(crate) fn reads_back_as_chapter_title(title: &str) -> bool {
+    let line = format!("第1章 {title}");
+    let from = "第1章".len();
+    chapter_title(&line, from, line.len(), true).0 == title
+}
+
 /// A chapter heading's title: the rest of its line, up to a section heading, a space
 /// after the title, or 60 characters.
 fn chapter_title(doc: &str, from: usize, to: usize, whole_line: bool) -> (String, usize) {
@@ -1076,6 +1084,24 @@ mod tests {
             .collect();
         parse(&lines, &mut d);
         d
+    }
+
+    /// The export writes a chapter's title on its heading line only when it reads
+    /// back whole (a case the round-trip fuzzer found: 61 characters with an
+    /// ideographic space in `（　）`).
+    #[test]
+    fn chapter_titles_that_read_back() {
+        let long = "1、正确正确【练习】（4）ABCDEFGH【c1-s01】正确第一百章对（\u{3000}）1、（4）【练习】【练习】1、第一百章对1、";
+        for (title, back) in [
+            ("客户服务基础知识", true),
+            ("", true),
+            ("客户 服务", true),
+            (long, false),
+            (&"长".repeat(61), false),
+            ("、开头", false),
+        ] {
+            assert_eq!(reads_back_as_chapter_title(title), back, "{title}");
+        }
     }
 
     #[test]
