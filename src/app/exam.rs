@@ -13,9 +13,7 @@ use rand::Rng;
 
 use crate::bank::{Blueprint, Kind, OptionSet, Question};
 use crate::learn::{self, Presentation, Response, Verdict};
-use crate::store::{
-    Exam, ExamAnswer, ExamChapter, ExamItem, ExamResult, JobKind, NotSubmitted, StoreError,
-};
+use crate::store::{Exam, ExamAnswer, ExamItem, ExamResult, JobKind, NotSubmitted, StoreError};
 
 use super::Tutor;
 
@@ -365,17 +363,7 @@ impl Tutor {
             questions: score.questions,
             unanswered: score.unanswered,
             seconds_used: u32::try_from(used.num_seconds()).unwrap_or(u32::MAX),
-            chapters: score
-                .chapters
-                .iter()
-                .map(|c| ExamChapter {
-                    chapter: c.chapter,
-                    right: c.right,
-                    questions: c.questions,
-                    points: c.points,
-                    total: c.total,
-                })
-                .collect(),
+            chapters: score.chapters.clone(),
         };
         let answers: Vec<ExamAnswer> = score
             .items

@@ -21,7 +21,7 @@ use tracing::warn;
 
 use crate::bank::Question;
 use crate::lang::Lang;
-use crate::learn::{self, Presentation, RevealLine, Standing};
+use crate::learn::{self, Parsed, Presentation, Response, RevealLine, Standing};
 use crate::store::{Card, Chat, ChatKind, JobKind, Round, StoreError};
 
 use super::Tutor;
@@ -157,6 +157,22 @@ pub enum Deadline {
     },
 }
 
+/// A typed reply to a group card (see [`Tutor::group_reply`]).
+#[derive(Debug)]
+pub enum GroupReply<'b> {
+    /// An answer to a card: record it (the result stays private until the reveal).
+    Answer { card: Card, response: Response },
+    /// An answer to a closed card, or one past its time (`reveal_due`: the reveal
+    /// has not run yet).
+    Closed { card: Card, reveal_due: bool },
+    /// The learner answered this card already.
+    AlreadyAnswered,
+    /// Text that is no answer under an open card: the hint for its kind.
+    NotAnswer(&'b Question),
+    /// An answer that cannot be one (a letter the card lacks …).
+    Invalid(learn::Invalid, &'b Question),
+}
+
 impl Tutor {
     fn group_lang(chat: &Chat) -> Lang {
         chat.lang.unwrap_or_default()
@@ -173,6 +189,39 @@ impl Tutor {
     /// The group card `message` is (a reply to the intro or a reveal is none).
     pub fn group_card(&self, chat: i64, message: i32) -> Result<Option<Card>, StoreError> {
         Ok(self.store.card(chat, message)?.filter(|c| c.is_group()))
+    }
+
+    /// What a reply to a message of the bot's in a group is: an answer to one of its
+    /// open cards, or something to say about it. `None`: not a reply to a group card
+    /// (the intro, a reveal), nothing to do.
+    pub fn group_reply(
+        &self,
+        chat: i64,
+        replied_to: i32,
+        user: i64,
+        text: &str,
+    ) -> Result<Option<GroupReply<'_>>, StoreError> {
+        let Some(card) = self.group_card(chat, replied_to)? else {
+            return Ok(None);
+        };
+        let Some(q) = self.bank.question(&card.question) else {
+            return Ok(None);
+        };
+        let closed = !card.open || learn::is_late(card.deadline, self.now());
+        Ok(Some(
+            match learn::parse_answer(text, q.kind, card.order.len()) {
+                Parsed::Answer(_) if closed => GroupReply::Closed {
+                    reveal_due: card.open,
+                    card,
+                },
+                Parsed::Answer(_) if card.answer_of(user).is_some() => GroupReply::AlreadyAnswered,
+                Parsed::Answer(response) => GroupReply::Answer { card, response },
+                // Chatter under a closed card is nobody's business.
+                _ if closed => return Ok(None),
+                Parsed::NotAnswer => GroupReply::NotAnswer(q),
+                Parsed::Invalid(why) => GroupReply::Invalid(why, q),
+            },
+        ))
     }
 
     /// Why a new question or round cannot start now, if it cannot. Between two
@@ -846,5 +895,77 @@ mod tests {
         let names: Vec<&str> = r.right.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["Fast", "Slow"]);
         assert_eq!((r.right[0].secs, r.right[0].points, r.wrong), (1.5, 988, 1));
+    }
+
+    #[test]
+    fn a_typed_reply_to_a_group_card_is_read_by_the_cards_state() {
+        let mut t = at(t0());
+        group(&t);
+        let card = post(&t, 7);
+        let q = t.bank.question(&card.question).unwrap();
+        // An answer of its kind, and one of the other kind.
+        let (answer, invalid) = match q.kind {
+            crate::bank::Kind::Judge => ("对", "A"),
+            _ => ("A", "对"),
+        };
+        type Want = fn(&Option<GroupReply>) -> bool;
+        // (user, text, seconds after the post, what it is)
+        let cases: [(i64, &str, i64, Want); 5] = [
+            (1, answer, 1, |r| {
+                matches!(r, Some(GroupReply::Answer { .. }))
+            }),
+            (1, "大家好", 1, |r| {
+                matches!(r, Some(GroupReply::NotAnswer(_)))
+            }),
+            (1, invalid, 1, |r| {
+                matches!(r, Some(GroupReply::Invalid(..)))
+            }),
+            (1, answer, 3_600, |r| {
+                matches!(
+                    r,
+                    Some(GroupReply::Closed {
+                        reveal_due: true,
+                        ..
+                    })
+                )
+            }),
+            // Chatter under a closed card: nothing to say.
+            (1, "大家好", 3_600, |r| r.is_none()),
+        ];
+        for (i, (user, text, secs, want)) in cases.into_iter().enumerate() {
+            set_clock(&mut t, card.posted + Span::seconds(secs));
+            let reply = t.group_reply(G, 7, user, text).unwrap();
+            assert!(want(&reply), "case {i}: {text:?} at +{secs} s: {reply:?}");
+        }
+        // Not a reply to a card.
+        assert!(t.group_reply(G, 8, 1, answer).unwrap().is_none());
+        // The same learner again, once their answer is on the card.
+        let mut answered = t.store.card(G, 7).unwrap().unwrap();
+        answered.answers.push(answer_of(1));
+        t.store.put_card(&answered).unwrap();
+        set_clock(&mut t, card.posted + Span::seconds(2));
+        let again = t.group_reply(G, 7, 1, answer).unwrap();
+        assert!(
+            matches!(again, Some(GroupReply::AlreadyAnswered)),
+            "{again:?}"
+        );
+        // A card closed by its reveal: a late answer is told so, and no reveal is due.
+        answered.open = false;
+        t.store.put_card(&answered).unwrap();
+        let closed = t.group_reply(G, 7, 2, answer).unwrap();
+        assert!(
+            matches!(
+                closed,
+                Some(GroupReply::Closed {
+                    reveal_due: false,
+                    ..
+                })
+            ),
+            "{closed:?}"
+        );
+    }
+
+    fn answer_of(user: i64) -> CardAnswer {
+        answer(user, "A", true, 1, 900)
     }
 }

@@ -109,7 +109,7 @@ impl Store {
         fill_fresh_dir(out, || {
             let dst = open_sled(out, COPY_CACHE_BYTES)?;
             copy_db(&self.inner.db, &dst)?;
-            seal::write(out, &dst)
+            seal::write(out, &seal::Measured::of(&dst)?)
         })
     }
 
@@ -167,7 +167,7 @@ impl Store {
         fill_fresh_dir(db, || {
             let dst = open_sled(db, COPY_CACHE_BYTES)?;
             copy_db(&src, &dst)?;
-            seal::write(db, &dst)
+            seal::write(db, &seal::Measured::of(&dst)?)
         })
     }
 }

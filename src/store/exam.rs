@@ -12,6 +12,7 @@ use sled::Transactional;
 
 use crate::bank::{Bank, KindPoints};
 use crate::learn::Response;
+use crate::learn::exam::ChapterScore;
 
 use super::cards::{Learned, tx_learn};
 use super::records::Codec;
@@ -55,16 +56,6 @@ impl Exam {
     }
 }
 
-/// One chapter of a result: (chapter, right, questions, points, points possible).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExamChapter {
-    pub chapter: u8,
-    pub right: u32,
-    pub questions: u32,
-    pub points: u32,
-    pub total: u32,
-}
-
 /// A handed-in paper's result, kept in the learner's history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExamResult {
@@ -81,7 +72,7 @@ pub struct ExamResult {
     pub questions: u32,
     pub unanswered: u32,
     pub seconds_used: u32,
-    pub chapters: Vec<ExamChapter>,
+    pub chapters: Vec<ChapterScore>,
 }
 
 /// One answered question of a paper handed in, to record for spaced repetition.
@@ -234,7 +225,7 @@ mod tests {
             questions: 3,
             unanswered: 1,
             seconds_used: 60,
-            chapters: vec![ExamChapter {
+            chapters: vec![ChapterScore {
                 chapter: 1,
                 right: 2,
                 questions: 3,

@@ -89,7 +89,7 @@ impl Store {
             .map_err(StoreError::from);
         let result = match written {
             Ok(_) => {
-                self.wrote();
+                self.wrote_meta();
                 self.inner
                     .db
                     .flush_async()

@@ -45,7 +45,7 @@ use crate::bank::Bank;
 use crate::learn::{self, LogEntry, MemberScore, Progress};
 
 pub use bulk::{LoggedAnswer, TreeSize};
-pub use exam::{Exam, ExamAnswer, ExamChapter, ExamItem, ExamResult, NotSubmitted};
+pub use exam::{Exam, ExamAnswer, ExamItem, ExamResult, NotSubmitted};
 pub use health::Probe;
 pub use model::{
     AnswerOutcome, AnswerRequest, Card, CardAnswer, CardKind, Chat, ChatKind,
@@ -214,6 +214,11 @@ struct Inner {
     gate: RwLock<()>,
     /// Bumped after every committed write.
     written: AtomicU64,
+    /// Bumped (with `written`) after every committed write to `meta`.
+    written_meta: AtomicU64,
+    /// The trees as measured by the open's seal check, with the write counters then:
+    /// `seal` reuses it when nothing but `meta` was written since (see `seal`).
+    opened: std::sync::Mutex<Option<Opened>>,
     /// The `written` value covered by the last completed flush.
     flushed: AtomicU64,
     flush_lock: tokio::sync::Mutex<()>,
@@ -225,6 +230,13 @@ struct Inner {
     /// `tutor optimize` adopted, as stored when the database was opened (or set
     /// since by [`Store::put_fsrs_parameters`] in this process).
     srs: std::sync::RwLock<crate::learn::Srs>,
+}
+
+/// The seal check's measurement at open.
+struct Opened {
+    measured: seal::Measured,
+    written: u64,
+    written_meta: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -390,9 +402,10 @@ impl Store {
             return Err(schema::no_schema(path));
         }
         // Changed since its last clean shutdown (a flipped bit, a cut file): refused.
-        if existed {
-            seal::check_and_break(path, &db)?;
-        }
+        let measured = match existed {
+            true => seal::check_and_break(path, &db)?,
+            false => None,
+        };
         let t = Trees::open(&db)?;
         let store = Store {
             inner: Arc::new(Inner {
@@ -401,6 +414,8 @@ impl Store {
                 t,
                 gate: RwLock::new(()),
                 written: AtomicU64::new(0),
+                written_meta: AtomicU64::new(0),
+                opened: Default::default(),
                 flushed: AtomicU64::new(0),
                 flush_lock: tokio::sync::Mutex::new(()),
                 health: Default::default(),
@@ -408,7 +423,14 @@ impl Store {
                 srs: Default::default(),
             }),
         };
-        schema::check_and_migrate(&store, existed)?;
+        let migrated = schema::check_and_migrate(&store, existed)?;
+        if let (Some(measured), schema::Migrated::Current) = (measured, migrated) {
+            *store.opened() = Some(Opened {
+                measured,
+                written: 0,
+                written_meta: 0,
+            });
+        }
         if let Some(p) = store.fsrs_parameters()? {
             store.use_parameters(&p)?;
         }
@@ -438,10 +460,36 @@ impl Store {
 
     /// Flushes and seals the database at a clean shutdown (see `seal`): the next open
     /// refuses it if it changed while closed. Call when no more writes will come.
+    ///
+    /// Measuring reads every record. When the open measured the database and nothing
+    /// but `meta` was written since, that measurement is used with `meta` (and any
+    /// tree created since) measured again.
     pub fn seal(&self) -> Result<(), StoreError> {
         let _x = self.exclusive();
         self.checked(self.inner.db.flush().map_err(StoreError::from))?;
-        seal::write(self.path(), &self.inner.db)
+        let db = &self.inner.db;
+        let reused = self.opened().take().filter(|o| {
+            let written = self.inner.written.load(Ordering::SeqCst) - o.written;
+            let meta = self.inner.written_meta.load(Ordering::SeqCst) - o.written_meta;
+            written == meta
+        });
+        let measured = match reused {
+            Some(Opened { mut measured, .. }) => {
+                measured.refresh(db, b"meta")?;
+                debug_assert_eq!(
+                    measured,
+                    seal::Measured::of(db)?,
+                    "the seal reused a measurement that a write changed"
+                );
+                measured
+            }
+            None => seal::Measured::of(db)?,
+        };
+        seal::write(self.path(), &measured)
+    }
+
+    fn opened(&self) -> std::sync::MutexGuard<'_, Option<Opened>> {
+        self.inner.opened.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The database directory.
@@ -463,9 +511,15 @@ impl Store {
         self.inner.gate.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Notes a committed write (for flush batching).
+    /// Notes a committed write (for flush batching and the seal).
     fn wrote(&self) {
         self.inner.written.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Notes a committed write that touched `meta` and no other tree.
+    fn wrote_meta(&self) {
+        self.inner.written_meta.fetch_add(1, Ordering::SeqCst);
+        self.wrote();
     }
 
     /// Makes every write committed before this call durable. Concurrent callers
@@ -529,7 +583,7 @@ impl Store {
             .map(|_| ())
             .map_err(StoreError::from);
         self.checked(written)?;
-        self.wrote();
+        self.wrote_meta();
         self.set_srs(srs);
         Ok(())
     }

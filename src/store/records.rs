@@ -1434,7 +1434,8 @@ impl Codec for FsrsParameters {
 
 // ---- mock exams (issue 19) -----------------------------------------------------
 
-use super::exam::{Exam, ExamChapter, ExamItem, ExamResult};
+use super::exam::{Exam, ExamItem, ExamResult};
+use crate::learn::exam::ChapterScore;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ExamChapterRec {
@@ -1517,7 +1518,7 @@ impl TryFrom<ExamResultV1> for ExamResult {
             chapters: r
                 .chapters
                 .into_iter()
-                .map(|c| ExamChapter {
+                .map(|c| ChapterScore {
                     chapter: c.chapter,
                     right: c.right,
                     questions: c.questions,

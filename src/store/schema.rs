@@ -69,7 +69,7 @@ pub(crate) fn no_schema(path: &Path) -> StoreError {
 
 /// Checks a freshly opened database: initialises a new one, refuses a newer or a
 /// damaged one, migrates an older one.
-pub(crate) fn check_and_migrate(store: &Store, existed: bool) -> Result<(), StoreError> {
+pub(crate) fn check_and_migrate(store: &Store, existed: bool) -> Result<Migrated, StoreError> {
     let t = store.trees();
     match stored_version(t)? {
         None => {
@@ -78,13 +78,14 @@ pub(crate) fn check_and_migrate(store: &Store, existed: bool) -> Result<(), Stor
                 return Err(no_schema(store.path()));
             }
             write_version(t, SCHEMA_VERSION)?;
-            store.flush_blocking()
+            store.flush_blocking()?;
+            Ok(Migrated::Wrote)
         }
         Some(found) if found > SCHEMA_VERSION => Err(StoreError::NewerSchema {
             found,
             supported: SCHEMA_VERSION,
         }),
-        Some(SCHEMA_VERSION) => Ok(()),
+        Some(SCHEMA_VERSION) => Ok(Migrated::Current),
         Some(found) => {
             tracing::info!(
                 "migrating database {} from schema {found} to {SCHEMA_VERSION}",
@@ -92,9 +93,17 @@ pub(crate) fn check_and_migrate(store: &Store, existed: bool) -> Result<(), Stor
             );
             migrate(store, found)?;
             write_version(t, SCHEMA_VERSION)?;
-            store.flush_blocking()
+            store.flush_blocking()?;
+            Ok(Migrated::Wrote)
         }
     }
+}
+
+/// Whether opening a database wrote to it (a new schema version, or a migration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Migrated {
+    Current,
+    Wrote,
 }
 
 /// Runs every step from `from` up to [`SCHEMA_VERSION`].

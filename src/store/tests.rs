@@ -1848,3 +1848,63 @@ fn a_bad_stored_parameter_set_is_a_clear_error_at_open() {
     assert_eq!(store.fsrs_parameters().unwrap(), None);
     assert!(store.srs().is_default());
 }
+
+#[test]
+fn a_seal_reuses_the_opens_measurement_only_while_nothing_but_meta_changed() {
+    let bank = Bank::embedded().unwrap();
+    let params = FsrsParameters {
+        parameters: fsrs::DEFAULT_PARAMETERS.to_vec(),
+        fitted: false,
+        at: t(0),
+        reviews: 0,
+        learners: 0,
+        default_log_loss: 0.4,
+        default_rmse: 0.1,
+        fitted_log_loss: 0.4,
+        fitted_rmse: 0.1,
+    };
+    type Step = fn(&Store, &Bank, &FsrsParameters);
+    // Between an open that measured a sealed database and the next seal: each case's
+    // writes. Debug builds check the seal against a full measurement; every case must
+    // also reopen (a stale seal would be refused) and keep what was written.
+    let cases: [(&str, Step, usize); 4] = [
+        ("nothing", |_, _, _| {}, 1),
+        ("meta only", |s, _, p| s.put_fsrs_parameters(p).unwrap(), 1),
+        (
+            "a card",
+            |s, b, _| {
+                s.put_card(&card(b, 7, 2, &b.questions()[1].id, false))
+                    .unwrap()
+            },
+            2,
+        ),
+        (
+            "meta, then a card",
+            |s, b, p| {
+                s.put_fsrs_parameters(p).unwrap();
+                s.put_card(&card(b, 7, 2, &b.questions()[1].id, false))
+                    .unwrap();
+            },
+            2,
+        ),
+    ];
+    for (name, step, cards) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let store = open(&path);
+        store
+            .put_card(&card(&bank, 7, 1, &bank.questions()[0].id, false))
+            .unwrap();
+        store.seal().unwrap();
+        drop(store);
+        for round in 0..2 {
+            let store = reopen(&path).unwrap_or_else(|e| panic!("{name}, {round}: {e}"));
+            if round == 0 {
+                step(&store, &bank, &params);
+            }
+            store.seal().unwrap();
+        }
+        let store = reopen(&path).unwrap();
+        assert_eq!(store.trees().cards.len(), cards, "{name}");
+    }
+}

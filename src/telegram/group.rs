@@ -15,11 +15,11 @@ use teloxide::types::{ChatMemberUpdated, MessageId, ReactionType, User};
 use tracing::{debug, info, warn};
 
 use crate::app::group::{
-    Busy, Closed, Deadline, Draft, MAX_LIMIT_SECS, MAX_ROUND, MIN_LIMIT_SECS, Post,
+    Busy, Closed, Deadline, Draft, GroupReply, MAX_LIMIT_SECS, MAX_ROUND, MIN_LIMIT_SECS, Post,
 };
 use crate::app::{Answer, Answered};
 use crate::lang::Lang;
-use crate::learn::{self, Parsed, Response};
+use crate::learn::Response;
 use crate::store::{Card, Chat};
 use crate::view::catalogue as cat;
 use crate::view::{self, Doc, Say, study};
@@ -73,38 +73,32 @@ pub async fn on_group_message(app: Arc<App>, msg: Message, from: User) -> Handle
     else {
         return Ok(());
     };
-    let Some(card) = app.tutor.group_card(chat.id, reply_to.id.0)? else {
-        return Ok(()); // a reply to the intro, a reveal, …
-    };
-    let Some(q) = app.tutor.bank.question(&card.question) else {
-        return Ok(());
-    };
-    let closed = !card.open || learn::is_late(card.deadline, app.now());
-    match learn::parse_answer(text, q.kind, card.order.len()) {
-        Parsed::Answer(_) if closed => {
-            if card.open {
+    let reply = app
+        .tutor
+        .group_reply(chat.id, reply_to.id.0, from.id.0 as i64, text)?;
+    match reply {
+        None => Ok(()),
+        Some(GroupReply::Closed { card, reveal_due }) => {
+            if reveal_due {
                 reveal_logged(&app, card.chat, card.message).await;
             }
             app.reply(&msg, Say::GroupCardClosed.text(lang)).await
         }
-        Parsed::Answer(_) if card.answer_of(from.id.0 as i64).is_some() => {
+        Some(GroupReply::AlreadyAnswered) => {
             app.reply(&msg, Say::GroupAlreadyAnswered.text(lang)).await
         }
-        // No reply in the group: the result stays private until the reveal.
-        Parsed::Answer(response) => {
+        Some(GroupReply::Answer { card, response }) => {
             let via = Via::Reply {
                 msg: &msg,
                 hide: chat.hide_typed,
             };
             submit(&app, &card, &from, response, text, lang, via).await
         }
-        // Chatter under a closed card is nobody's business.
-        _ if closed => Ok(()),
-        Parsed::NotAnswer => {
+        Some(GroupReply::NotAnswer(q)) => {
             let hint = view::not_an_answer(q.kind, lang, view::Front::Chat);
             app.reply(&msg, hint).await
         }
-        Parsed::Invalid(why) => {
+        Some(GroupReply::Invalid(why, q)) => {
             app.reply(&msg, &cat::invalid_answer(&why, q.kind, lang))
                 .await
         }
@@ -574,7 +568,7 @@ mod tests {
     use super::*;
     use crate::app::group::{self as app_group, Board};
     use crate::bank::{Bank, OptionSet, Question};
-    use crate::learn::{Presentation, Standing};
+    use crate::learn::{self, Presentation, Standing};
     use crate::store::{CardAnswer, Round};
 
     /// Chapter 1 of the test bank (the end-to-end bank).

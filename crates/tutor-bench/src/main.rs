@@ -148,7 +148,7 @@ enum Cmd {
         #[command(flatten)]
         args: StartupArgs,
     },
-    /// 5. Optimizer: `tutor optimize --dry-run` on a bulk-loaded database.
+    /// 5. Optimizer: `tutor optimize --dry-run` and `tutor optimize` on a bulk-loaded database.
     Optimize {
         #[command(flatten)]
         common: Common,

@@ -302,14 +302,14 @@ fn exam_result() -> ExamResult {
         unanswered: 1,
         seconds_used: 1390,
         chapters: vec![
-            ExamChapter {
+            ChapterScore {
                 chapter: 1,
                 right: 1,
                 questions: 2,
                 points: 2,
                 total: 5,
             },
-            ExamChapter {
+            ChapterScore {
                 chapter: 4,
                 right: 1,
                 questions: 1,
