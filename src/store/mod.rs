@@ -216,9 +216,9 @@ struct Inner {
     written: AtomicU64,
     /// Bumped (with `written`) after every committed write to `meta`.
     written_meta: AtomicU64,
-    /// The trees as measured by the open's seal check, with the write counters then:
-    /// `seal` reuses it when nothing but `meta` was written since (see `seal`).
-    opened: std::sync::Mutex<Option<Opened>>,
+    /// The trees as measured by the open's seal check: `seal` reuses it when
+    /// nothing but `meta` was written since (`written == written_meta`; see `seal`).
+    opened: std::sync::Mutex<Option<seal::Measured>>,
     /// The `written` value covered by the last completed flush.
     flushed: AtomicU64,
     flush_lock: tokio::sync::Mutex<()>,
@@ -230,13 +230,6 @@ struct Inner {
     /// `tutor optimize` adopted, as stored when the database was opened (or set
     /// since by [`Store::put_fsrs_parameters`] in this process).
     srs: std::sync::RwLock<crate::learn::Srs>,
-}
-
-/// The seal check's measurement at open.
-struct Opened {
-    measured: seal::Measured,
-    written: u64,
-    written_meta: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -425,11 +418,7 @@ impl Store {
         };
         let migrated = schema::check_and_migrate(&store, existed)?;
         if let (Some(measured), schema::Migrated::Current) = (measured, migrated) {
-            *store.opened() = Some(Opened {
-                measured,
-                written: 0,
-                written_meta: 0,
-            });
+            *store.opened() = Some(measured);
         }
         if let Some(p) = store.fsrs_parameters()? {
             store.use_parameters(&p)?;
@@ -468,13 +457,13 @@ impl Store {
         let _x = self.exclusive();
         self.checked(self.inner.db.flush().map_err(StoreError::from))?;
         let db = &self.inner.db;
-        let reused = self.opened().take().filter(|o| {
-            let written = self.inner.written.load(Ordering::SeqCst) - o.written;
-            let meta = self.inner.written_meta.load(Ordering::SeqCst) - o.written_meta;
-            written == meta
-        });
+        // Both counters start at 0 with the store, before the open's measurement is
+        // kept, so equal counters mean every write since touched only `meta`.
+        let only_meta = self.inner.written.load(Ordering::SeqCst)
+            == self.inner.written_meta.load(Ordering::SeqCst);
+        let reused = self.opened().take().filter(|_| only_meta);
         let measured = match reused {
-            Some(Opened { mut measured, .. }) => {
+            Some(mut measured) => {
                 measured.refresh(db, b"meta")?;
                 debug_assert_eq!(
                     measured,
@@ -488,7 +477,7 @@ impl Store {
         seal::write(self.path(), &measured)
     }
 
-    fn opened(&self) -> std::sync::MutexGuard<'_, Option<Opened>> {
+    fn opened(&self) -> std::sync::MutexGuard<'_, Option<seal::Measured>> {
         self.inner.opened.lock().unwrap_or_else(|e| e.into_inner())
     }
 
