@@ -442,11 +442,13 @@ fn the_book_favourites_and_search_from_a_script() {
 fn the_weekly_report_from_a_script() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("db");
-    // e1-q01 right, then `report` at the next card's prompt and after its verdict.
-    let input = "A\nreport\n?\nAC\nreport\nq\n";
+    // e1-q01 right, `report` after its verdict, at the next card's prompt, and after
+    // that card's verdict (e1-q02 right).
+    let input = "A\nreport\n\nreport\nAC\nreport\n?\nq\n";
     let (status, out, err) = scripted(&db, Some("bank"), &[], input.as_bytes());
     assert!(status.success(), "{err}");
-    assert_eq!(out.matches("📊 学习周报 · ").count(), 2, "{out}");
+    assert_eq!(out.matches("📊 学习周报 · ").count(), 3, "{out}");
+    assert_eq!(verdicts(&out), ["✅ 回答正确！", "✅ 回答正确！"]);
     assert!(
         out.contains("作答：1 题\n正确率：100%\n连续学习：1 天\n"),
         "{out}"
