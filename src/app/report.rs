@@ -180,7 +180,10 @@ impl Tutor {
         let tz = self.learner_tz_of(user)?;
         let now = self.now();
         let stats = self.store.stats(&self.bank, user, now, tz)?;
-        let log = self.store.log(user, now - LOG_BACK)?;
+        let since = now
+            .checked_sub_signed(LOG_BACK)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let log = self.store.log(user, since)?;
         let chapter_of = |q: &str| self.bank.question(q).map(|q| q.chapter);
         let summary = rules::summary(week, &log, chapter_of, &stats, tz);
         Ok(Report { summary, stats })

@@ -163,4 +163,20 @@ mod tests {
         let off = reply(&bank, &ReportOutcome::Off, false, Lang::Zh).plain_text();
         assert!(off.contains("已关闭每周学习报告"), "{off}");
     }
+
+    #[test]
+    fn help_and_the_command_lists_name_report_in_both_languages() {
+        for lang in [Lang::Zh, Lang::En] {
+            let private = cat::commands(lang, false);
+            assert!(private.iter().any(|(c, _)| *c == "report"), "{lang:?}");
+            let group = cat::commands(lang, true);
+            assert!(!group.iter().any(|(c, _)| *c == "report"), "{lang:?}");
+            let help = crate::view::study::help(lang, false).plain_text();
+            assert!(help.contains("/report — "), "{help}");
+            assert!(
+                cat::terminal_help(lang).contains("\n  report      "),
+                "{lang:?}"
+            );
+        }
+    }
 }
