@@ -437,3 +437,28 @@ fn the_book_favourites_and_search_from_a_script() {
     assert!(out.contains("📖 背题 · 第一章 · 单选"), "{out}");
     assert!(out.contains("背题模式已看：1 题"), "{out}");
 }
+
+#[test]
+fn the_weekly_report_from_a_script() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("db");
+    // e1-q01 right, `report` after its verdict, at the next card's prompt, and after
+    // that card's verdict (e1-q02 right).
+    let input = "A\nreport\n\nreport\nAC\nreport\n?\nq\n";
+    let (status, out, err) = scripted(&db, Some("bank"), &[], input.as_bytes());
+    assert!(status.success(), "{err}");
+    assert_eq!(out.matches("📊 学习周报 · ").count(), 3, "{out}");
+    assert_eq!(verdicts(&out), ["✅ 回答正确！", "✅ 回答正确！"]);
+    assert!(
+        out.contains("作答：1 题\n正确率：100%\n连续学习：1 天\n"),
+        "{out}"
+    );
+    assert!(out.contains("作答：2 题\n正确率：100%\n"), "{out}");
+    assert!(
+        out.contains("最弱章节：第一章 测试章（正确率 100%）"),
+        "{out}"
+    );
+    assert!(out.contains("终端里不显示"), "{out}");
+    // `?` lists it.
+    assert!(out.contains("report      学习周报（近 7 天）"), "{out}");
+}

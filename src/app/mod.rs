@@ -24,6 +24,7 @@ pub mod group;
 mod health;
 pub mod optimize;
 pub mod practice;
+pub mod report;
 pub mod schedule;
 pub mod shelf;
 pub mod upload;
@@ -39,6 +40,7 @@ use crate::store::{Store, StoreError};
 pub use account::Person;
 pub use answer::{Answer, AnswerWriter, Answered};
 pub use practice::Next;
+pub use report::{ReportArg, ReportOutcome};
 pub use schedule::{DailyArg, DailyOutcome, DailyPlan, ZoneOutcome, ZoneSet};
 pub use shelf::{BookItem, ChapterSet, Searched, Starred};
 

@@ -267,6 +267,7 @@ impl Tutor {
                 l.tz = Some(tz);
                 l
             })?;
+            self.replan_report(user)?;
         }
         let mut daily = None;
         if let Some(d) = &c.daily {

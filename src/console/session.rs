@@ -86,6 +86,8 @@ enum Command {
     Drill(Drill),
     /// `study [N]`: the next question with its answer (背题), of chapter N or all.
     Study(Option<u8>),
+    /// `report`: the weekly report of the last 7 days (as `/report now`).
+    Report,
 }
 
 /// Reads a command. Only words that cannot be answers are commands at the answer
@@ -110,6 +112,7 @@ fn command(line: &str) -> Option<Command> {
         "star" | "收藏" => Command::Star,
         "search" | "搜索" | "搜" => Command::Search(String::new()),
         "study" | "背题" => Command::Study(None),
+        "report" | "周报" => Command::Report,
         _ if shelf_command(word).is_some() => return shelf_command(word),
         _ => {
             let rest = word.strip_prefix('c')?.trim();
@@ -362,6 +365,7 @@ impl<'a, W: Write> Session<'a, W> {
                     });
                 }
                 Some(Command::ExamHistory) => self.exam_history()?,
+                Some(Command::Report) => self.report()?,
                 Some(
                     cmd @ (Command::Mistakes
                     | Command::Starred
@@ -430,6 +434,7 @@ impl<'a, W: Write> Session<'a, W> {
                     });
                 }
                 Some(Command::ExamHistory) => self.exam_history()?,
+                Some(Command::Report) => self.report()?,
                 Some(cmd) => {
                     if self.shelf(cmd, Some(q))? {
                         return Ok(Step::NextCard);
@@ -574,6 +579,16 @@ impl<'a, W: Write> Session<'a, W> {
         Ok(())
     }
 
+    /// `report`: the figures of `/report now`; the chart is Telegram's.
+    fn report(&mut self) -> anyhow::Result<()> {
+        let tutor = self.s.tutor;
+        let outcome = tutor.report(self.s.learner, crate::app::ReportArg::Now)?;
+        let doc = crate::view::report::reply(self.bank(), &outcome, true, text::LANG);
+        self.blank_line()?;
+        self.say(&text::show(&doc, self.s.ansi))?;
+        Ok(())
+    }
+
     fn read_section(&mut self, q: &Question) -> anyhow::Result<()> {
         let shown = q
             .sections
@@ -686,6 +701,8 @@ mod tests {
             ("pmx", None),
             ("study", Some(Command::Study(None))),
             ("背题 2", Some(Command::Study(Some(2)))),
+            ("report", Some(Command::Report)),
+            ("周报", Some(Command::Report)),
             // Answers, not commands.
             ("c", None),
             ("c d", None),

@@ -109,6 +109,21 @@ fn weakest(tallies: &BTreeMap<u8, ChapterTally>) -> Option<ChapterTally> {
         .copied()
 }
 
+/// The weakest chapter of `entries` by the same rule (the weekly report's).
+/// `chapter_of` names a question's chapter (`None`: it left the bank).
+pub fn weakest_of<'a>(
+    entries: impl IntoIterator<Item = &'a LogEntry>,
+    chapter_of: impl Fn(&str) -> Option<u8>,
+) -> Option<ChapterTally> {
+    let mut tallies = BTreeMap::new();
+    for e in entries {
+        if let Some(c) = chapter_of(&e.question) {
+            tally(&mut tallies, c, e.right);
+        }
+    }
+    weakest(&tallies)
+}
+
 fn tally(tallies: &mut BTreeMap<u8, ChapterTally>, chapter: u8, right: bool) {
     let t = tallies.entry(chapter).or_insert(ChapterTally {
         chapter,

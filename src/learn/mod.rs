@@ -17,6 +17,7 @@
 //! - [`stats`]: a learner's statistics.
 //! - [`class`]: a study group's class report (`/class`).
 //! - [`score`]: group quiz points, weekly totals and leaderboards.
+//! - [`report`]: the weekly report: when it goes out (Mondays, across DST), its figures.
 //! - [`daily`]: when a chat's daily question is due, right across DST changes.
 //! - [`exam`]: mock exams: the default blueprint, drawing a paper, marking it.
 //! - [`zone`]: a typed time zone (IANA names in any case, common names, offsets).
@@ -34,6 +35,7 @@ pub mod grade;
 pub mod parse;
 pub mod pick;
 pub mod present;
+pub mod report;
 pub mod score;
 pub mod srs;
 pub mod stats;
@@ -49,6 +51,7 @@ pub use grade::{Outcome, Verdict, grade};
 pub use parse::{Invalid, Parsed, Response, parse_answer};
 pub use pick::{Bag, Drill, Pick, Scope, draw, next_in_set, next_question, next_to_study};
 pub use present::Presentation;
+pub use report::{ReportAction, Week, WeekSummary, report_action};
 pub use score::{
     LATE_GRACE, MemberScore, RevealLine, RoundStep, Standing, apply, is_late, leaderboard, podium,
     points, reveal_order, round_step, week_points, week_start,

@@ -20,6 +20,7 @@
 //! | `exams`               | user i64                                  | `ExamRecord`: their current or last paper |
 //! | `exam_results`        | user i64 · started ms i64                 | `ExamResultRecord`     |
 //! | `shelf`               | user i64                                  | `ShelfRecord`: favourites, practice set, last search |
+//! | `reports`             | user i64                                  | `ReportRecord`: the weekly report's setting and last week sent |
 //!
 //! Until schema 2 a learner's progress and log were one sled entry per question and
 //! per answer, in trees that the migration to schema 2 reads and then drops:

@@ -49,8 +49,8 @@ pub use exam::{Exam, ExamAnswer, ExamItem, ExamResult, NotSubmitted};
 pub use health::Probe;
 pub use model::{
     AnswerOutcome, AnswerRequest, Card, CardAnswer, CardKind, Chat, ChatKind,
-    DEFAULT_TIME_LIMIT_SECS, Daily, FALLBACK_ZONE, FsrsParameters, Job, JobKind, Learner, Round,
-    Shelf,
+    DEFAULT_TIME_LIMIT_SECS, Daily, FALLBACK_ZONE, FsrsParameters, Job, JobKind, Learner,
+    ReportSetting, Round, Shelf,
 };
 pub use schema::SCHEMA_VERSION;
 
@@ -140,6 +140,8 @@ pub(crate) const PROGRESS_TREE: &str = "progress_by_learner";
 pub(crate) const LOG_TREE: &str = "log_by_month";
 /// A learner's favourites, practice set and last search (see `model::Shelf`).
 pub(crate) const SHELF_TREE: &str = "shelf";
+/// A learner's weekly report setting (see `model::ReportSetting`).
+pub(crate) const REPORTS_TREE: &str = "reports";
 
 /// The sled trees.
 #[derive(Clone)]
@@ -158,6 +160,8 @@ pub(crate) struct Trees {
     pub exam_results: sled::Tree,
     /// Favourites, the practice set in use, the last search (issue 19).
     pub shelf: sled::Tree,
+    /// The weekly report's setting (issue 19).
+    pub reports: sled::Tree,
 }
 
 impl Trees {
@@ -176,11 +180,12 @@ impl Trees {
             exams: db.open_tree(exam::EXAMS_TREE)?,
             exam_results: db.open_tree(exam::EXAM_RESULTS_TREE)?,
             shelf: db.open_tree(SHELF_TREE)?,
+            reports: db.open_tree(REPORTS_TREE)?,
         })
     }
 
     /// Every tree with its name, in `TREE_NAMES` order.
-    pub fn all(&self) -> [(&'static str, &sled::Tree); 13] {
+    pub fn all(&self) -> [(&'static str, &sled::Tree); 14] {
         [
             ("meta", &self.meta),
             ("learners", &self.learners),
@@ -195,6 +200,7 @@ impl Trees {
             (exam::EXAMS_TREE, &self.exams),
             (exam::EXAM_RESULTS_TREE, &self.exam_results),
             (SHELF_TREE, &self.shelf),
+            (REPORTS_TREE, &self.reports),
         ]
     }
 }
@@ -893,6 +899,60 @@ impl Store {
                     (true, out) => (Some(shelf), out),
                     (false, out) => (None, out),
                 }
+            },
+        )
+    }
+
+    /// A learner's weekly report setting (off if none).
+    pub fn report_setting(&self, user: i64) -> Result<ReportSetting, StoreError> {
+        let key = keys::learner(user).build();
+        Ok(self
+            .get(&self.trees().reports, REPORTS_TREE, &key)?
+            .unwrap_or_default())
+    }
+
+    /// `/report on|off`: keeps the last week sent, so that turning it off and on
+    /// again never sends a week twice; `skip` (a week whose time passed before the
+    /// report was turned on) counts as sent.
+    pub fn set_report(
+        &self,
+        user: i64,
+        on: bool,
+        skip: Option<NaiveDate>,
+    ) -> Result<ReportSetting, StoreError> {
+        let key = keys::learner(user).build();
+        self.cas(
+            &self.trees().reports,
+            REPORTS_TREE,
+            &key,
+            |cur: Option<ReportSetting>| {
+                let cur = cur.unwrap_or_default();
+                let next = ReportSetting {
+                    on,
+                    last_sent: cur.last_sent.max(skip),
+                };
+                (Some(next), next)
+            },
+        )
+    }
+
+    /// Sets `last_sent = week` of a learner whose report is on, unless it already
+    /// is; true if this call did it, so that each week's report goes out once.
+    pub fn claim_report(&self, user: i64, week: NaiveDate) -> Result<bool, StoreError> {
+        let key = keys::learner(user).build();
+        self.cas(
+            &self.trees().reports,
+            REPORTS_TREE,
+            &key,
+            |cur: Option<ReportSetting>| match cur {
+                Some(r) if r.on && r.last_sent != Some(week) => {
+                    let next = ReportSetting {
+                        last_sent: Some(week),
+                        ..r
+                    };
+                    (Some(next), true)
+                }
+                _ => (None, false),
             },
         )
     }

@@ -299,15 +299,18 @@ pub enum JobKind {
     Close,
     /// A private chat's mock exam: its deadline passed (or the sheet's countdown is due).
     Exam,
+    /// A learner's weekly report (or a look at it: see `learn::report::REPORT_HOP`).
+    Report,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::Daily,
         JobKind::Reminder,
         JobKind::Reveal,
         JobKind::Close,
         JobKind::Exam,
+        JobKind::Report,
     ];
 
     pub(crate) fn code(self) -> u8 {
@@ -317,12 +320,23 @@ impl JobKind {
             JobKind::Reveal => 2,
             JobKind::Close => 3,
             JobKind::Exam => 4,
+            JobKind::Report => 5,
         }
     }
 
     pub(crate) fn from_code(code: u8) -> Option<JobKind> {
         JobKind::ALL.into_iter().find(|k| k.code() == code)
     }
+}
+
+/// A learner's weekly report (`/report on|off`; tree `reports`, one record per
+/// learner).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportSetting {
+    pub on: bool,
+    /// The Monday of the last local week a report was claimed for (or skipped:
+    /// turned on after that week's time).
+    pub last_sent: Option<NaiveDate>,
 }
 
 /// A due job from the schedule index.

@@ -246,6 +246,7 @@ impl Store {
             .map(exam_result_json)
             .collect();
 
+        let report = self.report_setting(user)?;
         let shelf = self.shelf(user)?;
         let starred: Vec<Value> = shelf
             .starred
@@ -268,6 +269,10 @@ impl Store {
 
         Ok(json!({
             "user": user,
+            "weekly_report": {
+                "on": report.on,
+                "last_sent": report.last_sent.map(|d| d.to_string()),
+            },
             "exam": exam,
             "exam_results": results,
             "starred": starred,
@@ -297,6 +302,7 @@ impl Store {
 
     /// Removes every key that mentions `user`: their learner record, progress, log,
     /// mock exams and results, shelf (favourites; the wrong-answer book goes with the log),
+    /// the weekly report's setting,
     /// scores, their private chat with its cards and jobs, and their answers and
     /// selections on other cards (a card or round they started keeps no trace of
     /// them: its `asked_by`/`started_by` becomes 0). One transaction, then flushed.
@@ -321,6 +327,8 @@ impl Store {
         }
         let mut shelf = Changes::default();
         shelf.remove.push(prefix.clone().into());
+        let mut reports = Changes::default();
+        reports.remove.push(prefix.clone().into());
 
         let mut scores = Changes::default();
         for kv in t.scores.iter() {
@@ -407,8 +415,9 @@ impl Store {
             &t.exams,
             &t.exam_results,
             &t.shelf,
+            &t.reports,
         )
-            .transaction(|(l, p, g, s, c, cd, o, sc, b, ex, er, sh)| {
+            .transaction(|(l, p, g, s, c, cd, o, sc, b, ex, er, sh, rp)| {
                 exams.apply(ex)?;
                 results.apply(er)?;
                 learners.apply(l)?;
@@ -421,6 +430,7 @@ impl Store {
                 schedule.apply(sc)?;
                 by_chat.apply(b)?;
                 shelf.apply(sh)?;
+                reports.apply(rp)?;
                 Ok(())
             })?;
         self.wrote();

@@ -24,7 +24,8 @@ use crate::lang::Lang;
 use crate::learn::{Bag, MemberScore, Memory, Phase, Progress, Response, Streak};
 
 use super::model::{
-    Card, CardAnswer, CardKind, Chat, ChatKind, Daily, FsrsParameters, Learner, Round, Shelf,
+    Card, CardAnswer, CardKind, Chat, ChatKind, Daily, FsrsParameters, Learner, ReportSetting,
+    Round, Shelf,
 };
 
 type R<T> = Result<T, String>;
@@ -1369,6 +1370,38 @@ impl Codec for Shelf {
                     .into_iter()
                     .map(|(q, at)| Ok((q, time(at)?)))
                     .collect::<R<_>>()?,
+            }),
+        }
+    }
+}
+
+// ---- the weekly report (issue 19) ------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ReportV1 {
+    on: bool,
+    /// The Monday of the last week sent (days from CE).
+    last_sent: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum ReportRecord {
+    V1(ReportV1),
+}
+
+impl Codec for ReportSetting {
+    fn encode(&self) -> Vec<u8> {
+        to_bytes(&ReportRecord::V1(ReportV1 {
+            on: self.on,
+            last_sent: self.last_sent.map(day),
+        }))
+    }
+
+    fn decode(bytes: &[u8]) -> R<Self> {
+        match from_bytes(bytes)? {
+            ReportRecord::V1(r) => Ok(ReportSetting {
+                on: r.on,
+                last_sent: opt_date(r.last_sent)?,
             }),
         }
     }

@@ -748,6 +748,30 @@ fn a_card_index_entry_without_its_card_is_skipped() {
 }
 
 #[test]
+fn a_weekly_report_is_claimed_once_a_week_and_only_while_on() {
+    let (_dir, store) = tmp();
+    let week = NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
+    assert_eq!(store.report_setting(7).unwrap(), ReportSetting::default());
+    assert!(!store.claim_report(7, week).unwrap(), "never turned on");
+    store.set_report(7, true, None).unwrap();
+    assert!(store.claim_report(7, week).unwrap());
+    assert!(!store.claim_report(7, week).unwrap(), "once a week");
+    // Off and on again: the week sent is kept (an older skip changes nothing).
+    store.set_report(7, false, None).unwrap();
+    assert!(!store.claim_report(7, week.succ_opt().unwrap()).unwrap());
+    let earlier = week - chrono::Days::new(7);
+    let on = store.set_report(7, true, Some(earlier)).unwrap();
+    assert_eq!(on.last_sent, Some(week));
+    assert!(!store.claim_report(7, week).unwrap());
+    // A week skipped counts as sent.
+    let next = week + chrono::Days::new(7);
+    let on = store.set_report(7, true, Some(next)).unwrap();
+    assert_eq!(on.last_sent, Some(next));
+    assert!(!store.claim_report(7, next).unwrap());
+    assert!(store.claim_report(7, next + chrono::Days::new(7)).unwrap());
+}
+
+#[test]
 fn claim_daily_once_a_day() {
     let (_dir, store) = tmp();
     let day = NaiveDate::from_ymd_opt(2025, 6, 3).unwrap();
@@ -958,6 +982,25 @@ fn forget_leaves_no_trace() {
         })
         .unwrap();
     store.schedule(GROUP, JobKind::Daily, Some(t(300))).unwrap();
+    // Their weekly report, on and claimed for a week.
+    store.set_report(user, true, None).unwrap();
+    let monday = chrono::NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
+    assert!(store.claim_report(user, monday).unwrap());
+    store.schedule(user, JobKind::Report, Some(t(400))).unwrap();
+    let export = store.export(user).unwrap();
+    assert_eq!(export["weekly_report"]["on"], serde_json::json!(true));
+    assert_eq!(
+        export["weekly_report"]["last_sent"],
+        serde_json::json!("2026-03-09")
+    );
+    assert!(
+        store
+            .trees()
+            .reports
+            .get(keys::learner(user).build())
+            .unwrap()
+            .is_some()
+    );
 
     let be = user.to_be_bytes();
     let ordered = keys::enc_i64(user);
@@ -987,6 +1030,11 @@ fn forget_leaves_no_trace() {
             );
         }
     }
+    assert!(store.trees().reports.is_empty());
+    assert_eq!(
+        store.report_setting(user).unwrap(),
+        ReportSetting::default()
+    );
     // Everybody else is intact.
     assert!(store.learner(other).unwrap().is_some());
     assert_eq!(store.scores(GROUP).unwrap().len(), 1);

@@ -1,7 +1,7 @@
 //! Parsing of incoming commands into typed commands, once (their lists, for `/help`
 //! and `setMyCommands`, are in the catalogue: `view::catalogue::commands`).
 
-use crate::app::DailyArg;
+use crate::app::{DailyArg, ReportArg};
 use crate::lang::Lang;
 use crate::learn::{ZoneArg, parse_zone};
 
@@ -83,6 +83,8 @@ pub enum Private {
     Forget,
     /// Issue 19: `/mistakes`, `/starred`, `/search …`.
     Shelf(ShelfCommand),
+    /// `/report on|off|now`, plain `/report`: the weekly report.
+    Report(ReportArg),
     /// A group command used in a private chat.
     GroupOnly,
     Unknown,
@@ -111,6 +113,7 @@ impl Private {
             "starred" => Private::Shelf(ShelfCommand::Starred),
             "search" => Private::Shelf(ShelfCommand::Search(args.to_string())),
             "study" => Private::Shelf(ShelfCommand::Study(ChapterArg::parse(args))),
+            "report" => Private::Report(ReportArg::parse(args)),
             "round" | "top" | "reveal" | "settime" | "settings" | "class" => Private::GroupOnly,
             _ => Private::Unknown,
         }
@@ -223,7 +226,7 @@ impl Group {
                 csv: args.eq_ignore_ascii_case("csv"),
             }),
             "stats" | "review" | "chapters" | "read" | "export" | "forget" | "mistakes"
-            | "starred" | "search" | "study" => Group::PrivateOnly,
+            | "starred" | "search" | "study" | "report" => Group::PrivateOnly,
             _ => Group::Other,
         }
     }
@@ -282,6 +285,10 @@ mod tests {
             ("/round 5", Private::GroupOnly),
             ("/nope", Private::Unknown),
             ("/Stats", Private::Stats),
+            ("/report", Private::Report(ReportArg::Status)),
+            ("/report ON", Private::Report(ReportArg::On)),
+            ("/report now", Private::Report(ReportArg::Now)),
+            ("/report weekly", Private::Report(ReportArg::Bad)),
             ("/mistakes", Private::Shelf(ShelfCommand::Mistakes)),
             ("/starred", Private::Shelf(ShelfCommand::Starred)),
             (
@@ -354,6 +361,7 @@ mod tests {
             ("/lang zh", Group::Admin(Admin::Lang(Some(Lang::Zh)))),
             ("/stats", Group::PrivateOnly),
             ("/search 服务", Group::PrivateOnly),
+            ("/report on", Group::PrivateOnly),
             ("/whatever", Group::Other),
         ];
         for (text, want) in cases {

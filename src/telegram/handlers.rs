@@ -205,6 +205,7 @@ async fn private_command(
             .await
             .map(drop)?,
         Private::Shelf(cmd) => super::shelf::command(app, chat, user, cmd, lang).await?,
+        Private::Report(arg) => super::report::command(app, chat, user, arg, lang).await?,
         Private::GroupOnly => say(Say::GroupOnly.text(lang)).await.map(drop)?,
         Private::Unknown => unknown_command(app, chat, lang).await?,
     }

@@ -16,6 +16,7 @@ mod handlers;
 mod live;
 mod outage;
 pub mod render;
+mod report;
 mod scheduler;
 mod schema;
 mod shelf;

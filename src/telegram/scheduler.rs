@@ -1,5 +1,6 @@
 //! The scheduler: one task that sleeps until the earliest job in the store's schedule
-//! index (daily questions, streak reminders, group deadlines and daily reveals).
+//! index (daily questions, streak reminders, group deadlines and daily reveals,
+//! mock exams' deadlines, weekly reports).
 //!
 //! It never walks every chat: each wake takes the due jobs by a range scan
 //! ([`crate::app::Tutor::due`]), so the work is proportional to the chats due.
@@ -37,7 +38,7 @@ pub(crate) const BATCH: usize = 10_000;
 /// chats (claimed, not yet sent), in exchange for one fsync per chunk, not per send.
 const CLAIM_CHUNK: usize = 128;
 /// Attempts for a send that fails with a network error.
-const ATTEMPTS: u32 = 5;
+pub(super) const ATTEMPTS: u32 = 5;
 /// The longest sleep without looking at the index again.
 const MAX_SLEEP: Duration = Duration::from_secs(3600);
 /// The pause after a wake with failures: doubling from MIN to MAX.
@@ -50,7 +51,7 @@ const OUTAGE_POLL: Duration = Duration::from_secs(1);
 static FAILURES: AtomicUsize = AtomicUsize::new(0);
 
 /// Counts a failure of a scheduled job (logged at debug: `run` logs the state).
-fn failed(e: &dyn std::fmt::Display) {
+pub(super) fn failed(e: &dyn std::fmt::Display) {
     FAILURES.fetch_add(1, Ordering::SeqCst);
     debug!(error = %e, "a scheduled job failed");
 }
@@ -185,6 +186,7 @@ async fn run_job(app: &Arc<App>, job: Job) {
             group::on_deadline(app, job.chat).await;
         }
         JobKind::Exam => super::exam::on_deadline(app, job.chat).await,
+        JobKind::Report => super::report::on_due(app, job).await,
         JobKind::Reveal => {
             if let Err(e) = app.tutor.unschedule(&job) {
                 failed(&e);

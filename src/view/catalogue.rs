@@ -944,6 +944,11 @@ const PRIVATE_COMMANDS: &[(&str, &str, &str)] = &[
         "Daily question; /daily 08:30, /daily off",
     ),
     (
+        "report",
+        "每周学习报告；/report on，/report now",
+        "Weekly report; /report on, /report now",
+    ),
+    (
         "tz",
         "时区；/tz Asia/Shanghai",
         "Time zone; /tz Europe/Berlin",
@@ -1029,6 +1034,7 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} 回车        （看完解析后）下一题\n\
          \u{20} r           （看完解析后）阅读本节全文\n\
          \u{20} s           学习统计\n\
+         \u{20} report      学习周报（近 7 天）\n\
          \u{20} c N         只练第 N 章；c 0 练全部章节\n\
          \u{20} exam        模拟考试（exam history 成绩记录）\n\
          \u{20} mistakes    错题本（答错的题，连续答对两次移出）；pm [N] 练习错题\n\
@@ -1043,6 +1049,7 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} Enter       (after a verdict) next question\n\
          \u{20} r           (after a verdict) read the section\n\
          \u{20} s           statistics\n\
+         \u{20} report      weekly report (the last 7 days)\n\
          \u{20} c N         chapter N only; c 0 for all chapters\n\
          \u{20} exam        mock exam (exam history for results)\n\
          \u{20} mistakes    wrong-answer book (wrong until right twice in a row); pm [N] practises it\n\
@@ -1400,6 +1407,121 @@ pub fn streak_reminder(streak: u32, lang: Lang) -> String {
         Lang::En => {
             format!("🔥 {streak}-day streak! You haven't practised today: /quiz keeps it going.")
         }
+    }
+}
+
+// ----- the weekly report (/report) -----------------------------------------------
+
+/// `/report`'s usage.
+pub fn report_usage(lang: Lang) -> &'static str {
+    lang.pick(
+        "/report on 开启每周学习报告，/report off 关闭，/report now 立即发送近 7 天的报告。",
+        "/report on turns the weekly report on, /report off turns it off, /report now sends the last 7 days' report at once.",
+    )
+}
+
+/// `/report on`: when reports come (weekday and time in the learner's zone) and the
+/// next one (already formatted).
+pub fn report_on(hhmm: &str, zone: &str, next: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "📊 已开启每周学习报告：每周一 {hhmm}（{zone}）发送上周（周一至周日）的学习情况和图表。\n下一份：{next}\n/report off 关闭，/report now 立即查看。"
+        ),
+        Lang::En => format!(
+            "📊 Weekly report on: every Monday at {hhmm} ({zone}), last week (Monday to Sunday) with a chart.\nNext one: {next}\n/report off turns it off, /report now shows it at once."
+        ),
+    }
+}
+
+/// Plain `/report`: the setting (the next report when on) and the usage.
+pub fn report_status(on: Option<(&str, &str, &str)>, lang: Lang) -> String {
+    let usage = report_usage(lang);
+    match (on, lang) {
+        (Some((hhmm, zone, next)), Lang::Zh) => {
+            format!("📊 每周学习报告：已开启，每周一 {hhmm}（{zone}）。\n下一份：{next}\n{usage}")
+        }
+        (Some((hhmm, zone, next)), Lang::En) => format!(
+            "📊 Weekly report: on, every Monday at {hhmm} ({zone}).\nNext one: {next}\n{usage}"
+        ),
+        (None, Lang::Zh) => format!("📊 每周学习报告：未开启。\n{usage}"),
+        (None, Lang::En) => format!("📊 Weekly report: off.\n{usage}"),
+    }
+}
+
+/// `/report off`.
+pub fn report_off(lang: Lang) -> &'static str {
+    lang.pick(
+        "已关闭每周学习报告。/report on 重新开启。",
+        "Weekly report off. /report on turns it on again.",
+    )
+}
+
+/// A report's heading, with its first and last local day.
+pub fn report_title(first: NaiveDate, last: NaiveDate, lang: Lang) -> String {
+    use chrono::Datelike;
+    match lang {
+        Lang::Zh => format!(
+            "📊 学习周报 · {}月{}日–{}月{}日",
+            first.month(),
+            first.day(),
+            last.month(),
+            last.day()
+        ),
+        Lang::En => format!(
+            "📊 Weekly report · {} – {}",
+            first.format("%b %-d"),
+            last.format("%b %-d")
+        ),
+    }
+}
+
+/// A report's figures: answers and accuracy in its days (`None` without answers),
+/// the streak now, the weakest chapter (already labelled, with its accuracy) and
+/// the questions due in the next 7 days.
+pub fn report_figures(
+    (answered, percent): (u32, Option<u32>),
+    streak: u32,
+    weakest: Option<(&str, u32)>,
+    due: usize,
+    lang: Lang,
+) -> String {
+    let min = crate::learn::class::WEAKEST_MIN_ANSWERS;
+    match lang {
+        Lang::Zh => {
+            let accuracy = percent.map_or("暂无".to_string(), |p| format!("{p}%"));
+            let weakest = weakest.map_or(
+                format!("暂无（某章答满 {min} 题后计算）"),
+                |(c, p)| format!("{c}（正确率 {p}%）"),
+            );
+            format!(
+                "作答：{answered} 题\n正确率：{accuracy}\n连续学习：{streak} 天\n最弱章节：{weakest}\n未来 7 天到期：{due} 题\n"
+            )
+        }
+        Lang::En => {
+            let accuracy = percent.map_or("none yet".to_string(), |p| format!("{p}%"));
+            let weakest = weakest.map_or(
+                format!("none yet (after {min} answers in a chapter)"),
+                |(c, p)| format!("{c} ({p}% right)"),
+            );
+            format!(
+                "Answered: {answered}\nAccuracy: {accuracy}\nStreak: {}\nWeakest chapter: {weakest}\nDue in the next 7 days: {due}\n",
+                days_en(streak)
+            )
+        }
+    }
+}
+
+/// Under a report: the chart follows (Telegram), or where it is (the terminal).
+pub fn report_chart_note(terminal: bool, lang: Lang) -> &'static str {
+    match terminal {
+        false => lang.pick(
+            "\n图表：各章进度和近 30 天作答。/report off 关闭周报。",
+            "\nThe chart: progress per chapter and the last 30 days. /report off stops the report.",
+        ),
+        true => lang.pick(
+            "\n（图表随 Telegram 的 /report 发送，终端里不显示。）",
+            "\n(The chart comes with /report in Telegram; the terminal shows none.)",
+        ),
     }
 }
 

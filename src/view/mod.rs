@@ -10,6 +10,7 @@ pub mod chart;
 mod doc;
 pub mod exam;
 pub mod group;
+pub mod report;
 pub mod schedule;
 pub mod shelf;
 pub mod study;

@@ -15,6 +15,7 @@ mod harness;
 mod hostile;
 mod import;
 mod outage;
+mod report;
 mod shelf;
 mod support;
 mod webhook;

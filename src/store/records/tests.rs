@@ -37,6 +37,7 @@ const FSRS_PARAMETERS_V1: &[u8] = fixture!("fsrs-parameters-v1");
 const EXAM_V1: &[u8] = fixture!("exam-v1");
 const EXAM_RESULT_V1: &[u8] = fixture!("exam-result-v1");
 const SHELF_V1: &[u8] = fixture!("shelf-v1");
+const REPORT_V1: &[u8] = fixture!("report-v1");
 
 fn t(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap()
@@ -367,6 +368,15 @@ fn shelf() -> Shelf {
     }
 }
 
+/// A weekly report setting (issue 19; report-v1 was written by the commit that
+/// added it).
+fn report() -> ReportSetting {
+    ReportSetting {
+        on: true,
+        last_sent: Some(d(2026, 3, 9)),
+    }
+}
+
 /// Every fixture, with a decoding of it compared with the value it was written from.
 #[allow(clippy::type_complexity)]
 fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), String>)> {
@@ -415,6 +425,9 @@ fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), Stri
             check(ExamResult::decode(b), exam_result())
         }),
         ("shelf-v1", SHELF_V1, |b| check(Shelf::decode(b), shelf())),
+        ("report-v1", REPORT_V1, |b| {
+            check(ReportSetting::decode(b), report())
+        }),
     ]
 }
 
@@ -448,6 +461,7 @@ fn the_current_versions_are_written_byte_for_byte_as_their_fixtures() {
     assert_eq!(exam().encode(), EXAM_V1);
     assert_eq!(exam_result().encode(), EXAM_RESULT_V1);
     assert_eq!(shelf().encode(), SHELF_V1);
+    assert_eq!(report().encode(), REPORT_V1);
     // The first byte is the version (postcard's variant index, 0 = V1).
     for (name, bytes, _) in decodings() {
         let want = match name.rsplit_once("-v") {
