@@ -27,6 +27,7 @@ pub mod practice;
 pub mod schedule;
 pub mod shelf;
 pub mod upload;
+pub mod walk;
 
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ pub use answer::{Answer, AnswerWriter, Answered};
 pub use practice::Next;
 pub use schedule::{DailyArg, DailyOutcome, DailyPlan, ZoneOutcome, ZoneSet};
 pub use shelf::{BookItem, ChapterSet, Searched, Starred};
+pub use walk::Walked;
 
 /// The clock of every rule: the system clock, shifted by an offset (a test seam:
 /// `--clock-offset`), or a fixed instant (use-case tests).

@@ -153,6 +153,7 @@ impl Tutor {
                 .filter(|s| drill.chapter().is_none_or(|c| c == s.chapter))
                 .map(|s| s.items)
                 .collect(),
+            Drill::Practice(_, chapter) => vec![self.scope_questions(chapter)],
         };
         Ok(sets.into_iter().flatten().collect())
     }
@@ -166,6 +167,14 @@ impl Tutor {
         exclude: Option<&str>,
         rng: &mut impl Rng,
     ) -> Result<Option<Next<'_>>, StoreError> {
+        if let Drill::Practice(mode, chapter) = drill {
+            let walked = self.practice_card(learner, mode, chapter, rng)?;
+            return Ok(walked.map(|w| Next::Post {
+                question: w.question,
+                presentation: w.presentation,
+                again: false,
+            }));
+        }
         let questions = self.drill_ids(learner, drill)?;
         let ids: Vec<&str> = questions.iter().map(|q| q.id.as_str()).collect();
         let progress = self.store.progress(learner)?;
