@@ -147,9 +147,15 @@ mod tests {
         assert_eq!(first, (ids[0].clone(), 0, 3, false));
         // Shown but not answered: the same again.
         assert_eq!(next(&t, Mode::Order, Some(1)).unwrap().0, ids[0]);
-        assert_eq!(t.drill(U).unwrap(), Some(Drill::Practice(Mode::Order, Some(1))));
+        assert_eq!(
+            t.drill(U).unwrap(),
+            Some(Drill::Practice(Mode::Order, Some(1)))
+        );
         answer(&t, &ids[0], 1);
-        assert_eq!(next(&t, Mode::Order, Some(1)).unwrap(), (ids[1].clone(), 1, 3, false));
+        assert_eq!(
+            next(&t, Mode::Order, Some(1)).unwrap(),
+            (ids[1].clone(), 1, 3, false)
+        );
         // Another scope's walk is its own, and leaves chapter 1's where it was.
         assert_eq!(next(&t, Mode::Order, None).unwrap().0, ids[0]);
         answer(&t, &ids[0], 2);
@@ -161,7 +167,10 @@ mod tests {
         answer(&t, &ids[1], 4);
         assert_eq!(next(&t, Mode::Order, Some(1)).unwrap().0, ids[2]);
         answer(&t, &ids[2], 5);
-        assert_eq!(next(&t, Mode::Order, Some(1)).unwrap(), (ids[0].clone(), 0, 3, true));
+        assert_eq!(
+            next(&t, Mode::Order, Some(1)).unwrap(),
+            (ids[0].clone(), 0, 3, true)
+        );
         // Exported, and forgotten.
         let export: serde_json::Value = serde_json::from_slice(&t.export(U).unwrap()).unwrap();
         assert_eq!(
@@ -214,7 +223,11 @@ mod tests {
             assert_eq!(t.bank.question(&id).unwrap().chapter, 3);
             assert_eq!(total, 4);
         }
-        assert_eq!(next(&t, Mode::Order, Some(6)), None, "a chapter without questions");
+        assert_eq!(
+            next(&t, Mode::Order, Some(6)),
+            None,
+            "a chapter without questions"
+        );
         assert_eq!(next(&t, Mode::Random, Some(99)), None);
         assert_eq!(t.drill(U).unwrap(), None);
     }
@@ -228,7 +241,10 @@ mod tests {
             answer(&t, id, i as i32 + 1);
         }
         let mut random = StdRng::seed_from_u64(3);
-        let r = t.practice_card(U, Mode::Random, None, &mut random).unwrap().unwrap();
+        let r = t
+            .practice_card(U, Mode::Random, None, &mut random)
+            .unwrap()
+            .unwrap();
         let gone = r.question.id.clone();
         answer(&t, &gone, 10);
         // The bank is edited: chapter 1 left it.
@@ -236,7 +252,10 @@ mod tests {
         let (id, done, total, restart) = next(&t, Mode::Order, None).unwrap();
         let second: Vec<&str> = t.bank.questions().iter().map(|q| q.id.as_str()).collect();
         // The last one answered was third: the one now in third place comes.
-        assert_eq!((id.as_str(), done, total, restart), (second[2], 2, second.len(), false));
+        assert_eq!(
+            (id.as_str(), done, total, restart),
+            (second[2], 2, second.len(), false)
+        );
         answer(&t, &id, 11);
         assert_eq!(next(&t, Mode::Order, None).unwrap().0, second[3]);
         let (_, done, _, _) = next(&t, Mode::Random, None).unwrap();

@@ -368,3 +368,25 @@ fn study_mode_on_the_terminal_shows_answers_and_grades_nothing() {
     assert!(out.contains("已答：0 题"), "{out}");
     assert!(out.contains("背题模式已看：2 题（不计分）"), "{out}");
 }
+
+#[test]
+fn practice_in_order_resumes_across_sessions_and_starts_again_at_the_end() {
+    let env = env();
+    let (_, out) = run(&env, Scope::All, &["po 1", "A", "", "AC", "", "q"]);
+    assert!(out.contains("▶ 顺序练习 · 第一章：第 1/3 题"), "{out}");
+    let after = out.split("第 1/3 题").nth(1).unwrap_or_default();
+    let (first, second) = (after.find("服务的本质"), after.find("以下属于服务特性"));
+    assert!(first.is_some() && first < second, "in bank order: {after}");
+    // A new session goes on where the last one left off.
+    let (_, out) = run(&env, Scope::All, &["po 1", "对", "", "q"]);
+    let after = out.split("第 3/3 题").nth(1).unwrap_or_default();
+    assert!(after.contains("服务具有易消失性"), "{out}");
+    let again = after.split("已练完本章全部题目，重新开始").nth(1);
+    assert!(again.is_some_and(|t| t.contains("服务的本质")), "{out}");
+    // At random: chapter 2 has one question.
+    let (_, out) = run(&env, Scope::All, &["pr 2", "A", "", "q"]);
+    assert!(out.contains("🎲 随机练习 · 第二章：本轮第 1/1 题"), "{out}");
+    assert!(out.contains("已练完本章全部题目，重新开始"), "{out}");
+    let (_, out) = run(&env, Scope::All, &["?", "q"]);
+    assert!(out.contains("po [N]"), "{out}");
+}

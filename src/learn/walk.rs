@@ -178,7 +178,8 @@ mod tests {
     fn the_order_walk_goes_on_after_the_last_answered_and_starts_again_at_the_end() {
         let abc: &[&str] = &["a", "b", "c"];
         // (ids, walk) → (next, done, restart)
-        let cases: Vec<(&[&str], Option<Walk>, Option<(&str, usize, bool)>)> = vec![
+        type Case<'a> = (&'a [&'a str], Option<Walk>, Option<(&'a str, usize, bool)>);
+        let cases: Vec<Case> = vec![
             (&[], None, None),
             (&[], order("a", 0), None),
             (abc, None, Some(("a", 0, false))),

@@ -432,7 +432,11 @@ pub struct Shelf {
 
 impl Shelf {
     /// The walk of `chapter` (or the whole bank) in `mode`, if begun.
-    pub fn walk(&self, mode: crate::learn::Mode, chapter: Option<u8>) -> Option<&crate::learn::Walk> {
+    pub fn walk(
+        &self,
+        mode: crate::learn::Mode,
+        chapter: Option<u8>,
+    ) -> Option<&crate::learn::Walk> {
         let mut walks = self.walks.iter();
         walks
             .find(|(c, w)| *c == chapter && w.mode() == mode)
@@ -442,7 +446,8 @@ impl Shelf {
     /// Keeps `walk` as the walk of `chapter` in its mode.
     pub fn set_walk(&mut self, chapter: Option<u8>, walk: crate::learn::Walk) {
         let mode = walk.mode();
-        self.walks.retain(|(c, w)| !(*c == chapter && w.mode() == mode));
+        self.walks
+            .retain(|(c, w)| !(*c == chapter && w.mode() == mode));
         self.walks.push((chapter, walk));
     }
 

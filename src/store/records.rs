@@ -1443,7 +1443,8 @@ impl From<ShelfV1> for ShelfV2 {
 
 impl Codec for Shelf {
     fn encode(&self) -> Vec<u8> {
-        let at = |v: &[(String, DateTime<Utc>)]| v.iter().map(|(q, t)| (q.clone(), ms(*t))).collect();
+        let at =
+            |v: &[(String, DateTime<Utc>)]| v.iter().map(|(q, t)| (q.clone(), ms(*t))).collect();
         to_bytes(&ShelfRecord::V2(ShelfV2 {
             starred: at(&self.starred),
             drill: self.drill.map(Into::into),

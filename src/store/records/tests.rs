@@ -443,7 +443,9 @@ fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), Stri
             check(ExamResult::decode(b), exam_result())
         }),
         ("shelf-v1", SHELF_V1, |b| check(Shelf::decode(b), shelf())),
-        ("shelf-v2", SHELF_V2, |b| check(Shelf::decode(b), shelf_v2())),
+        ("shelf-v2", SHELF_V2, |b| {
+            check(Shelf::decode(b), shelf_v2())
+        }),
     ]
 }
 
