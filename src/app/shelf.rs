@@ -376,6 +376,8 @@ mod tests {
         assert_eq!(exported, ["e2-q01", "e1-q03"], "in the order they went in");
         answer(&t, "e1-q03", 4, true);
         assert_eq!(book(&t)[0].1, vec![("e1-q03".to_string(), 1, 1)]);
+        // /stats' 错题 is the book's count: e1-q03 is still in, its last answer right.
+        assert_eq!(t.stats(U).unwrap().wrong, 2);
         // A redelivered answer is not counted twice.
         let card = t.store.card(U, 4).unwrap().unwrap();
         let again = Answer {
@@ -395,6 +397,7 @@ mod tests {
         assert_eq!(book(&t)[0].1, vec![("e1-q03".to_string(), 1, 1)]);
         answer(&t, "e1-q03", 5, true);
         assert_eq!(book(&t), vec![(2, vec![("e2-q01".to_string(), 1, 0)])]);
+        assert_eq!(t.stats(U).unwrap().wrong, 1);
     }
 
     #[test]

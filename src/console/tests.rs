@@ -390,3 +390,12 @@ fn practice_in_order_resumes_across_sessions_and_starts_again_at_the_end() {
     let (_, out) = run(&env, Scope::All, &["?", "q"]);
     assert!(out.contains("po [N]"), "{out}");
 }
+
+#[test]
+fn stats_count_the_wrong_answer_book_as_mistakes_lists_it() {
+    let env = env();
+    // e1-q01 wrong, then right once from the book: still in it (two right to leave).
+    let (_, out) = run(&env, Scope::All, &["B", "pm", "A", "s", "mistakes", "q"]);
+    assert!(out.contains("错题：1 题"), "{out}");
+    assert!(out.contains("服务的本质是（　）的。"), "{out}");
+}

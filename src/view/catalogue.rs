@@ -632,7 +632,7 @@ pub fn stats_summary(s: &crate::learn::Stats, lang: Lang) -> String {
             s.answered, s.right, s.streak, s.best_streak, s.due_now, s.wrong, s.unseen
         ),
         Lang::En => format!(
-            "已答：{} 题 (answered)\n答对：{} 题 (right)\nAccuracy: {accuracy}\nStreak: {} (best {})\nDue now: {} · Wrong last time: {} · New: {}\nDue in the next 7 days (from today): {forecast}\nAverage recall probability: {recall}\n\n",
+            "已答：{} 题 (answered)\n答对：{} 题 (right)\nAccuracy: {accuracy}\nStreak: {} (best {})\nDue now: {} · Wrong-answer book: {} · New: {}\nDue in the next 7 days (from today): {forecast}\nAverage recall probability: {recall}\n\n",
             s.answered,
             s.right,
             days_en(s.streak),
