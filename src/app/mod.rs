@@ -41,7 +41,7 @@ pub use account::Person;
 pub use answer::{Answer, AnswerWriter, Answered};
 pub use practice::Next;
 pub use schedule::{DailyArg, DailyOutcome, DailyPlan, ZoneOutcome, ZoneSet};
-pub use shelf::{BookItem, ChapterSet, Searched, Starred};
+pub use shelf::{BookItem, ChapterSet, SearchHit, Searched, Starred};
 pub use walk::Walked;
 
 /// The clock of every rule: the system clock, shifted by an offset (a test seam:

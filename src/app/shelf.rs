@@ -53,6 +53,15 @@ pub enum Searched<'b> {
     Stale,
 }
 
+/// One result of a search, by its number on the result pages.
+#[derive(Debug, Clone, Copy)]
+pub enum SearchHit<'b> {
+    /// A question, to practise.
+    Question(&'b Question),
+    /// A section of the guide (its id), to read.
+    Section(&'b str),
+}
+
 /// Groups items per chapter, chapters in bank order and items in bank order.
 fn per_chapter<'b, T>(
     bank: &'b crate::bank::Bank,
@@ -280,6 +289,35 @@ impl Tutor {
             found: search::search(&self.bank, &query),
             query: typed,
         })
+    }
+
+    /// Result `n` (from 1, numbered as on the result pages) of the learner's last
+    /// search; `None` when there is no such result (or no search).
+    pub fn search_result(
+        &self,
+        learner: i64,
+        n: usize,
+    ) -> Result<Option<SearchHit<'_>>, StoreError> {
+        let Some(text) = self.store.shelf(learner)?.search else {
+            return Ok(None);
+        };
+        let Ok(query) = Query::parse(&text) else {
+            return Ok(None);
+        };
+        let found = search::search(&self.bank, &query);
+        let Some(i) = n.checked_sub(1) else {
+            return Ok(None);
+        };
+        let question = found
+            .questions
+            .get(i)
+            .map(|h| SearchHit::Question(h.question));
+        let section = || {
+            let j = i.checked_sub(found.questions.len())?;
+            let hit = found.sections.get(j)?;
+            Some(SearchHit::Section(hit.section.id.as_str()))
+        };
+        Ok(question.or_else(section))
     }
 
     /// The learner's last search again (for a page button naming it by `hash`).
@@ -514,6 +552,24 @@ mod tests {
             t.search_again(U, hash).unwrap(),
             Searched::Found { .. }
         ));
+        // Results by number: questions first, then sections, as the pages number them.
+        assert!(matches!(
+            t.search_result(U, 1).unwrap(),
+            Some(SearchHit::Question(q)) if q.id == found.questions[0].question.id
+        ));
+        let n = found.questions.len() + 1;
+        if let Some(first) = found.sections.first() {
+            assert!(matches!(
+                t.search_result(U, n).unwrap(),
+                Some(SearchHit::Section(id)) if id == first.section.id
+            ));
+        }
+        assert!(t.search_result(U, 0).unwrap().is_none());
+        assert!(t.search_result(U, found.len() + 1).unwrap().is_none());
+        assert!(
+            t.search_result(U + 1, 1).unwrap().is_none(),
+            "no search yet"
+        );
         assert!(t.open_question("nope-q99", &mut rand::rng()).is_none());
         assert!(t.open_question("e1-q01", &mut rand::rng()).is_some());
     }

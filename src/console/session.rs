@@ -87,6 +87,8 @@ enum Command {
     Drill(Drill),
     /// `study [N]`: the next question with its answer (背题), of chapter N or all.
     Study(Option<u8>),
+    /// `open N`: result N of the last search (0: not a number).
+    Open(usize),
 }
 
 /// Reads a command. Only words that cannot be answers are commands at the answer
@@ -135,6 +137,11 @@ fn shelf_command(word: &str) -> Option<Command> {
             return Some(Command::Search(rest.trim().to_string()));
         }
     }
+    for prefix in ["open ", "打开 "] {
+        if let Some(n) = word.strip_prefix(prefix) {
+            return Some(Command::Open(n.trim().parse().unwrap_or(0)));
+        }
+    }
     for prefix in ["study ", "背题 "] {
         if let Some(n) = word.strip_prefix(prefix) {
             return n.trim().parse().ok().map(|n| Command::Study(Some(n)));
@@ -167,6 +174,8 @@ pub struct Session<'a, W: Write> {
     drill: Option<Drill>,
     /// A walk was just entered: its next card says where the walk is.
     walk_head: bool,
+    /// A search result opened to practise: the next card.
+    opened: Option<Next<'a>>,
 }
 
 /// Message ids count seconds from this instant (2024-01-01 UTC), so they grow across
@@ -186,6 +195,7 @@ impl<'a, W: Write> Session<'a, W> {
             right: 0,
             drill: None,
             walk_head: false,
+            opened: None,
         }
     }
 
@@ -268,6 +278,9 @@ impl<'a, W: Write> Session<'a, W> {
         let tutor = self.s.tutor;
         let (learner, last) = (self.s.learner, self.last.clone());
         let last = last.as_deref();
+        if let Some(next) = self.opened.take() {
+            return Ok(next);
+        }
         if let Some(Drill::Practice(mode, chapter)) = self.drill {
             if let Some(next) = self.walk(mode, chapter)? {
                 return Ok(next);
@@ -353,6 +366,17 @@ impl<'a, W: Write> Session<'a, W> {
                 self.walk_head = matches!(drill, Drill::Practice(..));
                 return Ok(true);
             }
+            Command::Open(n) => match tutor.search_result(learner, n)? {
+                Some(crate::app::SearchHit::Question(q)) => {
+                    self.opened = tutor.open_question(&q.id, &mut rand::rng());
+                    return Ok(self.opened.is_some());
+                }
+                Some(crate::app::SearchHit::Section(id)) => {
+                    text::section(self.bank(), id, self.s.ansi)
+                        .unwrap_or_else(|| Say::NoSectionText.text(lang).to_string())
+                }
+                None => Say::TerminalNoSuchResult.text(lang).to_string(),
+            },
             Command::Study(chapter) => match tutor.study_next(learner, chapter)? {
                 Some(q) => {
                     tutor.durable_blocking()?;
@@ -408,6 +432,7 @@ impl<'a, W: Write> Session<'a, W> {
                     | Command::Star
                     | Command::Search(_)
                     | Command::Study(_)
+                    | Command::Open(_)
                     | Command::Drill(_)),
                 ) => {
                     if self.shelf(cmd, None)? {
@@ -737,6 +762,8 @@ mod tests {
                 Some(Command::Drill(Drill::Practice(Mode::Random, Some(2)))),
             ),
             ("pr x", None),
+            ("open 2", Some(Command::Open(2))),
+            ("打开 x", Some(Command::Open(0))),
             ("study", Some(Command::Study(None))),
             ("背题 2", Some(Command::Study(Some(2)))),
             // Answers, not commands.

@@ -399,3 +399,26 @@ fn stats_count_the_wrong_answer_book_as_mistakes_lists_it() {
     assert!(out.contains("错题：1 题"), "{out}");
     assert!(out.contains("服务的本质是（　）的。"), "{out}");
 }
+
+#[test]
+fn search_results_open_by_number_to_practise_or_read() {
+    let env = env();
+    let script = [
+        "A",
+        "search 无形 本质",
+        "open 2",
+        "open 1",
+        "A",
+        "open 9",
+        "q",
+    ];
+    let (_, out) = run(&env, Scope::All, &script);
+    assert!(out.contains("输入 open N 打开第 N 条"), "{out}");
+    // Result 2 is the section, read in full.
+    assert!(out.contains("客户服务有五大特性"), "{out}");
+    // Result 1 is e1-q01 again as a card (the next card would have been e1-q02).
+    let card = "第一章 · 单选\n\n服务的本质是（　）的。";
+    assert_eq!(out.matches(card).count(), 2, "{out}");
+    assert!(!out.contains("以下属于服务特性的是"), "{out}");
+    assert!(out.contains("没有这一条搜索结果"), "{out}");
+}

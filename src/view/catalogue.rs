@@ -126,6 +126,8 @@ pub enum Say {
     TerminalStarFirst,
     StudyHead,
     PracticeUsage,
+    TerminalOpenResult,
+    TerminalNoSuchResult,
 }
 
 impl Say {
@@ -399,6 +401,14 @@ impl Say {
                 "Type ps to practise your starred questions (ps 3: chapter 3 only), c 0 for all chapters.",
             ),
             StudyHead => ("📖 背题", "📖 Study"),
+            TerminalOpenResult => (
+                "输入 open N 打开第 N 条：练习该题，或阅读该节。",
+                "Type open N to open result N: practise the question, or read the section.",
+            ),
+            TerminalNoSuchResult => (
+                "没有这一条搜索结果：先 search 关键词，再 open N（N 是结果的序号）。",
+                "No such search result: search first, then open N (N is the result's number).",
+            ),
             PracticeUsage => (
                 "用法：/practice order 按题库顺序练习（从上次停下的地方继续），/practice random 随机练习（练完才重复）；加章节号只练一章，如 /practice order 3。",
                 "Usage: /practice order goes through the bank in order (on from where you left off), /practice random at random (no repeats until all are done); add a chapter for one chapter, e.g. /practice order 3.",
@@ -1088,6 +1098,7 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} starred     收藏夹；ps [N] 练习收藏的题\n\
          \u{20} search 词   搜索题目和教材（几个词用空格分开）\n\
          \u{20} study [N]   背题：看下一题的题目、答案和解析，不计分\n\
+         \u{20} open N      打开搜索结果第 N 条（练习该题或阅读该节）\n\
          \u{20} po [N]      顺序练习（从上次停下的地方继续）；pr [N] 随机练习（练完才重复）\n\
          \u{20} ?           显示本帮助\n\
          \u{20} q           退出（Ctrl-D、Ctrl-C 亦可；进度每答一题即已保存）\n",
@@ -1103,6 +1114,7 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} starred     starred questions; ps [N] practises them\n\
          \u{20} search W    search questions and the guide (keywords separated by spaces)\n\
          \u{20} study [N]   study: the next question with its answer and explanation, not graded\n\
+         \u{20} open N      open search result N (practise the question or read the section)\n\
          \u{20} po [N]      practise in order (on from where you left off); pr [N] at random (no repeats until all are done)\n\
          \u{20} ?           this help\n\
          \u{20} q           quit (Ctrl-D, Ctrl-C too; every answer is saved at once)\n",
