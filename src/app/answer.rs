@@ -113,9 +113,22 @@ impl Tutor {
     /// Records and grades an answer through the bot's group commit; returns once it
     /// is durable.
     pub async fn answer(&self, writer: &AnswerWriter, a: Answer<'_>) -> anyhow::Result<Answered> {
-        match self.answer_request(&a)? {
-            Some(req) => Ok(writer.record(req).await?.into()),
-            None => Ok(Answered::Late),
+        let answered = match self.answer_request(&a)? {
+            Some(req) => writer.record(req).await?.into(),
+            None => Answered::Late,
+        };
+        self.walked(&a, &answered);
+        Ok(answered)
+    }
+
+    /// A private answer graded: the learner's `/practice` walk moves on. The answer
+    /// is recorded whatever becomes of this.
+    fn walked(&self, a: &Answer<'_>, answered: &Answered) {
+        if a.card.is_group() || !matches!(answered, Answered::Graded { .. }) {
+            return;
+        }
+        if let Err(e) = self.walk_answered(a.who.id, &a.card.question) {
+            warn!(error = %e, "a practice walk could not note an answer");
         }
     }
 
@@ -126,7 +139,9 @@ impl Tutor {
         };
         let outcome = self.store.record_answer(&self.bank, &req)?;
         self.store.flush_blocking()?;
-        Ok(outcome.into())
+        let answered = outcome.into();
+        self.walked(&a, &answered);
+        Ok(answered)
     }
 }
 

@@ -28,6 +28,7 @@ pub mod report;
 pub mod schedule;
 pub mod shelf;
 pub mod upload;
+pub mod walk;
 
 use std::sync::Arc;
 
@@ -42,7 +43,8 @@ pub use answer::{Answer, AnswerWriter, Answered};
 pub use practice::Next;
 pub use report::{ReportArg, ReportOutcome};
 pub use schedule::{DailyArg, DailyOutcome, DailyPlan, ZoneOutcome, ZoneSet};
-pub use shelf::{BookItem, ChapterSet, Searched, Starred};
+pub use shelf::{BookItem, ChapterSet, SearchHit, Searched, Starred};
+pub use walk::Walked;
 
 /// The clock of every rule: the system clock, shifted by an offset (a test seam:
 /// `--clock-offset`), or a fixed instant (use-case tests).

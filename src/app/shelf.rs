@@ -53,6 +53,15 @@ pub enum Searched<'b> {
     Stale,
 }
 
+/// One result of a search, by its number on the result pages.
+#[derive(Debug, Clone, Copy)]
+pub enum SearchHit<'b> {
+    /// A question, to practise.
+    Question(&'b Question),
+    /// A section of the guide (its id), to read.
+    Section(&'b str),
+}
+
 /// Groups items per chapter, chapters in bank order and items in bank order.
 fn per_chapter<'b, T>(
     bank: &'b crate::bank::Bank,
@@ -153,6 +162,7 @@ impl Tutor {
                 .filter(|s| drill.chapter().is_none_or(|c| c == s.chapter))
                 .map(|s| s.items)
                 .collect(),
+            Drill::Practice(_, chapter) => vec![self.scope_questions(chapter)],
         };
         Ok(sets.into_iter().flatten().collect())
     }
@@ -166,6 +176,14 @@ impl Tutor {
         exclude: Option<&str>,
         rng: &mut impl Rng,
     ) -> Result<Option<Next<'_>>, StoreError> {
+        if let Drill::Practice(mode, chapter) = drill {
+            let walked = self.practice_card(learner, mode, chapter, rng)?;
+            return Ok(walked.map(|w| Next::Post {
+                question: w.question,
+                presentation: w.presentation,
+                again: false,
+            }));
+        }
         let questions = self.drill_ids(learner, drill)?;
         let ids: Vec<&str> = questions.iter().map(|q| q.id.as_str()).collect();
         let progress = self.store.progress(learner)?;
@@ -273,6 +291,35 @@ impl Tutor {
         })
     }
 
+    /// Result `n` (from 1, numbered as on the result pages) of the learner's last
+    /// search; `None` when there is no such result (or no search).
+    pub fn search_result(
+        &self,
+        learner: i64,
+        n: usize,
+    ) -> Result<Option<SearchHit<'_>>, StoreError> {
+        let Some(text) = self.store.shelf(learner)?.search else {
+            return Ok(None);
+        };
+        let Ok(query) = Query::parse(&text) else {
+            return Ok(None);
+        };
+        let found = search::search(&self.bank, &query);
+        let Some(i) = n.checked_sub(1) else {
+            return Ok(None);
+        };
+        let question = found
+            .questions
+            .get(i)
+            .map(|h| SearchHit::Question(h.question));
+        let section = || {
+            let j = i.checked_sub(found.questions.len())?;
+            let hit = found.sections.get(j)?;
+            Some(SearchHit::Section(hit.section.id.as_str()))
+        };
+        Ok(question.or_else(section))
+    }
+
     /// The learner's last search again (for a page button naming it by `hash`).
     pub fn search_again(&self, learner: i64, hash: u32) -> Result<Searched<'_>, StoreError> {
         let Some(text) = self.store.shelf(learner)?.search else {
@@ -367,6 +414,8 @@ mod tests {
         assert_eq!(exported, ["e2-q01", "e1-q03"], "in the order they went in");
         answer(&t, "e1-q03", 4, true);
         assert_eq!(book(&t)[0].1, vec![("e1-q03".to_string(), 1, 1)]);
+        // /stats' 错题 is the book's count: e1-q03 is still in, its last answer right.
+        assert_eq!(t.stats(U).unwrap().wrong, 2);
         // A redelivered answer is not counted twice.
         let card = t.store.card(U, 4).unwrap().unwrap();
         let again = Answer {
@@ -386,6 +435,7 @@ mod tests {
         assert_eq!(book(&t)[0].1, vec![("e1-q03".to_string(), 1, 1)]);
         answer(&t, "e1-q03", 5, true);
         assert_eq!(book(&t), vec![(2, vec![("e2-q01".to_string(), 1, 0)])]);
+        assert_eq!(t.stats(U).unwrap().wrong, 1);
     }
 
     #[test]
@@ -502,6 +552,24 @@ mod tests {
             t.search_again(U, hash).unwrap(),
             Searched::Found { .. }
         ));
+        // Results by number: questions first, then sections, as the pages number them.
+        assert!(matches!(
+            t.search_result(U, 1).unwrap(),
+            Some(SearchHit::Question(q)) if q.id == found.questions[0].question.id
+        ));
+        let n = found.questions.len() + 1;
+        if let Some(first) = found.sections.first() {
+            assert!(matches!(
+                t.search_result(U, n).unwrap(),
+                Some(SearchHit::Section(id)) if id == first.section.id
+            ));
+        }
+        assert!(t.search_result(U, 0).unwrap().is_none());
+        assert!(t.search_result(U, found.len() + 1).unwrap().is_none());
+        assert!(
+            t.search_result(U + 1, 1).unwrap().is_none(),
+            "no search yet"
+        );
         assert!(t.open_question("nope-q99", &mut rand::rng()).is_none());
         assert!(t.open_question("e1-q01", &mut rand::rng()).is_some());
     }

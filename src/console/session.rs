@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use crate::app::{Answer, Answered, Next, Person, Tutor};
 use crate::bank::{Bank, Question};
 use crate::learn::parse::fold_width;
-use crate::learn::{Drill, Parsed, Presentation, Response, Scope, parse_answer};
+use crate::learn::{Drill, Mode, Parsed, Presentation, Response, Scope, parse_answer};
 use crate::store::Card;
 use crate::view::Say;
 use crate::view::catalogue as cat;
@@ -82,12 +82,15 @@ enum Command {
     Star,
     /// `search …`.
     Search(String),
-    /// `pm [N]` / `ps [N]`: practise the book or the favourites (of chapter N).
+    /// `pm [N]` / `ps [N]`: practise the book or the favourites (of chapter N);
+    /// `po [N]` / `pr [N]`: walk the bank (or chapter N) in order or at random.
     Drill(Drill),
     /// `study [N]`: the next question with its answer (背题), of chapter N or all.
     Study(Option<u8>),
     /// `report`: the weekly report of the last 7 days (as `/report now`).
     Report,
+    /// `open N`: result N of the last search (0: not a number).
+    Open(usize),
 }
 
 /// Reads a command. Only words that cannot be answers are commands at the answer
@@ -130,11 +133,16 @@ fn command(line: &str) -> Option<Command> {
     })
 }
 
-/// `search …`, `pm [N]`, `ps [N]` (issue 19).
+/// `search …`, `pm [N]`, `ps [N]`, `po [N]`, `pr [N]` (issue 19).
 fn shelf_command(word: &str) -> Option<Command> {
     for prefix in ["search ", "搜索 ", "搜 "] {
         if let Some(rest) = word.strip_prefix(prefix) {
             return Some(Command::Search(rest.trim().to_string()));
+        }
+    }
+    for prefix in ["open ", "打开 "] {
+        if let Some(n) = word.strip_prefix(prefix) {
+            return Some(Command::Open(n.trim().parse().unwrap_or(0)));
         }
     }
     for prefix in ["study ", "背题 "] {
@@ -142,9 +150,11 @@ fn shelf_command(word: &str) -> Option<Command> {
             return n.trim().parse().ok().map(|n| Command::Study(Some(n)));
         }
     }
-    let (set, rest) = match word.get(..2)? {
-        "pm" => (Drill::Mistakes as fn(Option<u8>) -> Drill, word[2..].trim()),
-        "ps" => (Drill::Starred as fn(Option<u8>) -> Drill, word[2..].trim()),
+    let (set, rest): (fn(Option<u8>) -> Drill, &str) = match word.get(..2)? {
+        "pm" => (Drill::Mistakes, word[2..].trim()),
+        "ps" => (Drill::Starred, word[2..].trim()),
+        "po" => (|c| Drill::Practice(Mode::Order, c), word[2..].trim()),
+        "pr" => (|c| Drill::Practice(Mode::Random, c), word[2..].trim()),
         _ => return None,
     };
     match rest {
@@ -163,8 +173,12 @@ pub struct Session<'a, W: Write> {
     last: Option<String>,
     answered: u32,
     right: u32,
-    /// The wrong-answer book or the favourites, while practising them.
+    /// The wrong-answer book, the favourites or a walk, while practising them.
     drill: Option<Drill>,
+    /// A walk was just entered: its next card says where the walk is.
+    walk_head: bool,
+    /// A search result opened to practise: the next card.
+    opened: Option<Next<'a>>,
 }
 
 /// Message ids count seconds from this instant (2024-01-01 UTC), so they grow across
@@ -183,6 +197,8 @@ impl<'a, W: Write> Session<'a, W> {
             answered: 0,
             right: 0,
             drill: None,
+            walk_head: false,
+            opened: None,
         }
     }
 
@@ -265,6 +281,14 @@ impl<'a, W: Write> Session<'a, W> {
         let tutor = self.s.tutor;
         let (learner, last) = (self.s.learner, self.last.clone());
         let last = last.as_deref();
+        if let Some(next) = self.opened.take() {
+            return Ok(next);
+        }
+        if let Some(Drill::Practice(mode, chapter)) = self.drill {
+            if let Some(next) = self.walk(mode, chapter)? {
+                return Ok(next);
+            }
+        }
         if let Some(drill) = self.drill {
             if let Some(next) = tutor.next_drill_card(learner, drill, last, &mut rand::rng())? {
                 return Ok(next);
@@ -275,6 +299,34 @@ impl<'a, W: Write> Session<'a, W> {
             self.say(&done)?;
         }
         Ok(tutor.next_card(learner, self.s.scope, last, &mut rand::rng())?)
+    }
+
+    /// The next card of a walk, after the line saying where it is (just entered) or
+    /// that it begins again; `None` when its scope has no questions.
+    fn walk(&mut self, mode: Mode, chapter: Option<u8>) -> anyhow::Result<Option<Next<'a>>> {
+        let tutor = self.s.tutor;
+        let Some(w) = tutor.practice_card(self.s.learner, mode, chapter, &mut rand::rng())? else {
+            return Ok(None);
+        };
+        let head = std::mem::take(&mut self.walk_head);
+        if w.restart {
+            self.blank_line()?;
+            self.say(cat::practice_restart(chapter, text::LANG))?;
+        } else if head {
+            self.blank_line()?;
+            self.say(&cat::practice_head(
+                mode,
+                chapter,
+                w.done,
+                w.total,
+                text::LANG,
+            ))?;
+        }
+        Ok(Some(Next::Post {
+            question: w.question,
+            presentation: w.presentation,
+            again: false,
+        }))
     }
 
     /// `mistakes`, `starred`, `search …`, `star` (after a verdict, `q`), `pm` / `ps`:
@@ -314,8 +366,20 @@ impl<'a, W: Write> Session<'a, W> {
             },
             Command::Drill(drill) => {
                 self.drill = Some(drill);
+                self.walk_head = matches!(drill, Drill::Practice(..));
                 return Ok(true);
             }
+            Command::Open(n) => match tutor.search_result(learner, n)? {
+                Some(crate::app::SearchHit::Question(q)) => {
+                    self.opened = tutor.open_question(&q.id, &mut rand::rng());
+                    return Ok(self.opened.is_some());
+                }
+                Some(crate::app::SearchHit::Section(id)) => {
+                    text::section(self.bank(), id, self.s.ansi)
+                        .unwrap_or_else(|| Say::NoSectionText.text(lang).to_string())
+                }
+                None => Say::TerminalNoSuchResult.text(lang).to_string(),
+            },
             Command::Study(chapter) => match tutor.study_next(learner, chapter)? {
                 Some(q) => {
                     tutor.durable_blocking()?;
@@ -372,6 +436,7 @@ impl<'a, W: Write> Session<'a, W> {
                     | Command::Star
                     | Command::Search(_)
                     | Command::Study(_)
+                    | Command::Open(_)
                     | Command::Drill(_)),
                 ) => {
                     if self.shelf(cmd, None)? {
@@ -699,6 +764,21 @@ mod tests {
             ("ps", Some(Command::Drill(Drill::Starred(None)))),
             ("ps2", Some(Command::Drill(Drill::Starred(Some(2))))),
             ("pmx", None),
+            (
+                "po",
+                Some(Command::Drill(Drill::Practice(Mode::Order, None))),
+            ),
+            (
+                "PO 3",
+                Some(Command::Drill(Drill::Practice(Mode::Order, Some(3)))),
+            ),
+            (
+                "pr2",
+                Some(Command::Drill(Drill::Practice(Mode::Random, Some(2)))),
+            ),
+            ("pr x", None),
+            ("open 2", Some(Command::Open(2))),
+            ("打开 x", Some(Command::Open(0))),
             ("study", Some(Command::Study(None))),
             ("背题 2", Some(Command::Study(Some(2)))),
             ("report", Some(Command::Report)),

@@ -368,3 +368,57 @@ fn study_mode_on_the_terminal_shows_answers_and_grades_nothing() {
     assert!(out.contains("已答：0 题"), "{out}");
     assert!(out.contains("背题模式已看：2 题（不计分）"), "{out}");
 }
+
+#[test]
+fn practice_in_order_resumes_across_sessions_and_starts_again_at_the_end() {
+    let env = env();
+    let (_, out) = run(&env, Scope::All, &["po 1", "A", "", "AC", "", "q"]);
+    assert!(out.contains("▶ 顺序练习 · 第一章：第 1/3 题"), "{out}");
+    let after = out.split("第 1/3 题").nth(1).unwrap_or_default();
+    let (first, second) = (after.find("服务的本质"), after.find("以下属于服务特性"));
+    assert!(first.is_some() && first < second, "in bank order: {after}");
+    // A new session goes on where the last one left off.
+    let (_, out) = run(&env, Scope::All, &["po 1", "对", "", "q"]);
+    let after = out.split("第 3/3 题").nth(1).unwrap_or_default();
+    assert!(after.contains("服务具有易消失性"), "{out}");
+    let again = after.split("已练完本章全部题目，重新开始").nth(1);
+    assert!(again.is_some_and(|t| t.contains("服务的本质")), "{out}");
+    // At random: chapter 2 has one question.
+    let (_, out) = run(&env, Scope::All, &["pr 2", "A", "", "q"]);
+    assert!(out.contains("🎲 随机练习 · 第二章：本轮第 1/1 题"), "{out}");
+    assert!(out.contains("已练完本章全部题目，重新开始"), "{out}");
+    let (_, out) = run(&env, Scope::All, &["?", "q"]);
+    assert!(out.contains("po [N]"), "{out}");
+}
+
+#[test]
+fn stats_count_the_wrong_answer_book_as_mistakes_lists_it() {
+    let env = env();
+    // e1-q01 wrong, then right once from the book: still in it (two right to leave).
+    let (_, out) = run(&env, Scope::All, &["B", "pm", "A", "s", "mistakes", "q"]);
+    assert!(out.contains("错题：1 题"), "{out}");
+    assert!(out.contains("服务的本质是（　）的。"), "{out}");
+}
+
+#[test]
+fn search_results_open_by_number_to_practise_or_read() {
+    let env = env();
+    let script = [
+        "A",
+        "search 无形 本质",
+        "open 2",
+        "open 1",
+        "A",
+        "open 9",
+        "q",
+    ];
+    let (_, out) = run(&env, Scope::All, &script);
+    assert!(out.contains("输入 open N 打开第 N 条"), "{out}");
+    // Result 2 is the section, read in full.
+    assert!(out.contains("客户服务有五大特性"), "{out}");
+    // Result 1 is e1-q01 again as a card (the next card would have been e1-q02).
+    let card = "第一章 · 单选\n\n服务的本质是（　）的。";
+    assert_eq!(out.matches(card).count(), 2, "{out}");
+    assert!(!out.contains("以下属于服务特性的是"), "{out}");
+    assert!(out.contains("没有这一条搜索结果"), "{out}");
+}

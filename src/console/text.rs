@@ -66,11 +66,17 @@ pub fn search(searched: crate::app::Searched<'_>, ansi: bool) -> String {
     use crate::bank::search::QueryError;
     use crate::view::{Say, shelf};
     match searched {
-        Searched::Found { query, hash, found } => (0..shelf::pages(&found))
-            .filter_map(|page| shelf::search_page(&query, hash, &found, page, LANG))
-            .map(|doc| show(&doc, ansi))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Searched::Found { query, hash, found } => {
+            let pages = (0..shelf::pages(&found))
+                .filter_map(|page| shelf::search_page(&query, hash, &found, page, LANG))
+                .map(|doc| show(&doc, ansi))
+                .collect::<Vec<_>>()
+                .join("\n");
+            match found.is_empty() {
+                true => pages,
+                false => format!("{pages}\n{}", Say::TerminalOpenResult.text(LANG)),
+            }
+        }
         Searched::Bad(QueryError::Empty) => Say::SearchUsage.text(LANG).to_string(),
         Searched::Bad(QueryError::TooLong) | Searched::Stale => {
             Say::SearchTooLong.text(LANG).to_string()

@@ -40,6 +40,7 @@ pub mod score;
 pub mod srs;
 pub mod stats;
 pub mod streak;
+pub mod walk;
 pub mod zone;
 
 pub use book::{BookEntry, LEAVE_AFTER, wrong_book};
@@ -62,4 +63,5 @@ pub use srs::{
 };
 pub use stats::{ChapterStats, LogEntry, Stats, compute};
 pub use streak::{Streak, StreakChange, local_day, record_day, shown_streak};
+pub use walk::{Mode, Walk};
 pub use zone::{ZoneArg, parse_zone};

@@ -22,21 +22,24 @@ pub enum Scope {
     Review,
 }
 
-/// A learner's own set of questions to practise: the wrong-answer book or the
-/// favourites, of one chapter or all.
+/// A learner's own set of questions to practise: the wrong-answer book, the
+/// favourites, or the bank walked in order or at random (`/practice`), of one
+/// chapter or all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Drill {
     /// The wrong-answer book (错题本).
     Mistakes(Option<u8>),
     /// The starred questions (收藏).
     Starred(Option<u8>),
+    /// `/practice order|random [N]` (see [`crate::learn::walk`]).
+    Practice(crate::learn::Mode, Option<u8>),
 }
 
 impl Drill {
     /// The chapter it is limited to, if any.
     pub fn chapter(self) -> Option<u8> {
         match self {
-            Drill::Mistakes(c) | Drill::Starred(c) => c,
+            Drill::Mistakes(c) | Drill::Starred(c) | Drill::Practice(_, c) => c,
         }
     }
 }

@@ -64,7 +64,8 @@ pub struct Stats {
     pub due_now: usize,
     /// Questions never answered.
     pub unseen: usize,
-    /// Questions whose last answer was wrong (the wrong-answer set).
+    /// Questions of the bank in the wrong-answer book (错题本, [`crate::learn::book`]:
+    /// in with a wrong answer, out after two right in a row), as `/mistakes` lists them.
     pub wrong: usize,
     /// Per chapter, in chapter order.
     pub chapters: Vec<ChapterStats>,
@@ -96,7 +97,8 @@ impl Stats {
 /// ignored). A question is *mastered* when it has graduated to review (FSRS phase
 /// Review, so neither new, nor being learned, nor relearning after a lapse) and its
 /// retrievability now is at least 0.9. `last_30_days` counts every log entry by its
-/// local day, including answers to questions since removed from the bank.
+/// local day, including answers to questions since removed from the bank. `wrong`
+/// follows the wrong-answer book, so `log` is the learner's whole log, oldest first.
 pub fn compute(
     bank: &Bank,
     progress: &HashMap<String, Progress>,
@@ -119,7 +121,10 @@ pub fn compute(
         best_streak: streak.best,
         due_now: 0,
         unseen: 0,
-        wrong: 0,
+        wrong: crate::learn::wrong_book(log.iter().map(|e| (e.question.as_str(), e.right, e.at)))
+            .iter()
+            .filter(|e| bank.question(&e.question).is_some())
+            .count(),
         chapters: Vec::with_capacity(bank.chapters().len()),
         last_30_days: last_days(log, now, tz),
         due_forecast: Vec::new(),
@@ -146,9 +151,6 @@ pub fn compute(
             c.right = c.right.saturating_add(p.right.min(p.seen));
             if p.memory.is_due(now) {
                 stats.due_now += 1;
-            }
-            if !p.last_right {
-                stats.wrong += 1;
             }
             let ahead = (local_day(p.memory.due, tz) - today).num_days().max(0);
             if let Some(slot) = usize::try_from(ahead)
@@ -319,10 +321,28 @@ mod tests {
             last_day: Some(d("2026-03-09")),
             last_repair: None,
         };
+        // The same answers in the log.
+        let log: Vec<LogEntry> = [
+            ("c3-q01", "2026-03-09 08:00", true),
+            ("c3-q01", "2026-03-09 08:10", true),
+            ("c3-q02", "2026-03-10 12:00", false),
+            ("c4-q01", "2026-03-10 11:50", true),
+            ("c4-q02", "2025-01-01 08:00", false),
+            ("c4-q02", "2025-01-01 08:01", true),
+            ("c4-q02", "2025-01-01 08:02", false),
+            ("gone", "2026-03-10 08:00", false),
+        ]
+        .iter()
+        .map(|(q, at, right)| LogEntry {
+            at: utc(at),
+            question: q.to_string(),
+            right: *right,
+        })
+        .collect();
         let s = compute(
             &bank,
             &progress,
-            &[],
+            &log,
             &streak,
             now,
             Tz::UTC,
@@ -332,7 +352,7 @@ mod tests {
         assert!((s.accuracy() - 4.0 / 7.0).abs() < 1e-12);
         assert_eq!((s.streak, s.best_streak), (4, 9));
         assert_eq!((s.due_now, s.unseen), (2, 3));
-        // Last answered wrong: c3-q02 and c4-q02 (the removed question does not count).
+        // In the wrong-answer book: c3-q02 and c4-q02 (the removed question does not count).
         assert_eq!(s.wrong, 2);
         let chapters: Vec<_> = s
             .chapters
@@ -354,6 +374,44 @@ mod tests {
         assert_eq!(s.chapters[0].mastered, 0);
         assert_eq!(s.streak, 0);
         assert_eq!(s.best_streak, 9);
+    }
+
+    #[test]
+    fn the_wrong_figure_follows_the_wrong_answer_book() {
+        let bank = bank();
+        let now = utc("2026-03-10 12:00");
+        // Answers ("question:R|W", oldest first) → questions in the book.
+        let cases: &[(&str, usize)] = &[
+            ("", 0),
+            ("c3-q01:W", 1),
+            ("c3-q01:W c3-q01:R", 1),
+            ("c3-q01:W c3-q01:R c3-q01:R", 0),
+            ("c3-q01:W c3-q01:R c3-q01:W c3-q01:R", 1),
+            ("c3-q01:R c3-q01:R", 0),
+            ("gone:W", 0),
+            ("c3-q01:W c4-q01:W c4-q01:R c4-q01:R", 1),
+        ];
+        for (answers, want) in cases {
+            let log: Vec<LogEntry> = answers
+                .split_whitespace()
+                .enumerate()
+                .map(|(i, a)| LogEntry {
+                    at: now - TimeDelta::minutes(100 - i as i64),
+                    question: a[..a.len() - 2].to_string(),
+                    right: a.ends_with(":R"),
+                })
+                .collect();
+            let s = compute(
+                &bank,
+                &HashMap::new(),
+                &log,
+                &Streak::default(),
+                now,
+                Tz::UTC,
+                &Srs::default(),
+            );
+            assert_eq!(s.wrong, *want, "{answers:?}");
+        }
     }
 
     #[test]

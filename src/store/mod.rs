@@ -840,8 +840,8 @@ impl Store {
         tz: Tz,
     ) -> Result<learn::Stats, StoreError> {
         let progress = self.progress(user)?;
-        // Stats read the log only for the last 30 local days; a margin covers any zone.
-        let log = self.log(user, now - chrono::TimeDelta::days(32))?;
+        // The whole log: the wrong-answer book's count is derived from every answer.
+        let log = self.log(user, DateTime::<Utc>::MIN_UTC)?;
         let streak = self
             .learner(user)?
             .map_or_else(model::empty_streak, |l| l.streak);

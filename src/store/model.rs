@@ -439,9 +439,32 @@ pub struct Shelf {
     pub search: Option<String>,
     /// Questions seen in study mode (背题), with when each was last seen there.
     pub studied: Vec<(String, DateTime<Utc>)>,
+    /// Where the learner is in each `/practice` walk: one per mode and chapter
+    /// (`None`: the whole bank).
+    pub walks: Vec<(Option<u8>, crate::learn::Walk)>,
 }
 
 impl Shelf {
+    /// The walk of `chapter` (or the whole bank) in `mode`, if begun.
+    pub fn walk(
+        &self,
+        mode: crate::learn::Mode,
+        chapter: Option<u8>,
+    ) -> Option<&crate::learn::Walk> {
+        let mut walks = self.walks.iter();
+        walks
+            .find(|(c, w)| *c == chapter && w.mode() == mode)
+            .map(|(_, w)| w)
+    }
+
+    /// Keeps `walk` as the walk of `chapter` in its mode.
+    pub fn set_walk(&mut self, chapter: Option<u8>, walk: crate::learn::Walk) {
+        let mode = walk.mode();
+        self.walks
+            .retain(|(c, w)| !(*c == chapter && w.mode() == mode));
+        self.walks.push((chapter, walk));
+    }
+
     pub fn is_starred(&self, question: &str) -> bool {
         self.starred.iter().any(|(q, _)| q == question)
     }

@@ -110,6 +110,18 @@ fn chat_json(c: &Chat) -> Value {
     })
 }
 
+/// A `/practice` walk of one chapter (`null`: the whole bank).
+fn walk_json((chapter, walk): &(Option<u8>, crate::learn::Walk)) -> Value {
+    match walk {
+        crate::learn::Walk::Order { last, place } => {
+            json!({ "mode": "order", "chapter": chapter, "last": last, "place": place })
+        }
+        crate::learn::Walk::Random { answered } => {
+            json!({ "mode": "random", "chapter": chapter, "answered": answered })
+        }
+    }
+}
+
 fn exam_result_json(r: &super::ExamResult) -> Value {
     json!({
         "started": ts(r.started),
@@ -281,9 +293,12 @@ impl Store {
                 let set = match d {
                     crate::learn::Drill::Mistakes(_) => "wrong_book",
                     crate::learn::Drill::Starred(_) => "starred",
+                    crate::learn::Drill::Practice(crate::learn::Mode::Order, _) => "in_order",
+                    crate::learn::Drill::Practice(crate::learn::Mode::Random, _) => "at_random",
                 };
                 json!({ "set": set, "chapter": d.chapter() })
             }),
+            "practice_walks": shelf.walks.iter().map(walk_json).collect::<Vec<_>>(),
             "last_search": shelf.search,
             "studied": shelf
                 .studied

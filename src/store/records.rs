@@ -1298,26 +1298,106 @@ impl Codec for ScoreValue {
 
 // ---- shelf (favourites, practice set, last search) ------------------------------
 
+/// The drill of [`ShelfV1`].
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 enum DrillRec {
     Mistakes(Option<u8>),
     Starred(Option<u8>),
 }
 
-impl From<crate::learn::Drill> for DrillRec {
-    fn from(d: crate::learn::Drill) -> Self {
+/// The drill of [`ShelfV2`]: version 1's and the `/practice` walks.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+enum DrillRecV2 {
+    Mistakes(Option<u8>),
+    Starred(Option<u8>),
+    Order(Option<u8>),
+    Random(Option<u8>),
+}
+
+impl From<DrillRec> for DrillRecV2 {
+    fn from(d: DrillRec) -> Self {
         match d {
-            crate::learn::Drill::Mistakes(c) => DrillRec::Mistakes(c),
-            crate::learn::Drill::Starred(c) => DrillRec::Starred(c),
+            DrillRec::Mistakes(c) => DrillRecV2::Mistakes(c),
+            DrillRec::Starred(c) => DrillRecV2::Starred(c),
         }
     }
 }
 
-impl From<DrillRec> for crate::learn::Drill {
-    fn from(d: DrillRec) -> Self {
+impl From<crate::learn::Drill> for DrillRecV2 {
+    fn from(d: crate::learn::Drill) -> Self {
+        use crate::learn::{Drill, Mode};
         match d {
-            DrillRec::Mistakes(c) => crate::learn::Drill::Mistakes(c),
-            DrillRec::Starred(c) => crate::learn::Drill::Starred(c),
+            Drill::Mistakes(c) => DrillRecV2::Mistakes(c),
+            Drill::Starred(c) => DrillRecV2::Starred(c),
+            Drill::Practice(Mode::Order, c) => DrillRecV2::Order(c),
+            Drill::Practice(Mode::Random, c) => DrillRecV2::Random(c),
+        }
+    }
+}
+
+impl From<DrillRecV2> for crate::learn::Drill {
+    fn from(d: DrillRecV2) -> Self {
+        use crate::learn::{Drill, Mode};
+        match d {
+            DrillRecV2::Mistakes(c) => Drill::Mistakes(c),
+            DrillRecV2::Starred(c) => Drill::Starred(c),
+            DrillRecV2::Order(c) => Drill::Practice(Mode::Order, c),
+            DrillRecV2::Random(c) => Drill::Practice(Mode::Random, c),
+        }
+    }
+}
+
+/// A `/practice` walk of one chapter (`None`: the whole bank).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum WalkRec {
+    Order {
+        chapter: Option<u8>,
+        last: QuestionRef,
+        place: u32,
+    },
+    Random {
+        chapter: Option<u8>,
+        answered: Vec<QuestionRef>,
+    },
+}
+
+impl From<&(Option<u8>, crate::learn::Walk)> for WalkRec {
+    fn from((chapter, walk): &(Option<u8>, crate::learn::Walk)) -> Self {
+        let chapter = *chapter;
+        match walk {
+            crate::learn::Walk::Order { last, place } => WalkRec::Order {
+                chapter,
+                last: QuestionRef::new(last),
+                place: u32::try_from(*place).unwrap_or(u32::MAX),
+            },
+            crate::learn::Walk::Random { answered } => WalkRec::Random {
+                chapter,
+                answered: answered.iter().map(|q| QuestionRef::new(q)).collect(),
+            },
+        }
+    }
+}
+
+impl From<WalkRec> for (Option<u8>, crate::learn::Walk) {
+    fn from(r: WalkRec) -> Self {
+        match r {
+            WalkRec::Order {
+                chapter,
+                last,
+                place,
+            } => (
+                chapter,
+                crate::learn::Walk::Order {
+                    last: last.into_id(),
+                    place: usize::try_from(place).unwrap_or(usize::MAX),
+                },
+            ),
+            WalkRec::Random { chapter, answered } => (
+                chapter,
+                crate::learn::Walk::Random {
+                    answered: answered.into_iter().map(QuestionRef::into_id).collect(),
+                },
+            ),
         }
     }
 }
@@ -1332,46 +1412,66 @@ struct ShelfV1 {
     studied: Vec<(String, i64)>,
 }
 
+/// Version 2: version 1, a drill that can be a `/practice` walk, and the walks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ShelfV2 {
+    /// (question id, starred at ms).
+    starred: Vec<(String, i64)>,
+    drill: Option<DrillRecV2>,
+    search: Option<String>,
+    /// (question id, last studied at ms).
+    studied: Vec<(String, i64)>,
+    walks: Vec<WalkRec>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum ShelfRecord {
     V1(ShelfV1),
+    V2(ShelfV2),
+}
+
+impl From<ShelfV1> for ShelfV2 {
+    fn from(r: ShelfV1) -> Self {
+        ShelfV2 {
+            starred: r.starred,
+            drill: r.drill.map(Into::into),
+            search: r.search,
+            studied: r.studied,
+            walks: Vec::new(),
+        }
+    }
 }
 
 impl Codec for Shelf {
     fn encode(&self) -> Vec<u8> {
-        to_bytes(&ShelfRecord::V1(ShelfV1 {
-            starred: self
-                .starred
-                .iter()
-                .map(|(q, at)| (q.clone(), ms(*at)))
-                .collect(),
+        let at =
+            |v: &[(String, DateTime<Utc>)]| v.iter().map(|(q, t)| (q.clone(), ms(*t))).collect();
+        to_bytes(&ShelfRecord::V2(ShelfV2 {
+            starred: at(&self.starred),
             drill: self.drill.map(Into::into),
             search: self.search.clone(),
-            studied: self
-                .studied
-                .iter()
-                .map(|(q, at)| (q.clone(), ms(*at)))
-                .collect(),
+            studied: at(&self.studied),
+            walks: self.walks.iter().map(Into::into).collect(),
         }))
     }
 
     fn decode(bytes: &[u8]) -> R<Self> {
-        match from_bytes(bytes)? {
-            ShelfRecord::V1(r) => Ok(Shelf {
-                starred: r
-                    .starred
-                    .into_iter()
-                    .map(|(q, at)| Ok((q, time(at)?)))
-                    .collect::<R<_>>()?,
-                drill: r.drill.map(Into::into),
-                search: r.search,
-                studied: r
-                    .studied
-                    .into_iter()
-                    .map(|(q, at)| Ok((q, time(at)?)))
-                    .collect::<R<_>>()?,
-            }),
-        }
+        let r = match from_bytes(bytes)? {
+            ShelfRecord::V1(r) => ShelfV2::from(r),
+            ShelfRecord::V2(r) => r,
+        };
+        let at = |v: Vec<(String, i64)>| {
+            v.into_iter()
+                .map(|(q, t)| Ok((q, time(t)?)))
+                .collect::<R<Vec<_>>>()
+        };
+        Ok(Shelf {
+            starred: at(r.starred)?,
+            drill: r.drill.map(Into::into),
+            search: r.search,
+            studied: at(r.studied)?,
+            walks: r.walks.into_iter().map(Into::into).collect(),
+        })
     }
 }
 

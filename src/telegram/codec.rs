@@ -10,7 +10,7 @@ use std::fmt;
 pub const MAX_BYTES: usize = 64;
 const VERSION: &str = "1";
 
-use crate::learn::Drill;
+use crate::learn::{Drill, Mode};
 /// What a button asks for: `view`'s intents, carried as callback data.
 pub use crate::view::{Intent as Action, NextScope, SheetOp};
 
@@ -88,6 +88,8 @@ impl Action {
                 let set = match d {
                     Drill::Mistakes(_) => "m",
                     Drill::Starred(_) => "s",
+                    Drill::Practice(Mode::Order, _) => "o",
+                    Drill::Practice(Mode::Random, _) => "u",
                 };
                 match d.chapter() {
                     Some(c) => format!("n:{set}:{c}"),
@@ -136,13 +138,15 @@ impl Action {
                 index: index(i)?,
             },
             ("s", [q]) => Action::Submit { question: id(q)? },
-            ("n", [set @ ("m" | "s"), rest @ ..]) if rest.len() <= 1 => {
+            ("n", [set @ ("m" | "s" | "o" | "u"), rest @ ..]) if rest.len() <= 1 => {
                 let chapter = match rest {
                     [c] => Some(c.parse().map_err(|_| DecodeError::Malformed)?),
                     _ => None,
                 };
                 Action::Next(NextScope::Drill(match *set {
                     "m" => Drill::Mistakes(chapter),
+                    "o" => Drill::Practice(Mode::Order, chapter),
+                    "u" => Drill::Practice(Mode::Random, chapter),
                     _ => Drill::Starred(chapter),
                 }))
             }
@@ -235,6 +239,10 @@ mod tests {
             Action::Next(NextScope::Drill(Drill::Mistakes(Some(255)))),
             Action::Next(NextScope::Drill(Drill::Starred(None))),
             Action::Next(NextScope::Drill(Drill::Starred(Some(3)))),
+            Action::Next(NextScope::Drill(Drill::Practice(Mode::Order, None))),
+            Action::Next(NextScope::Drill(Drill::Practice(Mode::Order, Some(255)))),
+            Action::Next(NextScope::Drill(Drill::Practice(Mode::Random, None))),
+            Action::Next(NextScope::Drill(Drill::Practice(Mode::Random, Some(1)))),
             Action::Star {
                 question: long_id(),
             },
@@ -284,6 +292,8 @@ mod tests {
             ("1:n:m:x", DecodeError::Malformed),
             ("1:n:m:1:2", DecodeError::Malformed),
             ("1:n:s:256", DecodeError::Malformed),
+            ("1:n:o:x", DecodeError::Malformed),
+            ("1:n:u:1:2", DecodeError::Malformed),
             ("1:v", DecodeError::Malformed),
             ("1:v:题", DecodeError::Malformed),
             ("1:o:a:b", DecodeError::Malformed),

@@ -3,7 +3,7 @@
 
 use crate::app::{DailyArg, ReportArg};
 use crate::lang::Lang;
-use crate::learn::{ZoneArg, parse_zone};
+use crate::learn::{Mode, ZoneArg, parse_zone};
 
 /// A command addressed to this bot: its lowercased name and the rest of the line.
 #[derive(Debug, PartialEq, Eq)]
@@ -85,6 +85,8 @@ pub enum Private {
     Shelf(ShelfCommand),
     /// `/report on|off|now`, plain `/report`: the weekly report.
     Report(ReportArg),
+    /// `/practice order|random [N]`; no mode: neither word.
+    Practice(Option<Mode>, ChapterArg),
     /// A group command used in a private chat.
     GroupOnly,
     Unknown,
@@ -114,6 +116,15 @@ impl Private {
             "search" => Private::Shelf(ShelfCommand::Search(args.to_string())),
             "study" => Private::Shelf(ShelfCommand::Study(ChapterArg::parse(args))),
             "report" => Private::Report(ReportArg::parse(args)),
+            "practice" => {
+                let (mode, chapter) = args.split_once(' ').unwrap_or((args, ""));
+                let mode = match mode.to_ascii_lowercase().as_str() {
+                    "order" | "顺序" => Some(Mode::Order),
+                    "random" | "随机" => Some(Mode::Random),
+                    _ => None,
+                };
+                Private::Practice(mode, ChapterArg::parse(chapter.trim()))
+            }
             "round" | "top" | "reveal" | "settime" | "settings" | "class" => Private::GroupOnly,
             _ => Private::Unknown,
         }
@@ -226,7 +237,7 @@ impl Group {
                 csv: args.eq_ignore_ascii_case("csv"),
             }),
             "stats" | "review" | "chapters" | "read" | "export" | "forget" | "mistakes"
-            | "starred" | "search" | "study" | "report" => Group::PrivateOnly,
+            | "starred" | "search" | "study" | "report" | "practice" => Group::PrivateOnly,
             _ => Group::Other,
         }
     }
@@ -307,6 +318,20 @@ mod tests {
                 "/study 2",
                 Private::Shelf(ShelfCommand::Study(ChapterArg::Number(2))),
             ),
+            (
+                "/practice order",
+                Private::Practice(Some(Mode::Order), ChapterArg::All),
+            ),
+            (
+                "/practice Random  3",
+                Private::Practice(Some(Mode::Random), ChapterArg::Number(3)),
+            ),
+            (
+                "/practice 顺序 x",
+                Private::Practice(Some(Mode::Order), ChapterArg::Bad),
+            ),
+            ("/practice", Private::Practice(None, ChapterArg::All)),
+            ("/practice 3", Private::Practice(None, ChapterArg::All)),
         ];
         for (text, want) in cases {
             let cmd = parse(text, "tutor_test_bot").unwrap();
@@ -362,6 +387,7 @@ mod tests {
             ("/stats", Group::PrivateOnly),
             ("/search 服务", Group::PrivateOnly),
             ("/report on", Group::PrivateOnly),
+            ("/practice order", Group::PrivateOnly),
             ("/whatever", Group::Other),
         ];
         for (text, want) in cases {

@@ -206,6 +206,9 @@ async fn private_command(
             .map(drop)?,
         Private::Shelf(cmd) => super::shelf::command(app, chat, user, cmd, lang).await?,
         Private::Report(arg) => super::report::command(app, chat, user, arg, lang).await?,
+        Private::Practice(mode, arg) => {
+            super::shelf::practice(app, chat, user, mode, arg, lang).await?
+        }
         Private::GroupOnly => say(Say::GroupOnly.text(lang)).await.map(drop)?,
         Private::Unknown => unknown_command(app, chat, lang).await?,
     }

@@ -1,5 +1,6 @@
 //! Issue 19 in private chats: `/mistakes`, `/starred`, `/search`, the ☆ of a
-//! verdict, practising the book or the favourites, search results and their pages.
+//! verdict, practising the book or the favourites, search results and their pages;
+//! `/practice order|random [N]`.
 
 use std::sync::Arc;
 
@@ -11,7 +12,8 @@ use super::{App, render};
 use crate::app::{Next, Searched, Starred};
 use crate::bank::search::QueryError;
 use crate::lang::Lang;
-use crate::learn::Drill;
+use crate::learn::{Drill, Mode};
+use crate::view::catalogue as cat;
 use crate::view::{NextScope, Say, shelf, study};
 
 /// `/mistakes`, `/starred`, `/search …`.
@@ -100,6 +102,9 @@ pub async fn practise(
 ) -> HandlerResult {
     let drill: Drill = match scope.scope() {
         Ok(scope) => return next_card(app, chat, user, scope, lang, exclude).await,
+        Err(Drill::Practice(mode, chapter)) => {
+            return walk(app, chat, user, mode, chapter, false, lang).await;
+        }
         Err(drill) => drill,
     };
     let next = app
@@ -116,6 +121,58 @@ pub async fn practise(
             Ok(())
         }
     }
+}
+
+/// `/practice order|random [N]`: the walk's next card, after a line saying where
+/// the walk is.
+pub async fn practice(
+    app: &Arc<App>,
+    chat: i64,
+    user: i64,
+    mode: Option<Mode>,
+    arg: ChapterArg,
+    lang: Lang,
+) -> HandlerResult {
+    let bank = &app.tutor.bank;
+    let text = match (mode, arg) {
+        (None, _) => Say::PracticeUsage.text(lang).to_string(),
+        (Some(mode), ChapterArg::All) => {
+            return walk(app, chat, user, mode, None, true, lang).await;
+        }
+        (Some(mode), ChapterArg::Number(n)) if bank.chapter(n).is_some() => {
+            return walk(app, chat, user, mode, Some(n), true, lang).await;
+        }
+        (Some(_), _) => crate::view::catalogue::chapter_usage(bank.chapters().len(), lang),
+    };
+    app.say(chat, &text).await?;
+    Ok(())
+}
+
+/// The next card of a walk (its drill from now on), after the line saying where the
+/// walk is (`head`) or that it begins again.
+async fn walk(
+    app: &Arc<App>,
+    chat: i64,
+    user: i64,
+    mode: Mode,
+    chapter: Option<u8>,
+    head: bool,
+    lang: Lang,
+) -> HandlerResult {
+    let next = app
+        .tutor
+        .practice_card(user, mode, chapter, &mut rand::rng())?;
+    let Some(w) = next else {
+        app.say(chat, Say::NothingToPractise.text(lang)).await?;
+        return Ok(());
+    };
+    if w.restart {
+        app.say(chat, cat::practice_restart(chapter, lang)).await?;
+    } else if head {
+        let line = cat::practice_head(mode, chapter, w.done, w.total, lang);
+        app.say(chat, &line).await?;
+    }
+    send_card(app, chat, w.question, w.presentation, lang).await
 }
 
 async fn send_card(

@@ -125,6 +125,9 @@ pub enum Say {
     TerminalPractiseStarred,
     TerminalStarFirst,
     StudyHead,
+    PracticeUsage,
+    TerminalOpenResult,
+    TerminalNoSuchResult,
 }
 
 impl Say {
@@ -398,6 +401,18 @@ impl Say {
                 "Type ps to practise your starred questions (ps 3: chapter 3 only), c 0 for all chapters.",
             ),
             StudyHead => ("📖 背题", "📖 Study"),
+            TerminalOpenResult => (
+                "输入 open N 打开第 N 条：练习该题，或阅读该节。",
+                "Type open N to open result N: practise the question, or read the section.",
+            ),
+            TerminalNoSuchResult => (
+                "没有这一条搜索结果：先 search 关键词，再 open N（N 是结果的序号）。",
+                "No such search result: search first, then open N (N is the result's number).",
+            ),
+            PracticeUsage => (
+                "用法：/practice order 按题库顺序练习（从上次停下的地方继续），/practice random 随机练习（练完才重复）；加章节号只练一章，如 /practice order 3。",
+                "Usage: /practice order goes through the bank in order (on from where you left off), /practice random at random (no repeats until all are done); add a chapter for one chapter, e.g. /practice order 3.",
+            ),
             TerminalStarFirst => (
                 "看完解析后输入 star 收藏本题。",
                 "Type star after a verdict to star its question.",
@@ -627,7 +642,7 @@ pub fn stats_summary(s: &crate::learn::Stats, lang: Lang) -> String {
             s.answered, s.right, s.streak, s.best_streak, s.due_now, s.wrong, s.unseen
         ),
         Lang::En => format!(
-            "已答：{} 题 (answered)\n答对：{} 题 (right)\nAccuracy: {accuracy}\nStreak: {} (best {})\nDue now: {} · Wrong last time: {} · New: {}\nDue in the next 7 days (from today): {forecast}\nAverage recall probability: {recall}\n\n",
+            "已答：{} 题 (answered)\n答对：{} 题 (right)\nAccuracy: {accuracy}\nStreak: {} (best {})\nDue now: {} · Wrong-answer book: {} · New: {}\nDue in the next 7 days (from today): {forecast}\nAverage recall probability: {recall}\n\n",
             s.answered,
             s.right,
             days_en(s.streak),
@@ -888,6 +903,48 @@ pub fn open_result_button(n: usize, lang: Lang) -> String {
     }
 }
 
+/// The line before a `/practice` card: the mode, the scope (`None`: every chapter)
+/// and where the walk is.
+pub fn practice_head(
+    mode: crate::learn::Mode,
+    chapter: Option<u8>,
+    done: usize,
+    total: usize,
+    lang: Lang,
+) -> String {
+    let scope = match chapter {
+        Some(n) => chapter_label(n, lang),
+        None => Say::AllChapters.text(lang).to_string(),
+    };
+    let n = done + 1;
+    match (mode, lang) {
+        (crate::learn::Mode::Order, Lang::Zh) => format!("▶ 顺序练习 · {scope}：第 {n}/{total} 题"),
+        (crate::learn::Mode::Order, Lang::En) => {
+            format!("▶ In order · {scope}: question {n} of {total}")
+        }
+        (crate::learn::Mode::Random, Lang::Zh) => {
+            format!("🎲 随机练习 · {scope}：本轮第 {n}/{total} 题")
+        }
+        (crate::learn::Mode::Random, Lang::En) => {
+            format!("🎲 At random · {scope}: question {n} of {total} this round")
+        }
+    }
+}
+
+/// A `/practice` walk went through its whole scope and begins again.
+pub fn practice_restart(chapter: Option<u8>, lang: Lang) -> &'static str {
+    match chapter {
+        Some(_) => lang.pick(
+            "🔁 已练完本章全部题目，重新开始。",
+            "🔁 You have been through every question of this chapter; starting again.",
+        ),
+        None => lang.pick(
+            "🔁 已练完全部题目，重新开始。",
+            "🔁 You have been through every question; starting again.",
+        ),
+    }
+}
+
 /// `/stats`' line of study mode.
 pub fn studied_line(n: usize, lang: Lang) -> String {
     match lang {
@@ -932,6 +989,11 @@ const PRIVATE_COMMANDS: &[(&str, &str, &str)] = &[
         "study",
         "背题：看题目和答案，不计分；/study 3",
         "Study: questions with their answers, not graded; /study 3",
+    ),
+    (
+        "practice",
+        "顺序或随机练习；/practice order 3，/practice random",
+        "Practise in order or at random; /practice order 3, /practice random",
     ),
     (
         "search",
@@ -1042,6 +1104,8 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} starred     收藏夹；ps [N] 练习收藏的题\n\
          \u{20} search 词   搜索题目和教材（几个词用空格分开）\n\
          \u{20} study [N]   背题：看下一题的题目、答案和解析，不计分\n\
+         \u{20} open N      打开搜索结果第 N 条（练习该题或阅读该节）\n\
+         \u{20} po [N]      顺序练习（从上次停下的地方继续）；pr [N] 随机练习（练完才重复）\n\
          \u{20} ?           显示本帮助\n\
          \u{20} q           退出（Ctrl-D、Ctrl-C 亦可；进度每答一题即已保存）\n",
         "Commands:\n\
@@ -1057,6 +1121,8 @@ pub fn terminal_help(lang: Lang) -> &'static str {
          \u{20} starred     starred questions; ps [N] practises them\n\
          \u{20} search W    search questions and the guide (keywords separated by spaces)\n\
          \u{20} study [N]   study: the next question with its answer and explanation, not graded\n\
+         \u{20} open N      open search result N (practise the question or read the section)\n\
+         \u{20} po [N]      practise in order (on from where you left off); pr [N] at random (no repeats until all are done)\n\
          \u{20} ?           this help\n\
          \u{20} q           quit (Ctrl-D, Ctrl-C too; every answer is saved at once)\n",
     )

@@ -120,6 +120,7 @@ pub fn drill_empty(drill: Drill, lang: Lang) -> Doc {
     Doc::plain(match drill {
         Drill::Mistakes(_) => Say::MistakesCleared.text(lang),
         Drill::Starred(_) => Say::StarredEmpty.text(lang),
+        Drill::Practice(..) => Say::NothingToPractise.text(lang),
     })
 }
 

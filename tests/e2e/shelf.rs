@@ -215,3 +215,48 @@ async fn study_mode_shows_answers_grades_nothing_and_is_counted_in_stats() {
         .wait_for_text_after(u, mark, "请输入章节号", T)
         .await;
 }
+
+#[tokio::test]
+async fn practice_in_order_resumes_after_the_answered_question() {
+    let app = spawn().await;
+    let u = 35;
+    let mark = app.fake.mark();
+    let card = card_after(&app, u, u, "/practice order").await;
+    app.fake
+        .wait_for_text_after(u, mark, "顺序练习 · 全部章节：第 1/3 题", T)
+        .await;
+    assert!(card.text.as_deref().unwrap().contains("服务的本质"));
+    let mark = app.fake.mark();
+    app.fake
+        .push_callback(u, u, card.message_id.unwrap(), &data(&card, "A"));
+    let v = verdict_message_after(&app, u, mark).await;
+    assert!(v.text.as_deref().unwrap().starts_with("✅"));
+    assert_eq!(data(&v, "下一题 ▶"), "1:n:o");
+
+    // Later: /practice order goes on with the next question in bank order.
+    let mark = app.fake.mark();
+    let card = card_after(&app, u, u, "/practice order").await;
+    app.fake.wait_for_text_after(u, mark, "第 2/3 题", T).await;
+    assert!(card.text.as_deref().unwrap().contains("以下属于服务特性"));
+    // The verdict's 下一题 goes on with the walk too: the question not yet answered.
+    let mark = app.fake.mark();
+    app.fake.push_callback(u, u, v.message_id.unwrap(), "1:n:o");
+    let next = app
+        .fake
+        .wait_for_sent(
+            |s| s.seq >= mark && s.chat_id == Some(u) && crate::support::is_card(s),
+            T,
+        )
+        .await;
+    assert!(next.text.as_deref().unwrap().contains("以下属于服务特性"));
+
+    let mark = app.fake.mark();
+    app.fake.push_text(u, u, "/practice sideways");
+    app.fake
+        .wait_for_text_after(u, mark, "/practice order", T)
+        .await;
+    let mark = app.fake.mark();
+    app.fake.push_text(u, u, "/practice random 99");
+    app.fake.wait_for_text_after(u, mark, "章节号", T).await;
+    app.assert_no_token_leak();
+}

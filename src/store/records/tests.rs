@@ -4,7 +4,8 @@
 //! accepts, the bytes of one value, written once by the code of commit e4efb6d (the
 //! current versions by its encoders, version 1 of the packed records by its test
 //! encoders of that version; chat-v2 and chat-v3 by the encoders of the commits that
-//! added them, exam-v1 and exam-result-v1 by the commit that added mock exams) and
+//! added them, exam-v1 and exam-result-v1 by the commit that added mock exams, shelf-v2
+//! by the commit that added `/practice`) and
 //! never regenerated: a new version adds a fixture.
 //! Each decodes to the value below that it was written from, and the current
 //! version's encoder must give its fixture back byte for byte, so that an accidental
@@ -38,6 +39,7 @@ const EXAM_V1: &[u8] = fixture!("exam-v1");
 const EXAM_RESULT_V1: &[u8] = fixture!("exam-result-v1");
 const SHELF_V1: &[u8] = fixture!("shelf-v1");
 const REPORT_V1: &[u8] = fixture!("report-v1");
+const SHELF_V2: &[u8] = fixture!("shelf-v2");
 
 fn t(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap()
@@ -365,6 +367,32 @@ fn shelf() -> Shelf {
         drill: Some(crate::learn::Drill::Mistakes(Some(3))),
         search: Some("服务 特性".into()),
         studied: vec![("c2-q03".into(), t(1_780_000_200_000))],
+        walks: Vec::new(),
+    }
+}
+
+/// Version 2 of the shelf: a `/practice` walk as the drill, and walks in both modes
+/// (shelf-v2 was written by the commit that added them).
+fn shelf_v2() -> Shelf {
+    use crate::learn::{Drill, Mode, Walk};
+    Shelf {
+        drill: Some(Drill::Practice(Mode::Random, None)),
+        walks: vec![
+            (
+                Some(3),
+                Walk::Order {
+                    last: "c3-q07".into(),
+                    place: 6,
+                },
+            ),
+            (
+                None,
+                Walk::Random {
+                    answered: vec!["c1-q02".into(), "x-custom".into()],
+                },
+            ),
+        ],
+        ..shelf()
     }
 }
 
@@ -428,6 +456,9 @@ fn decodings() -> Vec<(&'static str, &'static [u8], fn(&[u8]) -> Result<(), Stri
         ("report-v1", REPORT_V1, |b| {
             check(ReportSetting::decode(b), report())
         }),
+        ("shelf-v2", SHELF_V2, |b| {
+            check(Shelf::decode(b), shelf_v2())
+        }),
     ]
 }
 
@@ -460,7 +491,7 @@ fn the_current_versions_are_written_byte_for_byte_as_their_fixtures() {
     assert_eq!(fsrs_parameters().encode(), FSRS_PARAMETERS_V1);
     assert_eq!(exam().encode(), EXAM_V1);
     assert_eq!(exam_result().encode(), EXAM_RESULT_V1);
-    assert_eq!(shelf().encode(), SHELF_V1);
+    assert_eq!(shelf_v2().encode(), SHELF_V2);
     assert_eq!(report().encode(), REPORT_V1);
     // The first byte is the version (postcard's variant index, 0 = V1).
     for (name, bytes, _) in decodings() {
