@@ -50,19 +50,7 @@ pub fn card(
     front: Front,
     group: Option<&GroupLine>,
 ) -> Doc {
-    let mut d = Doc::new();
-    d.bold(format!(
-        "{} · {}",
-        cat::chapter_label(q.chapter, lang),
-        cat::kind_label(q.kind, lang)
-    ))
-    .text(format!("\n\n{}\n", q.stem));
-    if q.kind != Kind::Judge {
-        d.text("\n");
-        for (i, text) in p.shown_options(q).iter().enumerate() {
-            d.text(format!("{}. {text}\n", letter(i)));
-        }
-    }
+    let mut d = question(q, p, lang);
     d.text("\n");
     match front {
         Front::Chat => d.italic(cat::card_hint(q.kind, lang, front)),
@@ -82,6 +70,43 @@ pub fn daily_card(q: &Question, p: &Presentation, day: chrono::NaiveDate, lang: 
     let mut d = Doc::new();
     d.bold(cat::daily_card_head(day, lang)).text("\n");
     d.append(card(q, p, lang, Front::Chat, None));
+    d
+}
+
+/// The question as a card shows it: chapter and kind, the stem, the options in their
+/// shown order.
+fn question(q: &Question, p: &Presentation, lang: Lang) -> Doc {
+    let mut d = Doc::new();
+    d.bold(format!(
+        "{} · {}",
+        cat::chapter_label(q.chapter, lang),
+        cat::kind_label(q.kind, lang)
+    ))
+    .text(format!("\n\n{}\n", q.stem));
+    if q.kind != Kind::Judge {
+        d.text("\n");
+        for (i, text) in p.shown_options(q).iter().enumerate() {
+            d.text(format!("{}. {text}\n", letter(i)));
+        }
+    }
+    d
+}
+
+/// A private card answered by a tap, as the one message that replaces it: the
+/// question as it was shown (under its daily head, for a daily card), without the
+/// hint, then the verdict with its buttons.
+pub fn answered_card(
+    q: &Question,
+    p: &Presentation,
+    daily: Option<chrono::NaiveDate>,
+    verdict: Doc,
+    lang: Lang,
+) -> Doc {
+    let mut d = Doc::new();
+    if let Some(day) = daily {
+        d.bold(cat::daily_card_head(day, lang)).text("\n");
+    }
+    d.append(question(q, p, lang)).text("\n").append(verdict);
     d
 }
 

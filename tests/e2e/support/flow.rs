@@ -78,6 +78,17 @@ pub fn data(card: &Sent, label: &str) -> String {
         .1
 }
 
+/// A private verdict: a message that starts with ✅/❌ (a typed answer's, or a tap's
+/// when the card could not become it), or a tapped card edited into its verdict.
+pub fn is_verdict(s: &Sent) -> bool {
+    let text = s.text.as_deref().unwrap_or("");
+    match s.method.as_str() {
+        "sendmessage" => text.starts_with("✅") || text.starts_with("❌"),
+        "editmessagetext" => text.contains("\n✅ ") || text.contains("\n❌ "),
+        _ => false,
+    }
+}
+
 /// Waits for a verdict message (✅/❌) sent to `chat` after `mark`.
 pub async fn verdict_after(app: &TestApp, chat: i64, mark: u64) -> String {
     app.fake
@@ -85,10 +96,7 @@ pub async fn verdict_after(app: &TestApp, chat: i64, mark: u64) -> String {
             |s| {
                 s.seq >= mark
                     && s.chat_id == Some(chat)
-                    && s.method == "sendmessage"
-                    && s.text
-                        .as_deref()
-                        .is_some_and(|t| t.starts_with("✅") || t.starts_with("❌"))
+                    && is_verdict(s)
             },
             T,
         )
@@ -97,17 +105,14 @@ pub async fn verdict_after(app: &TestApp, chat: i64, mark: u64) -> String {
         .unwrap()
 }
 
-/// The verdict message (✅/❌, with its buttons) sent to `chat` after `mark`.
+/// The verdict message (✅/❌, with its buttons) shown to `chat` after `mark`.
 pub async fn verdict_message_after(app: &TestApp, chat: i64, mark: u64) -> Sent {
     app.fake
         .wait_for_sent(
             |s| {
                 s.seq >= mark
                     && s.chat_id == Some(chat)
-                    && s.method == "sendmessage"
-                    && s.text
-                        .as_deref()
-                        .is_some_and(|t| t.starts_with("✅") || t.starts_with("❌"))
+                    && is_verdict(s)
             },
             T,
         )
