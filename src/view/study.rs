@@ -509,6 +509,36 @@ mod tests {
     }
 
     #[test]
+    fn a_tapped_card_becomes_the_question_as_shown_with_its_verdict_and_buttons() {
+        let bank = crate::test_bank::bank();
+        let q = &bank.questions()[0];
+        let p = Presentation::identity(q.options.len());
+        let v = crate::learn::grade(q, &p, Response::Choice(OptionSet(0b10)));
+        let read = Button::new(
+            "📖",
+            Intent::Read {
+                section: "s".into(),
+            },
+        );
+        let verdict = verdict(&bank, q, &p, &v, None, Lang::Zh).with_buttons(vec![vec![read]]);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+        for daily in [None, Some(day)] {
+            let doc = answered_card(q, &p, daily, verdict.clone(), Lang::Zh);
+            let text = doc.plain_text();
+            let shown = card(q, &p, Lang::Zh, Front::Chat, None).plain_text();
+            let hint = cat::card_hint(q.kind, Lang::Zh, Front::Chat);
+            let question = shown.strip_suffix(hint).unwrap().trim_end();
+            let head = daily.map_or(String::new(), |d| {
+                format!("{}\n", cat::daily_card_head(d, Lang::Zh))
+            });
+            let want = format!("{head}{question}\n\n{}", verdict.plain_text());
+            assert_eq!(text, want);
+            assert!(!text.contains(hint));
+            assert_eq!(doc.buttons, verdict.buttons);
+        }
+    }
+
+    #[test]
     fn small_things_people_noticed() {
         let bank = crate::test_bank::bank();
         // /start offers the daily question only to who has none.
