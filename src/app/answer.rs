@@ -9,18 +9,21 @@
 //! sled writes its log out (a synchronous write) for every transaction, and the flush
 //! before a verdict waits for all of those before it: one transaction per answer
 //! capped the bot at ~1,700 answers/s and put that queue into every verdict's latency
-//! (docs/benchmarks.md). A burst of answers now costs one transaction and one flush.
+//! (docs/benchmarks.md). A burst of answers now costs one transaction and one flush,
+//! and the writer is pipelined: the answers that arrive during a flush are recorded
+//! meanwhile as the next batch, whose flush starts as soon as that one ends.
 //! The guarantees are the same as answering one by one: an outcome is returned only
 //! once it is on disk, and a batch is recorded exactly as its answers would be in turn.
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
 
 use crate::bank::Bank;
 use crate::learn::{self, Response, StreakChange, Verdict};
-use crate::store::{AnswerOutcome, AnswerRequest, Card, Store};
+use crate::store::{AnswerOutcome, AnswerRequest, Card, Store, StoreError};
 
 use super::{Person, Tutor};
 
@@ -178,30 +181,72 @@ impl AnswerWriter {
     }
 }
 
+/// Answers recorded in memory, each with its handler's reply, waiting for a flush.
+type Recorded = Vec<(Reply, anyhow::Result<AnswerOutcome>)>;
+
+/// The writer, pipelined: while one batch is being flushed, the answers that arrive
+/// meanwhile are recorded as the next batch (one transaction), and its flush starts
+/// the moment the one before ends. A handler is released only when its own batch is
+/// on disk; at most one batch waits behind the flush.
 async fn run(store: Store, bank: Arc<Bank>, mut rx: mpsc::Receiver<(AnswerRequest, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (reqs, replies): (Vec<AnswerRequest>, Vec<Reply>) = batch.drain(..).unzip();
-        let outcomes = match store.record_answers(&bank, &reqs) {
-            Ok(o) => o.into_iter().map(Ok).collect(),
-            // One bad record must not fail the answers beside it: each on its own.
-            Err(e) if reqs.len() > 1 => {
-                warn!(error = %e, count = reqs.len(), "recording a batch of answers failed; one by one");
-                reqs.iter()
-                    .map(|r| store.record_answer(&bank, r).map_err(Into::into))
-                    .collect()
-            }
-            Err(e) => vec![Err(e.into())],
-        };
-        let flushed = store.flush().await;
-        for (reply, outcome) in replies.into_iter().zip(outcomes) {
-            let outcome = match &flushed {
-                Ok(()) => outcome,
-                Err(e) => Err(anyhow::anyhow!("flushing answers failed: {e}")),
+    let mut flushing: Option<(Recorded, BoxFuture<'static, Result<(), StoreError>>)> = None;
+    let mut next: Option<Recorded> = None;
+    let mut open = true;
+    loop {
+        let Some((_, flush)) = flushing.as_mut() else {
+            let recorded = match next.take() {
+                Some(r) => r,
+                None if open && rx.recv_many(&mut batch, MAX_BATCH).await > 0 => {
+                    record(&store, &bank, &mut batch)
+                }
+                None => return,
             };
-            // A handler that has gone away (shutdown) needs no reply.
-            let _ = reply.send(outcome);
+            let s = store.clone();
+            flushing = Some((recorded, Box::pin(async move { s.flush().await })));
+            continue;
+        };
+        tokio::select! {
+            biased;
+            flushed = flush => {
+                let (recorded, _) = flushing.take().expect("a batch is being flushed");
+                release(recorded, &flushed);
+            }
+            n = rx.recv_many(&mut batch, MAX_BATCH), if open && next.is_none() => match n {
+                0 => open = false,
+                _ => next = Some(record(&store, &bank, &mut batch)),
+            },
         }
+    }
+}
+
+/// Records the batch's answers in one transaction (in memory until the next flush).
+fn record(store: &Store, bank: &Bank, batch: &mut Vec<(AnswerRequest, Reply)>) -> Recorded {
+    let (reqs, replies): (Vec<AnswerRequest>, Vec<Reply>) = batch.drain(..).unzip();
+    let outcomes: Vec<_> = match store.record_answers(bank, &reqs) {
+        Ok(o) => o.into_iter().map(Ok).collect(),
+        // One bad record must not fail the answers beside it: each on its own.
+        Err(e) if reqs.len() > 1 => {
+            warn!(error = %e, count = reqs.len(), "recording a batch of answers failed; one by one");
+            reqs.iter()
+                .map(|r| store.record_answer(bank, r).map_err(Into::into))
+                .collect()
+        }
+        Err(e) => vec![Err(e.into())],
+    };
+    replies.into_iter().zip(outcomes).collect()
+}
+
+/// Releases each handler of a flushed batch with its outcome (an error if the flush
+/// failed: the answer may not be on disk).
+fn release(recorded: Recorded, flushed: &Result<(), StoreError>) {
+    for (reply, outcome) in recorded {
+        let outcome = match flushed {
+            Ok(()) => outcome,
+            Err(e) => Err(anyhow::anyhow!("flushing answers failed: {e}")),
+        };
+        // A handler that has gone away (shutdown) needs no reply.
+        let _ = reply.send(outcome);
     }
 }
 

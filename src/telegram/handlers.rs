@@ -8,7 +8,7 @@ use tracing::{debug, warn};
 
 use crate::lang::Lang;
 use crate::learn::{self, Parsed, Response, Scope};
-use crate::store::{Card, Chat};
+use crate::store::{Card, CardKind, Chat};
 
 use super::codec::{Action, NextScope};
 use super::{App, commands, group, render};
@@ -323,36 +323,25 @@ pub async fn submit(
             let Some(q) = app.tutor.bank.question(&card.question) else {
                 return Ok(());
             };
-            if let Some(cb) = callback {
-                let toast = if verdict.is_right() {
-                    Say::Right
-                } else {
-                    Say::Wrong
-                };
-                super::bounded_toast(
-                    app.bot
-                        .answer_callback_query(cb.id.clone())
-                        .text(toast.text(lang)),
-                )
-                .await;
-            }
-            // Close the card: no keyboard, so it cannot be graded twice.
-            let _ = super::ignore_not_modified(
-                app.bot
-                    .edit_message_reply_markup(ChatId(card.chat), MessageId(card.message))
-                    .await,
-            );
             let p = crate::app::group::presentation(card, q);
             let streak = Some((streak, streak_days));
             let doc = study::verdict(&app.tutor.bank, q, &p, &verdict, streak, lang)
                 .with_buttons(super::shelf::verdict_buttons(app, card.chat, q, lang)?);
-            // The answer is recorded: its verdict is worth a few attempts.
-            let how = super::Delivery {
-                reply_to: Some(MessageId(card.message)),
-                retry: true,
-                group: false,
-            };
-            app.deliver(card.chat, &doc, how).await?;
+            match callback {
+                Some(cb) => {
+                    let say = if verdict.is_right() {
+                        Say::Right
+                    } else {
+                        Say::Wrong
+                    };
+                    let toast = app.bot.answer_callback_query(cb.id.clone());
+                    super::bounded_toast(toast.text(say.text(lang))).await;
+                    close_into_verdict(app, card, q, &p, doc, lang).await?;
+                }
+                // A typed answer: one message. The card keeps its buttons, which
+                // now answer "closed" (the card is closed in the store).
+                None => reply_verdict(app, card, &doc).await?,
+            }
         }
         Answered::AlreadyAnswered { .. } | Answered::Closed | Answered::Late => {
             toast_or_say(app, card.chat, callback, Say::CardClosed.text(lang)).await?;
@@ -361,6 +350,61 @@ pub async fn submit(
             toast_or_say(app, card.chat, callback, Say::Invalid.text(lang)).await?;
         }
     }
+    Ok(())
+}
+
+/// A tapped card becomes its verdict: one edit, the question as shown and the verdict
+/// under it, with the verdict's buttons. When that would not fit one message, or the
+/// edit fails, the card only loses its keyboard and the verdict comes as a reply.
+async fn close_into_verdict(
+    app: &App,
+    card: &Card,
+    q: &crate::bank::Question,
+    p: &crate::learn::Presentation,
+    verdict: crate::view::Doc,
+    lang: Lang,
+) -> HandlerResult {
+    let daily = match card.kind {
+        CardKind::Daily => {
+            let tz = app.tutor.learner_tz_of(card.chat)?;
+            Some(card.posted.with_timezone(&tz).date_naive())
+        }
+        _ => None,
+    };
+    let answered = study::answered_card(q, p, daily, verdict.clone(), lang);
+    let html = render::html(&answered);
+    if render::split_message(&html, render::MESSAGE_LIMIT).len() == 1 {
+        let (chat, message) = (ChatId(card.chat), MessageId(card.message));
+        let edit = || {
+            let req = app.bot.edit_message_text(chat, message, html.clone());
+            match render::markup(&answered) {
+                Some(m) => req.reply_markup(m).into_future(),
+                None => req.into_future(),
+            }
+        };
+        match super::ignore_not_modified(super::with_retries(edit).await) {
+            Ok(()) => return Ok(()),
+            Err(e) => debug!(error = %e, "the card could not become its verdict"),
+        }
+    }
+    // Close the card: no keyboard, so it cannot be graded twice.
+    let _ = super::ignore_not_modified(
+        app.bot
+            .edit_message_reply_markup(ChatId(card.chat), MessageId(card.message))
+            .await,
+    );
+    reply_verdict(app, card, &verdict).await
+}
+
+/// The verdict as a reply to its card. The answer is recorded: its verdict is worth a
+/// few attempts.
+async fn reply_verdict(app: &App, card: &Card, doc: &crate::view::Doc) -> HandlerResult {
+    let how = super::Delivery {
+        reply_to: Some(MessageId(card.message)),
+        retry: true,
+        group: false,
+    };
+    app.deliver(card.chat, doc, how).await?;
     Ok(())
 }
 

@@ -50,19 +50,7 @@ pub fn card(
     front: Front,
     group: Option<&GroupLine>,
 ) -> Doc {
-    let mut d = Doc::new();
-    d.bold(format!(
-        "{} · {}",
-        cat::chapter_label(q.chapter, lang),
-        cat::kind_label(q.kind, lang)
-    ))
-    .text(format!("\n\n{}\n", q.stem));
-    if q.kind != Kind::Judge {
-        d.text("\n");
-        for (i, text) in p.shown_options(q).iter().enumerate() {
-            d.text(format!("{}. {text}\n", letter(i)));
-        }
-    }
+    let mut d = question(q, p, lang);
     d.text("\n");
     match front {
         Front::Chat => d.italic(cat::card_hint(q.kind, lang, front)),
@@ -82,6 +70,43 @@ pub fn daily_card(q: &Question, p: &Presentation, day: chrono::NaiveDate, lang: 
     let mut d = Doc::new();
     d.bold(cat::daily_card_head(day, lang)).text("\n");
     d.append(card(q, p, lang, Front::Chat, None));
+    d
+}
+
+/// The question as a card shows it: chapter and kind, the stem, the options in their
+/// shown order.
+fn question(q: &Question, p: &Presentation, lang: Lang) -> Doc {
+    let mut d = Doc::new();
+    d.bold(format!(
+        "{} · {}",
+        cat::chapter_label(q.chapter, lang),
+        cat::kind_label(q.kind, lang)
+    ))
+    .text(format!("\n\n{}\n", q.stem));
+    if q.kind != Kind::Judge {
+        d.text("\n");
+        for (i, text) in p.shown_options(q).iter().enumerate() {
+            d.text(format!("{}. {text}\n", letter(i)));
+        }
+    }
+    d
+}
+
+/// A private card answered by a tap, as the one message that replaces it: the
+/// question as it was shown (under its daily head, for a daily card), without the
+/// hint, then the verdict with its buttons.
+pub fn answered_card(
+    q: &Question,
+    p: &Presentation,
+    daily: Option<chrono::NaiveDate>,
+    verdict: Doc,
+    lang: Lang,
+) -> Doc {
+    let mut d = Doc::new();
+    if let Some(day) = daily {
+        d.bold(cat::daily_card_head(day, lang)).text("\n");
+    }
+    d.append(question(q, p, lang)).text("\n").append(verdict);
     d
 }
 
@@ -480,6 +505,36 @@ mod tests {
         for i in key.iter() {
             let line = format!("\n{}. {}", letter(i), q.options[i]);
             assert!(text.contains(&line), "{line:?} in {text}");
+        }
+    }
+
+    #[test]
+    fn a_tapped_card_becomes_the_question_as_shown_with_its_verdict_and_buttons() {
+        let bank = crate::test_bank::bank();
+        let q = &bank.questions()[0];
+        let p = Presentation::identity(q.options.len());
+        let v = crate::learn::grade(q, &p, Response::Choice(OptionSet(0b10)));
+        let read = Button::new(
+            "📖",
+            Intent::Read {
+                section: "s".into(),
+            },
+        );
+        let verdict = verdict(&bank, q, &p, &v, None, Lang::Zh).with_buttons(vec![vec![read]]);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+        for daily in [None, Some(day)] {
+            let doc = answered_card(q, &p, daily, verdict.clone(), Lang::Zh);
+            let text = doc.plain_text();
+            let shown = card(q, &p, Lang::Zh, Front::Chat, None).plain_text();
+            let hint = cat::card_hint(q.kind, Lang::Zh, Front::Chat);
+            let question = shown.strip_suffix(hint).unwrap().trim_end();
+            let head = daily.map_or(String::new(), |d| {
+                format!("{}\n", cat::daily_card_head(d, Lang::Zh))
+            });
+            let want = format!("{head}{question}\n\n{}", verdict.plain_text());
+            assert_eq!(text, want);
+            assert!(!text.contains(hint));
+            assert_eq!(doc.buttons, verdict.buttons);
         }
     }
 

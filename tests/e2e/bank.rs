@@ -3,8 +3,10 @@
 //! must agree with that card: 正确答案 names the key's options by the letters shown,
 //! and the explanation names no option letter of its own.
 
-use std::collections::BTreeSet;
-use std::time::Duration;
+use std::collections::{BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use tg_transport::gate::{FLOOD_LIMIT, FLOOD_WINDOW};
 
 use tutor::bank::{Bank, Key, Kind};
 
@@ -60,6 +62,30 @@ fn question_of(card: &Sent) -> String {
         .unwrap_or_else(|| panic!("not a card: {:?}", card.buttons()))
 }
 
+/// A learner's pace: at most `FLOOD_LIMIT` − 2 updates in any `FLOOD_WINDOW`, as fast
+/// as a person may go before the bot mutes them.
+#[derive(Default)]
+struct Budget(VecDeque<Instant>);
+
+impl Budget {
+    async fn spend(&mut self, updates: usize) {
+        let most = FLOOD_LIMIT as usize - 2;
+        loop {
+            let now = Instant::now();
+            while self.0.front().is_some_and(|t| now - *t >= FLOOD_WINDOW) {
+                self.0.pop_front();
+            }
+            match self.0.front() {
+                Some(&oldest) if self.0.len() + updates > most => {
+                    tokio::time::sleep((oldest + FLOOD_WINDOW).saturating_duration_since(now))
+                        .await;
+                }
+                _ => return self.0.extend(std::iter::repeat_n(now, updates)),
+            }
+        }
+    }
+}
+
 /// Answers every question of `chapter` as learner `u`, checking each verdict.
 async fn answer_chapter(app: &TestApp, bank: &Bank, chapter: u8, u: i64) -> usize {
     let total = bank
@@ -67,8 +93,9 @@ async fn answer_chapter(app: &TestApp, bank: &Bank, chapter: u8, u: i64) -> usiz
         .iter()
         .filter(|q| q.chapter == chapter)
         .count();
-    let mut choice = 0;
+    let (mut choice, mut budget) = (0, Budget::default());
     for _ in 0..total {
+        budget.spend(1).await;
         let card = card_after(app, u, u, &format!("/quiz {chapter}")).await;
         let id = question_of(&card);
         let q = bank.question(&id).expect("a question of the bank");
@@ -80,6 +107,12 @@ async fn answer_chapter(app: &TestApp, bank: &Bank, chapter: u8, u: i64) -> usiz
             Key::Judge(_) => BTreeSet::new(),
         };
         let shown = shown_options(&card);
+        budget
+            .spend(match q.key {
+                Key::Choice(set) if q.kind == Kind::Multi => set.len() + 1,
+                _ => 1,
+            })
+            .await;
         match q.key {
             Key::Judge(right) => {
                 app.fake.push_callback(

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use crate::support::{Fault, T, card_after, data, spawn, stats, toast_after, verdict_after};
+use crate::support::{
+    Fault, Sent, T, TestApp, card_after, data, spawn, stats, toast_after, verdict_after,
+    verdict_message_after,
+};
 
 #[tokio::test]
 async fn start_welcomes_and_offers_daily() {
@@ -48,10 +51,14 @@ async fn right_and_wrong_by_button_for_each_kind() {
         "{v}"
     );
     assert!(toast_after(&app, mark).await.starts_with("❌"));
-    // The card's keyboard is removed.
-    app.fake
-        .wait_for_sent(|s| s.seq >= mark && s.method == "editmessagereplymarkup", T)
-        .await;
+    // The card itself became the verdict: the question above it, its buttons gone.
+    let edit = verdict_message_after(&app, u, mark).await;
+    assert_eq!(
+        (edit.method.as_str(), edit.message_id),
+        ("editmessagetext", card.message_id)
+    );
+    assert!(edit.text.as_deref().unwrap().contains("服务的本质是"));
+    assert!(!edit.buttons().iter().any(|(_, d)| d == &data(&card, "A")));
 
     // The wrongly answered single comes back (due in a minute) — take the next new one: multi.
     let card = card_after(&app, u, u, "/quiz").await;
@@ -83,6 +90,88 @@ async fn right_and_wrong_by_button_for_each_kind() {
     }
     let s = stats(&app, u).await;
     assert!(s.contains("已答："), "{s}");
+}
+
+/// The Bot API calls since `mark`, `getUpdates` aside, once the bot has gone quiet.
+async fn calls_since(app: &TestApp, mark: u64) -> Vec<String> {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    app.fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.seq >= mark && r.method != "getupdates")
+        .map(|r| r.method)
+        .collect()
+}
+
+/// README, "Bot API calls per answer": a tap is the toast and one edit, a typed answer
+/// one message, and a verdict that cannot be an edit falls back to a reply.
+#[tokio::test]
+async fn each_answer_kind_costs_the_calls_the_readme_names() {
+    let app = spawn().await;
+    let u = 13;
+    let tap = |card: &Sent, label: &str| {
+        app.fake
+            .push_callback(u, u, card.message_id.unwrap(), &data(card, label));
+    };
+    let card = card_after(&app, u, u, "/quiz").await;
+    assert!(card.text.as_deref().unwrap().contains("单选"));
+    let mark = app.fake.mark();
+    tap(&card, "A");
+    verdict_after(&app, u, mark).await;
+    assert_eq!(
+        calls_since(&app, mark).await,
+        ["answercallbackquery", "editmessagetext"]
+    );
+
+    let card = card_after(&app, u, u, "/quiz").await;
+    assert!(card.text.as_deref().unwrap().contains("多选"));
+    let mark = app.fake.mark();
+    tap(&card, "A");
+    assert_eq!(
+        calls_since(&app, mark).await,
+        ["answercallbackquery", "editmessagereplymarkup"]
+    );
+    let mark = app.fake.mark();
+    tap(&card, "提交");
+    verdict_after(&app, u, mark).await;
+    assert_eq!(
+        calls_since(&app, mark).await,
+        ["answercallbackquery", "editmessagetext"]
+    );
+
+    // Typed: one message; the card keeps its buttons, and they say it is over.
+    let card = card_after(&app, u, u, "/quiz").await;
+    assert!(card.text.as_deref().unwrap().contains("判断"));
+    let mark = app.fake.mark();
+    app.fake.push_text(u, u, "对");
+    assert!(verdict_after(&app, u, mark).await.starts_with('✅'));
+    assert_eq!(calls_since(&app, mark).await, ["sendmessage"]);
+    let mark = app.fake.mark();
+    tap(&card, "错");
+    assert_eq!(toast_after(&app, mark).await, "这道题已结束");
+    assert_eq!(calls_since(&app, mark).await, ["answercallbackquery"]);
+
+    // The edit refused: the card loses its keyboard and the verdict is a reply.
+    let card = card_after(&app, u, u, "/quiz").await;
+    let fault = Fault::Error {
+        code: 400,
+        description: "Bad Request: message can't be edited".into(),
+    };
+    app.fake.fail_next("editMessageText", Some(u), fault, 1);
+    let first = card.buttons()[0].0.clone();
+    let mark = app.fake.mark();
+    tap(&card, &first);
+    let v = verdict_message_after(&app, u, mark).await;
+    assert_eq!(v.method, "sendmessage");
+    assert_eq!(
+        calls_since(&app, mark).await,
+        [
+            "answercallbackquery",
+            "editmessagetext",
+            "editmessagereplymarkup",
+            "sendmessage"
+        ]
+    );
 }
 
 #[tokio::test]

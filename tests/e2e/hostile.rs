@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::support::{
     FakeApi, Fault, Sent, T, TEST_TOKEN, TestApp, answer_taps, bank_dir, builder_on, card_after,
-    data, eventually, is_card, parse_stats, right_button, run_tutor, spawn, stats, tg, toast_after,
-    typed, verdict_after,
+    data, eventually, is_card, is_verdict, parse_stats, right_button, run_tutor, spawn, stats, tg,
+    toast_after, typed, verdict_after, verdict_text,
 };
 
 // ----- callback data ----------------------------------------------------------------
@@ -131,7 +131,10 @@ async fn quiet_wait(
     eventually(timeout, || {
         let found = fake.find(|r| {
             r.ok()
-                && matches!(r.method.as_str(), "sendmessage" | "answercallbackquery")
+                && matches!(
+                    r.method.as_str(),
+                    "sendmessage" | "editmessagetext" | "answercallbackquery"
+                )
                 && pred(&Sent {
                     seq: r.seq,
                     method: r.method.clone(),
@@ -206,7 +209,7 @@ async fn a_flood_from_one_user_leaves_the_others_responsive() {
                 let verdict = quiet_wait(&fake, T, |s| {
                     s.seq >= mark
                         && s.chat_id == Some(u)
-                        && s.text.as_deref().is_some_and(|t| t.starts_with('✅'))
+                        && verdict_text(s).is_some_and(|t| t.starts_with('✅'))
                 })
                 .await
                 .unwrap_or_else(|| panic!("{u}: no verdict within {T:?}"));
@@ -618,10 +621,7 @@ async fn edited_messages_channel_posts_and_unknown_updates_are_ignored() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     // Nothing was graded; the channel got nothing.
     assert!(
-        app.fake
-            .sent_to(u)
-            .iter()
-            .all(|s| !s.text.as_deref().is_some_and(|t| t.starts_with('✅'))),
+        app.fake.sent_to(u).iter().all(|s| !is_verdict(s)),
         "{}",
         app.fake.dump(30)
     );

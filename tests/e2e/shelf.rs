@@ -1,7 +1,9 @@
 //! Issue 19 in a private chat: the wrong-answer book, favourites and search, with
 //! forged buttons and a restart.
 
-use crate::support::{T, card_after, data, spawn, toast_after, verdict_message_after};
+use crate::support::{
+    T, card_after, data, spawn, toast_after, verdict_message_after, verdict_text,
+};
 
 #[tokio::test]
 async fn the_book_fills_with_a_wrong_answer_and_empties_after_two_right_ones() {
@@ -12,7 +14,7 @@ async fn the_book_fills_with_a_wrong_answer_and_empties_after_two_right_ones() {
     app.fake
         .push_callback(u, u, card.message_id.unwrap(), &data(&card, "B"));
     let v = verdict_message_after(&app, u, mark).await;
-    assert!(v.text.as_deref().unwrap().starts_with("❌"));
+    assert!(verdict_text(&v).unwrap().starts_with("❌"));
     assert_eq!(data(&v, "☆ 收藏"), "1:v:e1-q01");
 
     let mark = app.fake.mark();
@@ -44,7 +46,7 @@ async fn the_book_fills_with_a_wrong_answer_and_empties_after_two_right_ones() {
         app.fake
             .push_callback(u, u, card.message_id.unwrap(), &data(&card, "A"));
         let v = verdict_message_after(&app, u, mark).await;
-        assert!(v.text.as_deref().unwrap().starts_with("✅"));
+        assert!(verdict_text(&v).unwrap().starts_with("✅"));
         from = (v.message_id.unwrap(), data(&v, "下一题 ▶"));
         assert_eq!(from.1, "1:n:m", "round {round}");
     }
@@ -230,7 +232,7 @@ async fn practice_in_order_resumes_after_the_answered_question() {
     app.fake
         .push_callback(u, u, card.message_id.unwrap(), &data(&card, "A"));
     let v = verdict_message_after(&app, u, mark).await;
-    assert!(v.text.as_deref().unwrap().starts_with("✅"));
+    assert!(verdict_text(&v).unwrap().starts_with("✅"));
     assert_eq!(data(&v, "下一题 ▶"), "1:n:o");
 
     // Later: /practice order goes on with the next question in bank order.

@@ -78,37 +78,43 @@ pub fn data(card: &Sent, label: &str) -> String {
         .1
 }
 
-/// Waits for a verdict message (✅/❌) sent to `chat` after `mark`.
-pub async fn verdict_after(app: &TestApp, chat: i64, mark: u64) -> String {
-    app.fake
-        .wait_for_sent(
-            |s| {
-                s.seq >= mark
-                    && s.chat_id == Some(chat)
-                    && s.method == "sendmessage"
-                    && s.text
-                        .as_deref()
-                        .is_some_and(|t| t.starts_with("✅") || t.starts_with("❌"))
-            },
-            T,
-        )
-        .await
-        .text
-        .unwrap()
+/// The verdict part of a private message: all of a message that starts with ✅/❌ (a
+/// typed answer's, or a tap's when the card could not become it), or the part from
+/// the ✅/❌ line on of a tapped card edited into its verdict.
+pub fn verdict_text(s: &Sent) -> Option<&str> {
+    let text = s.text.as_deref()?;
+    match s.method.as_str() {
+        "sendmessage" => (text.starts_with('✅') || text.starts_with('❌')).then_some(text),
+        "editmessagetext" => ["\n✅ ", "\n❌ "]
+            .iter()
+            .filter_map(|m| text.find(m))
+            .min()
+            .map(|at| &text[at + 1..]),
+        _ => None,
+    }
 }
 
-/// The verdict message (✅/❌, with its buttons) sent to `chat` after `mark`.
+pub fn is_verdict(s: &Sent) -> bool {
+    verdict_text(s).is_some()
+}
+
+/// Waits for a verdict message (✅/❌) sent to `chat` after `mark`.
+pub async fn verdict_after(app: &TestApp, chat: i64, mark: u64) -> String {
+    let s = app
+        .fake
+        .wait_for_sent(
+            |s| s.seq >= mark && s.chat_id == Some(chat) && is_verdict(s),
+            T,
+        )
+        .await;
+    verdict_text(&s).unwrap_or_default().to_string()
+}
+
+/// The verdict message (✅/❌, with its buttons) shown to `chat` after `mark`.
 pub async fn verdict_message_after(app: &TestApp, chat: i64, mark: u64) -> Sent {
     app.fake
         .wait_for_sent(
-            |s| {
-                s.seq >= mark
-                    && s.chat_id == Some(chat)
-                    && s.method == "sendmessage"
-                    && s.text
-                        .as_deref()
-                        .is_some_and(|t| t.starts_with("✅") || t.starts_with("❌"))
-            },
+            |s| s.seq >= mark && s.chat_id == Some(chat) && is_verdict(s),
             T,
         )
         .await

@@ -18,9 +18,9 @@ pub use app::{TestApp, run_tutor};
 pub use fake_api::{FakeApi, Fault, Request, Sent, TEST_TOKEN};
 #[allow(unused_imports)]
 pub use flow::{
-    T, answer_taps, bank_dir, builder_on, card_after, data, eventually, is_card, parse_stats,
-    right_button, spawn, stats, stop_and_open, toast_after, typed, verdict_after,
-    verdict_message_after,
+    T, answer_taps, bank_dir, builder_on, card_after, data, eventually, is_card, is_verdict,
+    parse_stats, right_button, spawn, stats, stop_and_open, toast_after, typed, verdict_after,
+    verdict_message_after, verdict_text,
 };
 
 use std::time::Duration;
