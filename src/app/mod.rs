@@ -42,7 +42,7 @@ pub use account::Person;
 pub use answer::{Answer, AnswerWriter, Answered};
 pub use practice::Next;
 pub use report::{ReportArg, ReportOutcome};
-pub use schedule::{DailyArg, DailyOutcome, DailyPlan, ZoneOutcome, ZoneSet};
+pub use schedule::{DailyArg, DailyOutcome, DailyPlan, ZoneOutcome, ZoneSet, on_off};
 pub use shelf::{BookItem, ChapterSet, SearchHit, Searched, Starred};
 pub use walk::Walked;
 

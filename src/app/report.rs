@@ -24,7 +24,7 @@ use super::Tutor;
 pub enum ReportArg {
     /// `/report`: the setting and the next report.
     Status,
-    /// `/report on` (开, 开启).
+    /// `/report on` (开, 开启: [`super::schedule::on_off`]).
     On,
     /// `/report off` (关, 关闭).
     Off,
@@ -36,12 +36,13 @@ pub enum ReportArg {
 
 impl ReportArg {
     pub fn parse(args: &str) -> ReportArg {
-        match args.trim().to_ascii_lowercase().as_str() {
-            "" => ReportArg::Status,
-            "on" | "开" | "开启" => ReportArg::On,
-            "off" | "关" | "关闭" => ReportArg::Off,
-            "now" | "现在" => ReportArg::Now,
-            _ => ReportArg::Bad,
+        let word = args.trim().to_ascii_lowercase();
+        match super::schedule::on_off(&word) {
+            Some(true) => ReportArg::On,
+            Some(false) => ReportArg::Off,
+            None if word.is_empty() => ReportArg::Status,
+            None if matches!(word.as_str(), "now" | "现在") => ReportArg::Now,
+            None => ReportArg::Bad,
         }
     }
 }
@@ -305,9 +306,11 @@ mod tests {
             (" ", Status),
             ("on", On),
             ("ON", On),
+            ("开", On),
             ("开启", On),
             ("off", Off),
             ("关", Off),
+            ("关闭", Off),
             ("now", Now),
             ("现在", Now),
             ("weekly", Bad),

@@ -19,12 +19,23 @@ pub struct Planned {
     pub next: DateTime<Utc>,
 }
 
+/// The words that turn a setting on or off, in every command that takes them
+/// (`/daily`, `/daily remind`, `/report`, a group's `/settings NAME`), in any case:
+/// on, 开, 开启 → `true`; off, 关, 关闭 → `false`; anything else → `None`.
+pub fn on_off(word: &str) -> Option<bool> {
+    match word.trim().to_ascii_lowercase().as_str() {
+        "on" | "开" | "开启" => Some(true),
+        "off" | "关" | "关闭" => Some(false),
+        _ => None,
+    }
+}
+
 /// `/daily …`, parsed at the edge: the same words in a private chat and a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DailyArg {
     /// `/daily`: show the setting.
     Status,
-    /// `/daily on`: subscribe (at the default time unless already subscribed).
+    /// `/daily on` (开, 开启): subscribe (at the default time unless already subscribed).
     On,
     /// `/daily off` (关, 关闭).
     Off,
@@ -32,7 +43,8 @@ pub enum DailyArg {
     At(NaiveTime),
     /// `/daily reveal HH:MM` (groups); `None`: no valid time.
     Reveal(Option<NaiveTime>),
-    /// `/daily remind on|off` (private chats); `None`: neither.
+    /// `/daily remind [on|off]` (private chats; the words of [`on_off`], and plain
+    /// `remind` is on); `None`: neither.
     Remind(Option<bool>),
     /// Anything else.
     Bad,
@@ -46,17 +58,18 @@ impl DailyArg {
             return DailyArg::Reveal(learn::parse_hhmm(rest.trim()));
         }
         if let Some(rest) = word.strip_prefix("remind") {
-            return DailyArg::Remind(match rest.trim() {
-                "on" | "" => Some(true),
-                "off" => Some(false),
-                _ => None,
+            let rest = rest.trim();
+            return DailyArg::Remind(if rest.is_empty() {
+                Some(true)
+            } else {
+                on_off(rest)
             });
         }
-        match word.as_str() {
-            "" => DailyArg::Status,
-            "on" | "开" | "开启" => DailyArg::On,
-            "off" | "关" | "关闭" => DailyArg::Off,
-            _ => learn::parse_hhmm(args).map_or(DailyArg::Bad, DailyArg::At),
+        match on_off(&word) {
+            Some(true) => DailyArg::On,
+            Some(false) => DailyArg::Off,
+            None if word.is_empty() => DailyArg::Status,
+            None => learn::parse_hhmm(args).map_or(DailyArg::Bad, DailyArg::At),
         }
     }
 }
@@ -298,6 +311,28 @@ mod tests {
     }
 
     #[test]
+    fn on_and_off_are_the_same_words_everywhere() {
+        let cases = [
+            ("on", Some(true)),
+            ("ON", Some(true)),
+            (" On ", Some(true)),
+            ("开", Some(true)),
+            ("开启", Some(true)),
+            ("off", Some(false)),
+            ("Off", Some(false)),
+            ("关", Some(false)),
+            ("关闭", Some(false)),
+            ("", None),
+            ("yes", None),
+            ("on off", None),
+            ("打开", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(on_off(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
     fn daily_arguments_parse_the_same_everywhere() {
         use DailyArg::*;
         let cases = [
@@ -305,6 +340,7 @@ mod tests {
             ("  ", Status),
             ("on", On),
             ("ON", On),
+            ("开", On),
             ("开启", On),
             ("off", Off),
             ("关", Off),
@@ -319,6 +355,8 @@ mod tests {
             ("remind", Remind(Some(true))),
             ("remind on", Remind(Some(true))),
             ("remind off", Remind(Some(false))),
+            ("remind 开启", Remind(Some(true))),
+            ("remind 关", Remind(Some(false))),
             ("remind maybe", Remind(None)),
         ];
         for (input, want) in cases {

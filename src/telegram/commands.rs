@@ -1,7 +1,7 @@
 //! Parsing of incoming commands into typed commands, once (their lists, for `/help`
 //! and `setMyCommands`, are in the catalogue: `view::catalogue::commands`).
 
-use crate::app::{DailyArg, ReportArg};
+use crate::app::{DailyArg, ReportArg, on_off};
 use crate::lang::Lang;
 use crate::learn::{Mode, ZoneArg, parse_zone};
 
@@ -179,7 +179,7 @@ pub enum Admin {
     },
 }
 
-/// One group setting of `/settings NAME on|off`.
+/// One group setting of `/settings NAME on|off` (the words of [`on_off`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
     /// Typed answers are deleted once recorded.
@@ -198,11 +198,7 @@ impl Setting {
             [n, v] => (n.as_str(), v.as_str()),
             _ => return None,
         };
-        let on = match value {
-            "on" | "开" => true,
-            "off" | "关" => false,
-            _ => return None,
-        };
+        let on = on_off(value)?;
         match name {
             "hide_typed" => Some(Setting::HideTyped(on)),
             "streak_bonus" => Some(Setting::StreakBonus(on)),
@@ -364,6 +360,14 @@ mod tests {
             (
                 "/settings Streak_Bonus  ON",
                 Group::Admin(Admin::Settings(Some(Setting::StreakBonus(true)))),
+            ),
+            (
+                "/settings hide_typed 开启",
+                Group::Admin(Admin::Settings(Some(Setting::HideTyped(true)))),
+            ),
+            (
+                "/settings streak_bonus 关闭",
+                Group::Admin(Admin::Settings(Some(Setting::StreakBonus(false)))),
             ),
             (
                 "/settings streak_bonus",
