@@ -234,7 +234,7 @@ impl Tutor {
 mod tests {
     use chrono::{NaiveDate, TimeZone};
 
-    use super::super::testing::{TestTutor, at};
+    use super::super::testing::{TestTutor, answer, at};
     use super::super::{Clock, Person};
     use super::*;
     use crate::store::ChatKind;
@@ -266,36 +266,6 @@ mod tests {
             chat,
             kind: JobKind::Report,
         }
-    }
-
-    /// Answers `question` of the test bank right or wrong at the tutor's clock.
-    fn answer(t: &Tutor, message: i32, question: &str, right: bool) {
-        let q = t.bank.question(question).unwrap();
-        let order = learn::Presentation::identity(q.options.len())
-            .order()
-            .to_vec();
-        let card = crate::store::Card::private(7, message, question, order, t.now());
-        t.presented(&card).unwrap();
-        let response = match (q.key, right) {
-            (crate::bank::Key::Judge(v), r) => learn::Response::Judge(v == r),
-            (crate::bank::Key::Choice(set), true) => learn::Response::Choice(set),
-            (crate::bank::Key::Choice(set), false) => {
-                let other = (0..q.options.len()).map(|i| 1u8 << i);
-                let wrong = other.into_iter().find(|b| set.0 & b == 0).unwrap();
-                learn::Response::Choice(crate::bank::OptionSet(wrong))
-            }
-        };
-        let a = super::super::Answer {
-            card: &card,
-            who: Person {
-                id: 7,
-                name: "Ann",
-                lang_code: None,
-            },
-            response,
-            text: "",
-        };
-        t.answer_blocking(a).unwrap();
     }
 
     #[test]
@@ -356,13 +326,13 @@ mod tests {
         // twice wrong; one on the Sunday before it (not in the week).
         let mut t = at(Utc.with_ymd_and_hms(2026, 3, 1, 4, 0, 0).unwrap());
         learner(&t, 7, Some("en"));
-        answer(&t, 1, "e1-q01", true);
+        answer(&t, 7, 1, "e1-q01", true);
         set_clock(&mut t, Utc.with_ymd_and_hms(2026, 3, 3, 4, 0, 0).unwrap());
-        answer(&t, 2, "e1-q01", true);
-        answer(&t, 3, "e1-q03", true);
-        answer(&t, 4, "e2-q01", false);
+        answer(&t, 7, 2, "e1-q01", true);
+        answer(&t, 7, 3, "e1-q03", true);
+        answer(&t, 7, 4, "e2-q01", false);
         set_clock(&mut t, Utc.with_ymd_and_hms(2026, 3, 5, 4, 0, 0).unwrap());
-        answer(&t, 5, "e2-q01", false);
+        answer(&t, 7, 5, "e2-q01", false);
         t.report(7, ReportArg::On).unwrap();
 
         // The look before Monday plans the job for Monday's send.
@@ -422,9 +392,9 @@ mod tests {
     async fn now_reports_the_last_seven_days_and_a_gone_or_off_learner_gets_nothing() {
         let mut t = at(Utc.with_ymd_and_hms(2026, 3, 3, 4, 0, 0).unwrap());
         learner(&t, 7, None);
-        answer(&t, 1, "e1-q01", true);
+        answer(&t, 7, 1, "e1-q01", true);
         set_clock(&mut t, Utc.with_ymd_and_hms(2026, 3, 4, 4, 0, 0).unwrap());
-        answer(&t, 2, "e1-q03", false);
+        answer(&t, 7, 2, "e1-q03", false);
         let ReportOutcome::Now(r) = t.report(7, ReportArg::Now).unwrap() else {
             panic!("no report");
         };
