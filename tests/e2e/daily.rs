@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use chrono::{Timelike, Utc};
 
-use crate::support::{Sent, T, TestApp, answer_taps, bank_dir, spawn, verdict_after};
+use crate::support::{
+    Sent, T, TestApp, answer_taps, bank_dir, once_across_restart, refused, reply,
+    restart_with_clock, spawn, verdict_after,
+};
 
 /// A daily question card: under its 📅 head (每日一题 · 3月3日), with answer buttons.
 fn is_daily_card(s: &Sent) -> bool {
@@ -44,25 +47,10 @@ async fn subscribed_chats_get_one_card_at_their_time_and_blocked_ones_are_deacti
         .await;
     assert!(card.text.as_deref().unwrap().contains("第一章"));
     // b's send was refused with 403, and nothing else was tried for b.
-    app.fake
-        .wait_for(
-            |r| r.method == "sendmessage" && r.chat_id() == Some(b) && !r.ok(),
-            T,
-        )
-        .await;
+    refused(&app, b).await;
 
     // A restart right after delivery sends nothing more that day.
-    app.sigterm();
-    assert!(app.wait_exit(T).await.success(), "{}", app.output());
-    app.restart().await;
-    app.fake.expect_silence(a, Duration::from_secs(5)).await;
-    let daily_cards = app
-        .fake
-        .sent_to(a)
-        .into_iter()
-        .filter(is_daily_card)
-        .count();
-    assert_eq!(daily_cards, 1, "exactly one daily card");
+    once_across_restart(&mut app, a, "daily card", is_daily_card).await;
 
     app.sigterm();
     app.wait_exit(T).await;
@@ -154,9 +142,7 @@ async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_ques
 
     // The clock is set right: today's card comes (its time has just passed), the
     // clock jump is logged once, and /daily names tomorrow as the next send.
-    app.set_env("TUTOR_CLOCK_OFFSET", None);
-    let mark = app.fake.mark();
-    app.restart().await;
+    let mark = restart_with_clock(&mut app, None).await;
     let card = app
         .fake
         .wait_for_sent(
@@ -169,14 +155,7 @@ async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_ques
         app.fake.push_callback(u, u, card.message_id.unwrap(), &tap);
     }
     verdict_after(&app, u, mark).await;
-    let mark = app.fake.mark();
-    app.fake.push_text(u, u, "/daily");
-    let status = app
-        .fake
-        .wait_for_text_after(u, mark, "下一题", T)
-        .await
-        .text
-        .unwrap();
+    let status = reply(&app, u, "/daily", "下一题").await.text.unwrap();
     let today = Utc::now().with_timezone(&tz).date_naive();
     // Times read as people read them: 明天 07:30 (or, just before midnight, 今天).
     assert!(
