@@ -7,6 +7,7 @@
 mod bank;
 mod bot;
 mod chaos;
+mod commands;
 mod daily;
 mod exam;
 mod faults;
