@@ -274,19 +274,19 @@ mod tests {
         for (input, want) in [
             ("", Status),
             (" ", Status),
-            ("on", On),
-            ("ON", On),
-            ("开", On),
-            ("开启", On),
-            ("off", Off),
-            ("关", Off),
-            ("关闭", Off),
             ("now", Now),
             ("现在", Now),
             ("weekly", Bad),
             ("on now", Bad),
         ] {
             assert_eq!(ReportArg::parse(input), want, "{input:?}");
+        }
+        for (word, on) in crate::app::schedule::on_off_words() {
+            assert_eq!(
+                ReportArg::parse(word),
+                if on { On } else { Off },
+                "{word:?}"
+            );
         }
     }
 

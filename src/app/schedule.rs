@@ -299,6 +299,31 @@ impl Tutor {
     }
 }
 
+/// [`on_off`]'s words and what they mean, for every parser that takes them to test
+/// against.
+#[cfg(test)]
+pub(crate) const ON_OFF_WORDS: &[(&str, Option<bool>)] = &[
+    ("on", Some(true)),
+    ("ON", Some(true)),
+    (" On ", Some(true)),
+    ("开", Some(true)),
+    ("开启", Some(true)),
+    ("off", Some(false)),
+    ("Off", Some(false)),
+    ("关", Some(false)),
+    ("关闭", Some(false)),
+    ("", None),
+    ("yes", None),
+    ("on off", None),
+    ("打开", None),
+];
+
+/// The words of [`ON_OFF_WORDS`] that turn something on (`true`) or off.
+#[cfg(test)]
+pub(crate) fn on_off_words() -> impl Iterator<Item = (&'static str, bool)> {
+    ON_OFF_WORDS.iter().filter_map(|&(w, on)| Some((w, on?)))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -312,22 +337,7 @@ mod tests {
 
     #[test]
     fn on_and_off_are_the_same_words_everywhere() {
-        let cases = [
-            ("on", Some(true)),
-            ("ON", Some(true)),
-            (" On ", Some(true)),
-            ("开", Some(true)),
-            ("开启", Some(true)),
-            ("off", Some(false)),
-            ("Off", Some(false)),
-            ("关", Some(false)),
-            ("关闭", Some(false)),
-            ("", None),
-            ("yes", None),
-            ("on off", None),
-            ("打开", None),
-        ];
-        for (input, want) in cases {
+        for &(input, want) in ON_OFF_WORDS {
             assert_eq!(on_off(input), want, "{input:?}");
         }
     }
@@ -338,13 +348,6 @@ mod tests {
         let cases = [
             ("", Status),
             ("  ", Status),
-            ("on", On),
-            ("ON", On),
-            ("开", On),
-            ("开启", On),
-            ("off", Off),
-            ("关", Off),
-            ("关闭", Off),
             ("07:30", At(hm(7, 30))),
             ("7:30", At(hm(7, 30))),
             ("25:00", Bad),
@@ -355,12 +358,15 @@ mod tests {
             ("remind", Remind(Some(true))),
             ("remind on", Remind(Some(true))),
             ("remind off", Remind(Some(false))),
-            ("remind 开启", Remind(Some(true))),
-            ("remind 关", Remind(Some(false))),
             ("remind maybe", Remind(None)),
         ];
         for (input, want) in cases {
             assert_eq!(DailyArg::parse(input), want, "{input:?}");
+        }
+        for (word, on) in on_off_words() {
+            assert_eq!(DailyArg::parse(word), if on { On } else { Off }, "{word:?}");
+            let remind = format!("remind {word}");
+            assert_eq!(DailyArg::parse(&remind), Remind(Some(on)), "{remind:?}");
         }
     }
 

@@ -362,14 +362,6 @@ mod tests {
                 Group::Admin(Admin::Settings(Some(Setting::StreakBonus(true)))),
             ),
             (
-                "/settings hide_typed 开启",
-                Group::Admin(Admin::Settings(Some(Setting::HideTyped(true)))),
-            ),
-            (
-                "/settings streak_bonus 关闭",
-                Group::Admin(Admin::Settings(Some(Setting::StreakBonus(false)))),
-            ),
-            (
                 "/settings streak_bonus",
                 Group::Admin(Admin::Settings(None)),
             ),
@@ -397,6 +389,17 @@ mod tests {
         for (text, want) in cases {
             let cmd = parse(text, "tutor_test_bot").unwrap();
             assert_eq!(&Group::parse(&cmd), want, "{text:?}");
+        }
+        for (word, on) in crate::app::schedule::on_off_words() {
+            let hide = format!("hide_typed {word}");
+            assert_eq!(
+                Setting::parse(&hide),
+                Some(Setting::HideTyped(on)),
+                "{hide:?}"
+            );
+            let bonus = format!("streak_bonus {word}");
+            let want = Some(Setting::StreakBonus(on));
+            assert_eq!(Setting::parse(&bonus), want, "{bonus:?}");
         }
     }
 }
