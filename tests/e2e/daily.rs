@@ -19,6 +19,12 @@ fn is_daily_card(s: &Sent) -> bool {
             .any(|(_, d)| d.starts_with("1:a:") || d.starts_with("1:t:"))
 }
 
+/// The daily card `chat` gets next (set for the next minute: within two and a half).
+async fn daily_card(app: &TestApp, chat: i64) -> Sent {
+    let card = |s: &Sent| s.chat_id == Some(chat) && is_daily_card(s);
+    app.fake.wait_for_sent(card, Duration::from_secs(150)).await
+}
+
 #[tokio::test]
 async fn subscribed_chats_get_one_card_at_their_time_and_blocked_ones_are_deactivated() {
     let mut app = spawn().await;
@@ -38,13 +44,7 @@ async fn subscribed_chats_get_one_card_at_their_time_and_blocked_ones_are_deacti
     }
     app.fake.block_chat(b);
 
-    let card = app
-        .fake
-        .wait_for_sent(
-            |s| s.chat_id == Some(a) && is_daily_card(s),
-            Duration::from_secs(150),
-        )
-        .await;
+    let card = daily_card(&app, a).await;
     assert!(card.text.as_deref().unwrap().contains("第一章"));
     // b's send was refused with 403, and nothing else was tried for b.
     refused(&app, b).await;
@@ -79,32 +79,19 @@ async fn subscribed_chats_get_one_card_at_their_time_and_blocked_ones_are_deacti
 async fn daily_off_and_bad_times_are_explained() {
     let app = spawn().await;
     let u = 111;
-    app.fake.push_text(u, u, "/daily 25:00");
-    app.fake.wait_for_text(u, "用法：/daily 08:30", T).await;
+    reply(&app, u, "/daily 25:00", "用法：/daily 08:30").await;
     // Plain /daily only shows the setting; /daily on subscribes at the default time.
-    app.fake.push_text(u, u, "/daily");
-    app.fake.wait_for_text(u, "还没有订阅每日一题", T).await;
-    app.fake.push_text(u, u, "/daily on");
-    let s = app.fake.wait_for_text(u, "已订阅每日一题", T).await;
+    reply(&app, u, "/daily", "还没有订阅每日一题").await;
+    let s = reply(&app, u, "/daily on", "已订阅每日一题").await;
     assert!(s.text.unwrap().contains("09:00"));
-    app.fake.push_text(u, u, "/daily");
-    app.fake
-        .wait_for_text(u, "⏰ 每日一题：每天 09:00", T)
-        .await;
-    app.fake.push_text(u, u, "/tz Europe/Berlin");
-    app.fake
-        .wait_for_text(u, "时区已设为 Europe/Berlin", T)
-        .await;
-    app.fake.push_text(u, u, "/tz Mars/Olympus");
-    app.fake.wait_for_text(u, "没有识别出这个时区", T).await;
+    reply(&app, u, "/daily", "⏰ 每日一题：每天 09:00").await;
+    reply(&app, u, "/tz Europe/Berlin", "时区已设为 Europe/Berlin").await;
+    reply(&app, u, "/tz Mars/Olympus", "没有识别出这个时区").await;
     // Common names and any case are zones too; the daily time is restated.
-    app.fake.push_text(u, u, "/tz 北京");
-    let set = app.fake.wait_for_text(u, "时区已设为 北京时间", T).await;
+    let set = reply(&app, u, "/tz 北京", "时区已设为 北京时间").await;
     assert!(set.text.unwrap().contains("每日一题：每天 09:00"));
-    app.fake.push_text(u, u, "/daily remind on");
-    app.fake.wait_for_text(u, "提醒", T).await;
-    app.fake.push_text(u, u, "/daily off");
-    app.fake.wait_for_text(u, "已取消每日一题", T).await;
+    reply(&app, u, "/daily remind on", "提醒").await;
+    reply(&app, u, "/daily off", "已取消每日一题").await;
 }
 
 #[tokio::test]
@@ -199,13 +186,7 @@ async fn an_english_client_gets_the_daily_question_in_english() {
     let hhmm = format!("{:02}:{:02}", at.hour(), at.minute());
     app.fake.push_text(u, u, &format!("/daily {hhmm}"));
     app.fake.wait_for_text(u, "Daily question at", T).await;
-    let card = app
-        .fake
-        .wait_for_sent(
-            |s| s.chat_id == Some(u) && is_daily_card(s),
-            Duration::from_secs(150),
-        )
-        .await;
+    let card = daily_card(&app, u).await;
     let text = card.text.unwrap();
     assert!(text.contains("Chapter 1"), "{text}");
 }

@@ -11,20 +11,23 @@ use crate::support::{reply, restart_with_clock};
 
 /// Sends `/exam` and waits for the sheet; returns it and its paper's nonce.
 async fn start(app: &crate::support::app::TestApp, user: i64) -> (Sent, String) {
-    let mark = app.fake.mark();
-    app.fake.push_text(user, user, "/exam");
-    let sheet = app
-        .fake
+    let sheet = reply(app, user, "/exam", "模拟考试").await;
+    let nonce = nonce(&sheet);
+    (sheet, nonce)
+}
+
+/// The bot's message, sent at or after `mark`, whose text contains `needle`.
+async fn message_after(app: &crate::support::app::TestApp, mark: u64, needle: &str) -> Sent {
+    app.fake
         .wait_for_sent(
             |s| {
                 s.seq >= mark
-                    && s.chat_id == Some(user)
-                    && s.text.as_deref().is_some_and(|t| t.contains("模拟考试"))
+                    && s.method == "sendmessage"
+                    && s.text.as_deref().is_some_and(|t| t.contains(needle))
             },
             T,
         )
-        .await;
-    (sheet.clone(), nonce(&sheet))
+        .await
 }
 
 fn nonce(sheet: &Sent) -> String {
@@ -69,17 +72,7 @@ async fn a_full_exam_is_handed_in_and_a_late_answer_is_refused() {
         assert_eq!(edit.message_id, sheet.message_id, "edited in place");
     }
     let mark = tap(&app, u, &sheet, &format!("1:x:{n}:s")).await;
-    let result = app
-        .fake
-        .wait_for_sent(
-            |s| {
-                s.seq >= mark
-                    && s.method == "sendmessage"
-                    && s.text.as_deref().is_some_and(|t| t.contains("得分"))
-            },
-            T,
-        )
-        .await;
+    let result = message_after(&app, mark, "得分").await;
     let text = result.text.unwrap();
     assert!(text.contains("得分：7 / 7（及格线 5）· ✅ 通过"), "{text}");
     assert!(text.contains("全部答对"), "{text}");
@@ -152,17 +145,7 @@ async fn a_restart_mid_exam_keeps_the_paper_and_the_clock_hands_it_in() {
     );
     // Restarted ten minutes later (the paper has four): the deadline hands it in.
     let mark = restart_with_clock(&mut app, Some("600")).await;
-    let result = app
-        .fake
-        .wait_for_sent(
-            |s| {
-                s.seq >= mark
-                    && s.method == "sendmessage"
-                    && s.text.as_deref().is_some_and(|t| t.contains("考试时间到"))
-            },
-            T,
-        )
-        .await;
+    let result = message_after(&app, mark, "考试时间到").await;
     let text = result.text.unwrap();
     assert!(
         text.contains("得分：2 / 7（及格线 5）· ❌ 未通过"),
