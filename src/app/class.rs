@@ -38,30 +38,21 @@ impl Tutor {
 #[cfg(test)]
 mod tests {
     use super::super::testing;
-    use crate::app::{Answer, Answered, Person};
-    use crate::learn::Response;
+    use crate::app::Person;
     use crate::store::{Card, ChatKind};
 
     const G: i64 = -100;
 
-    /// `who` answers `question` (a judge question) on a new card of `chat`.
+    /// `who` answers c3-q03 (a judge question) on a new card of `chat`.
     fn answer(t: &testing::TestTutor, chat: i64, message: i32, who: (i64, &str), right: bool) {
         let card = Card::group(chat, message, "c3-q03", Vec::new(), 9, t.now(), 60);
         t.presented(&card).unwrap();
-        let a = Answer {
-            card: &card,
-            who: Person {
-                id: who.0,
-                name: who.1,
-                lang_code: None,
-            },
-            response: Response::Judge(right),
-            text: if right { "对" } else { "错" },
+        let who = Person {
+            id: who.0,
+            name: who.1,
+            lang_code: None,
         };
-        assert!(matches!(
-            t.answer_blocking(a).unwrap(),
-            Answered::Graded { .. }
-        ));
+        testing::answer_card(t, &card, who, right);
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub use account::Person;
 pub use answer::{Answer, AnswerWriter, Answered};
 pub use practice::Next;
 pub use report::{ReportArg, ReportOutcome};
-pub use schedule::{DailyArg, DailyOutcome, DailyPlan, ZoneOutcome, ZoneSet};
+pub use schedule::{DailyArg, DailyOutcome, DailyPlan, ZoneOutcome, ZoneSet, on_off};
 pub use shelf::{BookItem, ChapterSet, SearchHit, Searched, Starred};
 pub use walk::Walked;
 
@@ -134,9 +134,11 @@ impl Tutor {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    //! A tutor on a temporary store, at a fixed instant, with the unit-test bank.
+    //! A tutor on a temporary store, at a fixed instant, with the unit-test bank, and
+    //! a learner's answer as the use-case tests give it.
 
     use super::*;
+    use crate::store::Card;
 
     pub struct TestTutor {
         pub tutor: Tutor,
@@ -177,5 +179,62 @@ pub(crate) mod testing {
     pub fn t0() -> DateTime<Utc> {
         use chrono::TimeZone;
         Utc.with_ymd_and_hms(2026, 3, 2, 4, 0, 0).unwrap()
+    }
+
+    /// The right response to `q` shown with its options in bank order, or a wrong
+    /// one (a choice question: the first option that is not in the key).
+    pub fn response(q: &crate::bank::Question, right: bool) -> crate::learn::Response {
+        use crate::bank::{Key, OptionSet};
+        use crate::learn::Response;
+        match (q.key, right) {
+            (Key::Judge(v), r) => Response::Judge(v == r),
+            (Key::Choice(set), true) => Response::Choice(set),
+            (Key::Choice(set), false) => {
+                let wrong = (0..q.options.len()).map(OptionSet::single);
+                let wrong = wrong.into_iter().find(|o| set.0 & o.0 == 0);
+                Response::Choice(wrong.expect("a choice question with an option not in its key"))
+            }
+        }
+    }
+
+    /// `who` answers `card` (shown already, its options in bank order) right or
+    /// wrong; the answer must be graded.
+    pub fn answer_card(t: &Tutor, card: &Card, who: Person<'_>, right: bool) -> Answered {
+        let q = t
+            .bank
+            .question(&card.question)
+            .expect("the card's question");
+        let a = Answer {
+            card,
+            who,
+            response: response(q, right),
+            text: "",
+        };
+        let answered = t.answer_blocking(a).expect("answer");
+        assert!(
+            matches!(answered, Answered::Graded { .. }),
+            "{} on card {}: {answered:?}",
+            card.question,
+            card.message
+        );
+        answered
+    }
+
+    /// Learner `user` (Ann) answers `question` right or wrong on a new card
+    /// `message` in their private chat, shown at the tutor's clock.
+    pub fn answer(t: &Tutor, user: i64, message: i32, question: &str, right: bool) -> Answered {
+        let q = t
+            .bank
+            .question(question)
+            .expect("a question of the test bank");
+        let order = crate::learn::Presentation::identity(q.options.len());
+        let card = Card::private(user, message, question, order.order().to_vec(), t.now());
+        t.presented(&card).expect("show the card");
+        let who = Person {
+            id: user,
+            name: "Ann",
+            lang_code: None,
+        };
+        answer_card(t, &card, who, right)
     }
 }

@@ -141,38 +141,11 @@ mod tests {
         assert_eq!(t.stats(7).unwrap().answered, 0);
     }
 
-    /// Learner 1 answers `question` (right or wrong) on a card in their private chat.
-    fn answer(t: &Tutor, question: &str, message: i32, right: bool) {
-        let q = t.bank.question(question).unwrap();
-        let p = Presentation::identity(q.options.len());
-        let card = Card::private(1, message, question, p.order().to_vec(), t.now());
-        t.presented(&card).unwrap();
-        let response = match (q.key, right) {
-            (crate::bank::Key::Judge(v), r) => learn::Response::Judge(v == r),
-            (crate::bank::Key::Choice(set), true) => learn::Response::Choice(set),
-            (crate::bank::Key::Choice(set), false) => {
-                learn::Response::Choice(crate::bank::OptionSet(!set.0 & 1))
-            }
-        };
-        let who = super::super::Person {
-            id: 1,
-            name: "Ann",
-            lang_code: None,
-        };
-        let a = super::super::Answer {
-            card: &card,
-            who,
-            response,
-            text: "",
-        };
-        t.answer_blocking(a).unwrap();
-    }
-
     #[test]
     fn a_wrong_answer_waits_for_its_step_while_new_questions_come_first() {
         let t = testing::at(testing::t0());
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        answer(&t, "e1-q01", 1, false);
+        testing::answer(&t, 1, 1, "e1-q01", false);
         // /quiz (no card to exclude): not the question whose verdict just showed.
         for _ in 0..10 {
             let Next::Post {
@@ -187,7 +160,7 @@ mod tests {
         // A chapter of one question: it comes again, and says so.
         let mut t = t;
         t.tutor.clock = super::super::Clock::Fixed(testing::t0() + chrono::TimeDelta::minutes(1));
-        answer(&t, "e2-q01", 2, true);
+        testing::answer(&t, 1, 2, "e2-q01", true);
         match t.next_card(1, Scope::Chapter(2), None, &mut rng).unwrap() {
             Next::Post {
                 question, again, ..

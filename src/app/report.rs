@@ -24,7 +24,7 @@ use super::Tutor;
 pub enum ReportArg {
     /// `/report`: the setting and the next report.
     Status,
-    /// `/report on` (开, 开启).
+    /// `/report on` (开, 开启: [`super::schedule::on_off`]).
     On,
     /// `/report off` (关, 关闭).
     Off,
@@ -36,12 +36,13 @@ pub enum ReportArg {
 
 impl ReportArg {
     pub fn parse(args: &str) -> ReportArg {
-        match args.trim().to_ascii_lowercase().as_str() {
-            "" => ReportArg::Status,
-            "on" | "开" | "开启" => ReportArg::On,
-            "off" | "关" | "关闭" => ReportArg::Off,
-            "now" | "现在" => ReportArg::Now,
-            _ => ReportArg::Bad,
+        let word = args.trim().to_ascii_lowercase();
+        match super::schedule::on_off(&word) {
+            Some(true) => ReportArg::On,
+            Some(false) => ReportArg::Off,
+            None if word.is_empty() => ReportArg::Status,
+            None if matches!(word.as_str(), "now" | "现在") => ReportArg::Now,
+            None => ReportArg::Bad,
         }
     }
 }
@@ -233,7 +234,7 @@ impl Tutor {
 mod tests {
     use chrono::{NaiveDate, TimeZone};
 
-    use super::super::testing::{TestTutor, at};
+    use super::super::testing::{TestTutor, answer, at};
     use super::super::{Clock, Person};
     use super::*;
     use crate::store::ChatKind;
@@ -267,53 +268,25 @@ mod tests {
         }
     }
 
-    /// Answers `question` of the test bank right or wrong at the tutor's clock.
-    fn answer(t: &Tutor, message: i32, question: &str, right: bool) {
-        let q = t.bank.question(question).unwrap();
-        let order = learn::Presentation::identity(q.options.len())
-            .order()
-            .to_vec();
-        let card = crate::store::Card::private(7, message, question, order, t.now());
-        t.presented(&card).unwrap();
-        let response = match (q.key, right) {
-            (crate::bank::Key::Judge(v), r) => learn::Response::Judge(v == r),
-            (crate::bank::Key::Choice(set), true) => learn::Response::Choice(set),
-            (crate::bank::Key::Choice(set), false) => {
-                let other = (0..q.options.len()).map(|i| 1u8 << i);
-                let wrong = other.into_iter().find(|b| set.0 & b == 0).unwrap();
-                learn::Response::Choice(crate::bank::OptionSet(wrong))
-            }
-        };
-        let a = super::super::Answer {
-            card: &card,
-            who: Person {
-                id: 7,
-                name: "Ann",
-                lang_code: None,
-            },
-            response,
-            text: "",
-        };
-        t.answer_blocking(a).unwrap();
-    }
-
     #[test]
     fn report_arguments() {
         use ReportArg::*;
         for (input, want) in [
             ("", Status),
             (" ", Status),
-            ("on", On),
-            ("ON", On),
-            ("开启", On),
-            ("off", Off),
-            ("关", Off),
             ("now", Now),
             ("现在", Now),
             ("weekly", Bad),
             ("on now", Bad),
         ] {
             assert_eq!(ReportArg::parse(input), want, "{input:?}");
+        }
+        for (word, on) in crate::app::schedule::on_off_words() {
+            assert_eq!(
+                ReportArg::parse(word),
+                if on { On } else { Off },
+                "{word:?}"
+            );
         }
     }
 
@@ -353,13 +326,13 @@ mod tests {
         // twice wrong; one on the Sunday before it (not in the week).
         let mut t = at(Utc.with_ymd_and_hms(2026, 3, 1, 4, 0, 0).unwrap());
         learner(&t, 7, Some("en"));
-        answer(&t, 1, "e1-q01", true);
+        answer(&t, 7, 1, "e1-q01", true);
         set_clock(&mut t, Utc.with_ymd_and_hms(2026, 3, 3, 4, 0, 0).unwrap());
-        answer(&t, 2, "e1-q01", true);
-        answer(&t, 3, "e1-q03", true);
-        answer(&t, 4, "e2-q01", false);
+        answer(&t, 7, 2, "e1-q01", true);
+        answer(&t, 7, 3, "e1-q03", true);
+        answer(&t, 7, 4, "e2-q01", false);
         set_clock(&mut t, Utc.with_ymd_and_hms(2026, 3, 5, 4, 0, 0).unwrap());
-        answer(&t, 5, "e2-q01", false);
+        answer(&t, 7, 5, "e2-q01", false);
         t.report(7, ReportArg::On).unwrap();
 
         // The look before Monday plans the job for Monday's send.
@@ -419,9 +392,9 @@ mod tests {
     async fn now_reports_the_last_seven_days_and_a_gone_or_off_learner_gets_nothing() {
         let mut t = at(Utc.with_ymd_and_hms(2026, 3, 3, 4, 0, 0).unwrap());
         learner(&t, 7, None);
-        answer(&t, 1, "e1-q01", true);
+        answer(&t, 7, 1, "e1-q01", true);
         set_clock(&mut t, Utc.with_ymd_and_hms(2026, 3, 4, 4, 0, 0).unwrap());
-        answer(&t, 2, "e1-q03", false);
+        answer(&t, 7, 2, "e1-q03", false);
         let ReportOutcome::Now(r) = t.report(7, ReportArg::Now).unwrap() else {
             panic!("no report");
         };

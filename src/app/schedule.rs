@@ -19,12 +19,23 @@ pub struct Planned {
     pub next: DateTime<Utc>,
 }
 
+/// The words that turn a setting on or off, in every command that takes them
+/// (`/daily`, `/daily remind`, `/report`, a group's `/settings NAME`), in any case:
+/// on, 开, 开启 → `true`; off, 关, 关闭 → `false`; anything else → `None`.
+pub fn on_off(word: &str) -> Option<bool> {
+    match word.trim().to_ascii_lowercase().as_str() {
+        "on" | "开" | "开启" => Some(true),
+        "off" | "关" | "关闭" => Some(false),
+        _ => None,
+    }
+}
+
 /// `/daily …`, parsed at the edge: the same words in a private chat and a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DailyArg {
     /// `/daily`: show the setting.
     Status,
-    /// `/daily on`: subscribe (at the default time unless already subscribed).
+    /// `/daily on` (开, 开启): subscribe (at the default time unless already subscribed).
     On,
     /// `/daily off` (关, 关闭).
     Off,
@@ -32,7 +43,8 @@ pub enum DailyArg {
     At(NaiveTime),
     /// `/daily reveal HH:MM` (groups); `None`: no valid time.
     Reveal(Option<NaiveTime>),
-    /// `/daily remind on|off` (private chats); `None`: neither.
+    /// `/daily remind [on|off]` (private chats; the words of [`on_off`], and plain
+    /// `remind` is on); `None`: neither.
     Remind(Option<bool>),
     /// Anything else.
     Bad,
@@ -46,17 +58,18 @@ impl DailyArg {
             return DailyArg::Reveal(learn::parse_hhmm(rest.trim()));
         }
         if let Some(rest) = word.strip_prefix("remind") {
-            return DailyArg::Remind(match rest.trim() {
-                "on" | "" => Some(true),
-                "off" => Some(false),
-                _ => None,
+            let rest = rest.trim();
+            return DailyArg::Remind(if rest.is_empty() {
+                Some(true)
+            } else {
+                on_off(rest)
             });
         }
-        match word.as_str() {
-            "" => DailyArg::Status,
-            "on" | "开" | "开启" => DailyArg::On,
-            "off" | "关" | "关闭" => DailyArg::Off,
-            _ => learn::parse_hhmm(args).map_or(DailyArg::Bad, DailyArg::At),
+        match on_off(&word) {
+            Some(true) => DailyArg::On,
+            Some(false) => DailyArg::Off,
+            None if word.is_empty() => DailyArg::Status,
+            None => learn::parse_hhmm(args).map_or(DailyArg::Bad, DailyArg::At),
         }
     }
 }
@@ -286,6 +299,31 @@ impl Tutor {
     }
 }
 
+/// [`on_off`]'s words and what they mean, for every parser that takes them to test
+/// against.
+#[cfg(test)]
+pub(crate) const ON_OFF_WORDS: &[(&str, Option<bool>)] = &[
+    ("on", Some(true)),
+    ("ON", Some(true)),
+    (" On ", Some(true)),
+    ("开", Some(true)),
+    ("开启", Some(true)),
+    ("off", Some(false)),
+    ("Off", Some(false)),
+    ("关", Some(false)),
+    ("关闭", Some(false)),
+    ("", None),
+    ("yes", None),
+    ("on off", None),
+    ("打开", None),
+];
+
+/// The words of [`ON_OFF_WORDS`] that turn something on (`true`) or off.
+#[cfg(test)]
+pub(crate) fn on_off_words() -> impl Iterator<Item = (&'static str, bool)> {
+    ON_OFF_WORDS.iter().filter_map(|&(w, on)| Some((w, on?)))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -298,17 +336,18 @@ mod tests {
     }
 
     #[test]
+    fn on_and_off_are_the_same_words_everywhere() {
+        for &(input, want) in ON_OFF_WORDS {
+            assert_eq!(on_off(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
     fn daily_arguments_parse_the_same_everywhere() {
         use DailyArg::*;
         let cases = [
             ("", Status),
             ("  ", Status),
-            ("on", On),
-            ("ON", On),
-            ("开启", On),
-            ("off", Off),
-            ("关", Off),
-            ("关闭", Off),
             ("07:30", At(hm(7, 30))),
             ("7:30", At(hm(7, 30))),
             ("25:00", Bad),
@@ -323,6 +362,11 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(DailyArg::parse(input), want, "{input:?}");
+        }
+        for (word, on) in on_off_words() {
+            assert_eq!(DailyArg::parse(word), if on { On } else { Off }, "{word:?}");
+            let remind = format!("remind {word}");
+            assert_eq!(DailyArg::parse(&remind), Remind(Some(on)), "{remind:?}");
         }
     }
 

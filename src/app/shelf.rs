@@ -340,40 +340,12 @@ impl Tutor {
 mod tests {
     use rand::SeedableRng;
 
-    use super::super::testing::{at, t0};
+    use super::super::testing::{answer, at, t0};
     use super::super::{Answer, Person};
     use super::*;
     use crate::learn::{Response, Scope};
-    use crate::store::Card;
 
     const U: i64 = 5;
-
-    /// Learner U answers `question` rightly or wrongly on a fresh card `message`.
-    fn answer(t: &Tutor, question: &str, message: i32, right: bool) {
-        let q = t.bank.question(question).unwrap();
-        let p = Presentation::identity(q.options.len());
-        let card = Card::private(U, message, question, p.order().to_vec(), t.now());
-        t.presented(&card).unwrap();
-        let response = match (q.key, right) {
-            (crate::bank::Key::Judge(v), r) => Response::Judge(v == r),
-            (crate::bank::Key::Choice(set), true) => Response::Choice(set),
-            (crate::bank::Key::Choice(set), false) => {
-                Response::Choice(crate::bank::OptionSet(!set.0 & 0b111))
-            }
-        };
-        let who = Person {
-            id: U,
-            name: "Lin",
-            lang_code: None,
-        };
-        let a = Answer {
-            card: &card,
-            who,
-            response,
-            text: "",
-        };
-        t.answer_blocking(a).unwrap();
-    }
 
     /// (question, wrong, right since) per chapter.
     type Book = Vec<(u8, Vec<(String, u32, u32)>)>;
@@ -396,9 +368,9 @@ mod tests {
     #[test]
     fn the_book_holds_wrong_answers_until_two_right_in_a_row() {
         let t = at(t0());
-        answer(&t, "e2-q01", 1, false);
-        answer(&t, "e1-q03", 2, false);
-        answer(&t, "e1-q01", 3, true);
+        answer(&t, U, 1, "e2-q01", false);
+        answer(&t, U, 2, "e1-q03", false);
+        answer(&t, U, 3, "e1-q01", true);
         let want = vec![
             (1, vec![("e1-q03".to_string(), 1, 0)]),
             (2, vec![("e2-q01".to_string(), 1, 0)]),
@@ -412,7 +384,7 @@ mod tests {
             .filter_map(|e| e["question"].as_str())
             .collect();
         assert_eq!(exported, ["e2-q01", "e1-q03"], "in the order they went in");
-        answer(&t, "e1-q03", 4, true);
+        answer(&t, U, 4, "e1-q03", true);
         assert_eq!(book(&t)[0].1, vec![("e1-q03".to_string(), 1, 1)]);
         // /stats' 错题 is the book's count: e1-q03 is still in, its last answer right.
         assert_eq!(t.stats(U).unwrap().wrong, 2);
@@ -433,7 +405,7 @@ mod tests {
             crate::app::Answered::AlreadyAnswered { .. }
         ));
         assert_eq!(book(&t)[0].1, vec![("e1-q03".to_string(), 1, 1)]);
-        answer(&t, "e1-q03", 5, true);
+        answer(&t, U, 5, "e1-q03", true);
         assert_eq!(book(&t), vec![(2, vec![("e2-q01".to_string(), 1, 0)])]);
         assert_eq!(t.stats(U).unwrap().wrong, 1);
     }
@@ -442,9 +414,9 @@ mod tests {
     fn practising_the_book_runs_through_it_and_ends_when_it_is_empty() {
         let t = at(t0());
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        answer(&t, "e1-q01", 1, false);
-        answer(&t, "e1-q03", 2, false);
-        answer(&t, "e2-q01", 3, false);
+        answer(&t, U, 1, "e1-q01", false);
+        answer(&t, U, 2, "e1-q03", false);
+        answer(&t, U, 3, "e2-q01", false);
         let drill = Drill::Mistakes(Some(1));
         let mut next = |exclude| match t.next_drill_card(U, drill, exclude, &mut rng).unwrap() {
             Some(Next::Post { question, .. }) => Some(question.id.clone()),
@@ -460,7 +432,7 @@ mod tests {
             serde_json::json!({ "set": "wrong_book", "chapter": 1 })
         );
         for (i, q) in ["e1-q01", "e1-q01", "e1-q03", "e1-q03"].iter().enumerate() {
-            answer(&t, q, 10 + i as i32, true);
+            answer(&t, U, 10 + i as i32, q, true);
         }
         assert_eq!(next(None), None, "chapter 1 is cleared");
         assert_eq!(t.drill(U).unwrap(), None);

@@ -96,40 +96,12 @@ mod tests {
     use rand::SeedableRng;
     use rand::rngs::StdRng;
 
-    use super::super::testing::{at, t0};
-    use super::super::{Answer, Next, Person};
+    use super::super::Next;
+    use super::super::testing::{answer, at, t0};
     use super::*;
-    use crate::learn::{Response, Scope};
-    use crate::store::Card;
+    use crate::learn::Scope;
 
     const U: i64 = 9;
-
-    /// Learner U answers `question` rightly on a fresh card `message`.
-    fn answer(t: &Tutor, question: &str, message: i32) {
-        let q = t.bank.question(question).unwrap();
-        let p = Presentation::identity(q.options.len());
-        let card = Card::private(U, message, question, p.order().to_vec(), t.now());
-        t.presented(&card).unwrap();
-        let response = match q.key {
-            crate::bank::Key::Judge(v) => Response::Judge(v),
-            crate::bank::Key::Choice(set) => Response::Choice(set),
-        };
-        let who = Person {
-            id: U,
-            name: "Wu",
-            lang_code: None,
-        };
-        let a = Answer {
-            card: &card,
-            who,
-            response,
-            text: "",
-        };
-        assert!(matches!(
-            t.answer_blocking(a).unwrap(),
-            crate::app::Answered::Graded { .. }
-        ));
-    }
 
     /// The next card of a walk: (question, done, total, restart).
     fn next(t: &Tutor, mode: Mode, chapter: Option<u8>) -> Option<(String, usize, usize, bool)> {
@@ -151,22 +123,22 @@ mod tests {
             t.drill(U).unwrap(),
             Some(Drill::Practice(Mode::Order, Some(1)))
         );
-        answer(&t, &ids[0], 1);
+        answer(&t, U, 1, &ids[0], true);
         assert_eq!(
             next(&t, Mode::Order, Some(1)).unwrap(),
             (ids[1].clone(), 1, 3, false)
         );
         // Another scope's walk is its own, and leaves chapter 1's where it was.
         assert_eq!(next(&t, Mode::Order, None).unwrap().0, ids[0]);
-        answer(&t, &ids[0], 2);
+        answer(&t, U, 2, &ids[0], true);
         assert_eq!(next(&t, Mode::Order, None).unwrap().0, ids[1]);
         assert_eq!(next(&t, Mode::Order, Some(1)).unwrap().0, ids[1]);
         // An answer to another question does not move the walk.
-        answer(&t, &ids[2], 3);
+        answer(&t, U, 3, &ids[2], true);
         assert_eq!(next(&t, Mode::Order, Some(1)).unwrap().0, ids[1]);
-        answer(&t, &ids[1], 4);
+        answer(&t, U, 4, &ids[1], true);
         assert_eq!(next(&t, Mode::Order, Some(1)).unwrap().0, ids[2]);
-        answer(&t, &ids[2], 5);
+        answer(&t, U, 5, &ids[2], true);
         assert_eq!(
             next(&t, Mode::Order, Some(1)).unwrap(),
             (ids[0].clone(), 0, 3, true)
@@ -205,7 +177,7 @@ mod tests {
                     assert_ne!(Some(&id), last.as_ref());
                 }
                 message += 1;
-                answer(&t, &id, message);
+                answer(&t, U, message, &id, true);
                 last = Some(id);
             }
         }
@@ -238,7 +210,7 @@ mod tests {
         let e1: Vec<String> = t.bank.questions_in(1).map(|q| q.id.clone()).collect();
         for (i, id) in e1.iter().enumerate() {
             assert_eq!(next(&t, Mode::Order, None).unwrap().0, *id);
-            answer(&t, id, i as i32 + 1);
+            answer(&t, U, i as i32 + 1, id, true);
         }
         let mut random = StdRng::seed_from_u64(3);
         let r = t
@@ -246,7 +218,7 @@ mod tests {
             .unwrap()
             .unwrap();
         let gone = r.question.id.clone();
-        answer(&t, &gone, 10);
+        answer(&t, U, 10, &gone, true);
         // The bank is edited: chapter 1 left it.
         t.tutor.bank = Arc::new(crate::test_bank::chapters(&[2, 3, 4, 5]));
         let (id, done, total, restart) = next(&t, Mode::Order, None).unwrap();
@@ -256,7 +228,7 @@ mod tests {
             (id.as_str(), done, total, restart),
             (second[2], 2, second.len(), false)
         );
-        answer(&t, &id, 11);
+        answer(&t, U, 11, &id, true);
         assert_eq!(next(&t, Mode::Order, None).unwrap().0, second[3]);
         let (_, done, _, _) = next(&t, Mode::Random, None).unwrap();
         assert_eq!(done, usize::from(t.bank.question(&gone).is_some()));

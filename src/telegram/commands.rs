@@ -1,7 +1,7 @@
 //! Parsing of incoming commands into typed commands, once (their lists, for `/help`
 //! and `setMyCommands`, are in the catalogue: `view::catalogue::commands`).
 
-use crate::app::{DailyArg, ReportArg};
+use crate::app::{DailyArg, ReportArg, on_off};
 use crate::lang::Lang;
 use crate::learn::{Mode, ZoneArg, parse_zone};
 
@@ -179,7 +179,7 @@ pub enum Admin {
     },
 }
 
-/// One group setting of `/settings NAME on|off`.
+/// One group setting of `/settings NAME on|off` (the words of [`on_off`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
     /// Typed answers are deleted once recorded.
@@ -198,11 +198,7 @@ impl Setting {
             [n, v] => (n.as_str(), v.as_str()),
             _ => return None,
         };
-        let on = match value {
-            "on" | "开" => true,
-            "off" | "关" => false,
-            _ => return None,
-        };
+        let on = on_off(value)?;
         match name {
             "hide_typed" => Some(Setting::HideTyped(on)),
             "streak_bonus" => Some(Setting::StreakBonus(on)),
@@ -393,6 +389,17 @@ mod tests {
         for (text, want) in cases {
             let cmd = parse(text, "tutor_test_bot").unwrap();
             assert_eq!(&Group::parse(&cmd), want, "{text:?}");
+        }
+        for (word, on) in crate::app::schedule::on_off_words() {
+            let hide = format!("hide_typed {word}");
+            assert_eq!(
+                Setting::parse(&hide),
+                Some(Setting::HideTyped(on)),
+                "{hide:?}"
+            );
+            let bonus = format!("streak_bonus {word}");
+            let want = Some(Setting::StreakBonus(on));
+            assert_eq!(Setting::parse(&bonus), want, "{bonus:?}");
         }
     }
 }

@@ -167,7 +167,7 @@ async fn connect(bot: &Tg, term: &watch::Receiver<bool>) -> anyhow::Result<Optio
     };
     info!(bot = %me.username(), "connected to the Bot API");
     tokio::select! {
-        () = register_commands(bot) => Ok(Some(me)),
+        () = set_commands(bot, &COMMAND_LISTS) => Ok(Some(me)),
         _ = became_true(term.clone()) => Ok(None),
     }
 }
@@ -315,31 +315,69 @@ async fn dispatch(
     Ok(())
 }
 
-async fn register_commands(bot: &Tg) {
-    for group in [false, true] {
-        let scope = if group {
-            BotCommandScope::AllGroupChats
-        } else {
-            BotCommandScope::AllPrivateChats
-        };
-        for lang in [Lang::Zh, Lang::En] {
-            let cmds: Vec<BotCommand> = crate::view::catalogue::commands(lang, group)
-                .into_iter()
-                .map(|(c, d)| BotCommand::new(c, d))
-                .collect();
-            let mut req = bot.set_my_commands(cmds.clone()).scope(scope.clone());
-            if lang == Lang::En {
-                req = req.language_code("en");
-            }
-            if let Err(e) = req.await {
-                warn!(error = %e, "setMyCommands failed");
-            }
-            if !group && lang == Lang::Zh {
-                // The default list, for clients in any other language.
-                if let Err(e) = bot.set_my_commands(cmds).await {
-                    warn!(error = %e, "setMyCommands failed");
-                }
-            }
+/// One `setMyCommands` call: the command list of `lang` for private chats or groups,
+/// registered for `scope` (`None`: the default scope) and the clients whose language
+/// is `language` (`None`: any language without a list of its own).
+struct CommandList {
+    scope: Option<BotCommandScope>,
+    language: Option<&'static str>,
+    lang: Lang,
+    group: bool,
+}
+
+/// The command lists registered at start-up, in this order: Chinese by default,
+/// English for `en` clients, in private chats and in groups.
+const COMMAND_LISTS: [CommandList; 5] = [
+    CommandList {
+        scope: Some(BotCommandScope::AllPrivateChats),
+        language: None,
+        lang: Lang::Zh,
+        group: false,
+    },
+    // The default list, for clients in any other language (and chats of no scope).
+    CommandList {
+        scope: None,
+        language: None,
+        lang: Lang::Zh,
+        group: false,
+    },
+    CommandList {
+        scope: Some(BotCommandScope::AllPrivateChats),
+        language: Some("en"),
+        lang: Lang::En,
+        group: false,
+    },
+    CommandList {
+        scope: Some(BotCommandScope::AllGroupChats),
+        language: None,
+        lang: Lang::Zh,
+        group: true,
+    },
+    CommandList {
+        scope: Some(BotCommandScope::AllGroupChats),
+        language: Some("en"),
+        lang: Lang::En,
+        group: true,
+    },
+];
+
+/// Sends `setMyCommands` for each list, one after the other; a refusal is logged and
+/// the next list sent.
+async fn set_commands(bot: &Tg, lists: &[CommandList]) {
+    for list in lists {
+        let cmds: Vec<BotCommand> = crate::view::catalogue::commands(list.lang, list.group)
+            .into_iter()
+            .map(|(c, d)| BotCommand::new(c, d))
+            .collect();
+        let mut req = bot.set_my_commands(cmds);
+        if let Some(scope) = &list.scope {
+            req = req.scope(scope.clone());
+        }
+        if let Some(language) = list.language {
+            req = req.language_code(language);
+        }
+        if let Err(e) = req.await {
+            warn!(error = %e, "setMyCommands failed");
         }
     }
 }

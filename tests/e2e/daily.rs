@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use chrono::{Timelike, Utc};
 
-use crate::support::{Sent, T, TestApp, answer_taps, bank_dir, spawn, verdict_after};
+use crate::support::{
+    Sent, T, TestApp, answer_taps, bank_dir, once_across_restart, refused, reply,
+    restart_with_clock, spawn, verdict_after,
+};
 
 /// A daily question card: under its 📅 head (每日一题 · 3月3日), with answer buttons.
 fn is_daily_card(s: &Sent) -> bool {
@@ -14,6 +17,12 @@ fn is_daily_card(s: &Sent) -> bool {
         && s.buttons()
             .iter()
             .any(|(_, d)| d.starts_with("1:a:") || d.starts_with("1:t:"))
+}
+
+/// The daily card `chat` gets next (set for the next minute: within two and a half).
+async fn daily_card(app: &TestApp, chat: i64) -> Sent {
+    let card = |s: &Sent| s.chat_id == Some(chat) && is_daily_card(s);
+    app.fake.wait_for_sent(card, Duration::from_secs(150)).await
 }
 
 #[tokio::test]
@@ -35,34 +44,13 @@ async fn subscribed_chats_get_one_card_at_their_time_and_blocked_ones_are_deacti
     }
     app.fake.block_chat(b);
 
-    let card = app
-        .fake
-        .wait_for_sent(
-            |s| s.chat_id == Some(a) && is_daily_card(s),
-            Duration::from_secs(150),
-        )
-        .await;
+    let card = daily_card(&app, a).await;
     assert!(card.text.as_deref().unwrap().contains("第一章"));
     // b's send was refused with 403, and nothing else was tried for b.
-    app.fake
-        .wait_for(
-            |r| r.method == "sendmessage" && r.chat_id() == Some(b) && !r.ok(),
-            T,
-        )
-        .await;
+    refused(&app, b).await;
 
     // A restart right after delivery sends nothing more that day.
-    app.sigterm();
-    assert!(app.wait_exit(T).await.success(), "{}", app.output());
-    app.restart().await;
-    app.fake.expect_silence(a, Duration::from_secs(5)).await;
-    let daily_cards = app
-        .fake
-        .sent_to(a)
-        .into_iter()
-        .filter(is_daily_card)
-        .count();
-    assert_eq!(daily_cards, 1, "exactly one daily card");
+    once_across_restart(&mut app, a, "daily card", is_daily_card).await;
 
     app.sigterm();
     app.wait_exit(T).await;
@@ -91,32 +79,19 @@ async fn subscribed_chats_get_one_card_at_their_time_and_blocked_ones_are_deacti
 async fn daily_off_and_bad_times_are_explained() {
     let app = spawn().await;
     let u = 111;
-    app.fake.push_text(u, u, "/daily 25:00");
-    app.fake.wait_for_text(u, "用法：/daily 08:30", T).await;
+    reply(&app, u, "/daily 25:00", "用法：/daily 08:30").await;
     // Plain /daily only shows the setting; /daily on subscribes at the default time.
-    app.fake.push_text(u, u, "/daily");
-    app.fake.wait_for_text(u, "还没有订阅每日一题", T).await;
-    app.fake.push_text(u, u, "/daily on");
-    let s = app.fake.wait_for_text(u, "已订阅每日一题", T).await;
+    reply(&app, u, "/daily", "还没有订阅每日一题").await;
+    let s = reply(&app, u, "/daily on", "已订阅每日一题").await;
     assert!(s.text.unwrap().contains("09:00"));
-    app.fake.push_text(u, u, "/daily");
-    app.fake
-        .wait_for_text(u, "⏰ 每日一题：每天 09:00", T)
-        .await;
-    app.fake.push_text(u, u, "/tz Europe/Berlin");
-    app.fake
-        .wait_for_text(u, "时区已设为 Europe/Berlin", T)
-        .await;
-    app.fake.push_text(u, u, "/tz Mars/Olympus");
-    app.fake.wait_for_text(u, "没有识别出这个时区", T).await;
+    reply(&app, u, "/daily", "⏰ 每日一题：每天 09:00").await;
+    reply(&app, u, "/tz Europe/Berlin", "时区已设为 Europe/Berlin").await;
+    reply(&app, u, "/tz Mars/Olympus", "没有识别出这个时区").await;
     // Common names and any case are zones too; the daily time is restated.
-    app.fake.push_text(u, u, "/tz 北京");
-    let set = app.fake.wait_for_text(u, "时区已设为 北京时间", T).await;
+    let set = reply(&app, u, "/tz 北京", "时区已设为 北京时间").await;
     assert!(set.text.unwrap().contains("每日一题：每天 09:00"));
-    app.fake.push_text(u, u, "/daily remind on");
-    app.fake.wait_for_text(u, "提醒", T).await;
-    app.fake.push_text(u, u, "/daily off");
-    app.fake.wait_for_text(u, "已取消每日一题", T).await;
+    reply(&app, u, "/daily remind on", "提醒").await;
+    reply(&app, u, "/daily off", "已取消每日一题").await;
 }
 
 #[tokio::test]
@@ -154,9 +129,7 @@ async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_ques
 
     // The clock is set right: today's card comes (its time has just passed), the
     // clock jump is logged once, and /daily names tomorrow as the next send.
-    app.set_env("TUTOR_CLOCK_OFFSET", None);
-    let mark = app.fake.mark();
-    app.restart().await;
+    let mark = restart_with_clock(&mut app, None).await;
     let card = app
         .fake
         .wait_for_sent(
@@ -169,14 +142,7 @@ async fn a_clock_that_ran_fast_and_was_set_right_does_not_silence_the_daily_ques
         app.fake.push_callback(u, u, card.message_id.unwrap(), &tap);
     }
     verdict_after(&app, u, mark).await;
-    let mark = app.fake.mark();
-    app.fake.push_text(u, u, "/daily");
-    let status = app
-        .fake
-        .wait_for_text_after(u, mark, "下一题", T)
-        .await
-        .text
-        .unwrap();
+    let status = reply(&app, u, "/daily", "下一题").await.text.unwrap();
     let today = Utc::now().with_timezone(&tz).date_naive();
     // Times read as people read them: 明天 07:30 (or, just before midnight, 今天).
     assert!(
@@ -220,13 +186,7 @@ async fn an_english_client_gets_the_daily_question_in_english() {
     let hhmm = format!("{:02}:{:02}", at.hour(), at.minute());
     app.fake.push_text(u, u, &format!("/daily {hhmm}"));
     app.fake.wait_for_text(u, "Daily question at", T).await;
-    let card = app
-        .fake
-        .wait_for_sent(
-            |s| s.chat_id == Some(u) && is_daily_card(s),
-            Duration::from_secs(150),
-        )
-        .await;
+    let card = daily_card(&app, u).await;
     let text = card.text.unwrap();
     assert!(text.contains("Chapter 1"), "{text}");
 }

@@ -7,23 +7,27 @@
 
 use crate::support::fake_api::Sent;
 use crate::support::flow::{self, T};
+use crate::support::{reply, restart_with_clock};
 
 /// Sends `/exam` and waits for the sheet; returns it and its paper's nonce.
 async fn start(app: &crate::support::app::TestApp, user: i64) -> (Sent, String) {
-    let mark = app.fake.mark();
-    app.fake.push_text(user, user, "/exam");
-    let sheet = app
-        .fake
+    let sheet = reply(app, user, "/exam", "模拟考试").await;
+    let nonce = nonce(&sheet);
+    (sheet, nonce)
+}
+
+/// The bot's message, sent at or after `mark`, whose text contains `needle`.
+async fn message_after(app: &crate::support::app::TestApp, mark: u64, needle: &str) -> Sent {
+    app.fake
         .wait_for_sent(
             |s| {
                 s.seq >= mark
-                    && s.chat_id == Some(user)
-                    && s.text.as_deref().is_some_and(|t| t.contains("模拟考试"))
+                    && s.method == "sendmessage"
+                    && s.text.as_deref().is_some_and(|t| t.contains(needle))
             },
             T,
         )
-        .await;
-    (sheet.clone(), nonce(&sheet))
+        .await
 }
 
 fn nonce(sheet: &Sent) -> String {
@@ -68,17 +72,7 @@ async fn a_full_exam_is_handed_in_and_a_late_answer_is_refused() {
         assert_eq!(edit.message_id, sheet.message_id, "edited in place");
     }
     let mark = tap(&app, u, &sheet, &format!("1:x:{n}:s")).await;
-    let result = app
-        .fake
-        .wait_for_sent(
-            |s| {
-                s.seq >= mark
-                    && s.method == "sendmessage"
-                    && s.text.as_deref().is_some_and(|t| t.contains("得分"))
-            },
-            T,
-        )
-        .await;
+    let result = message_after(&app, mark, "得分").await;
     let text = result.text.unwrap();
     assert!(text.contains("得分：7 / 7（及格线 5）· ✅ 通过"), "{text}");
     assert!(text.contains("全部答对"), "{text}");
@@ -97,12 +91,7 @@ async fn a_full_exam_is_handed_in_and_a_late_answer_is_refused() {
         stats.contains("最近模拟考试") && stats.contains("7/7"),
         "{stats}"
     );
-    let mark = app.fake.mark();
-    app.fake.push_text(u, u, "/exam history");
-    let h = app
-        .fake
-        .wait_for_text_after(u, mark, "模拟考试记录", T)
-        .await;
+    let h = reply(&app, u, "/exam history", "模拟考试记录").await;
     assert!(h.text.unwrap().contains("7/7 · ✅ 通过"));
     app.assert_no_token_leak();
 }
@@ -144,9 +133,7 @@ async fn a_restart_mid_exam_keeps_the_paper_and_the_clock_hands_it_in() {
     assert_eq!(n2, n);
     assert!(again.text.as_deref().unwrap().contains("已答 1/3"));
     // Restarted 90 s later: the exam job refreshes the countdown on the sheet.
-    app.set_env("TUTOR_CLOCK_OFFSET", Some("90"));
-    let mark = app.fake.mark();
-    app.restart().await;
+    let mark = restart_with_clock(&mut app, Some("90")).await;
     let tick = sheet_edit_after(&app, u, mark).await;
     // (The first sheet, or the resumed one: the bot is SIGKILLed at once, maybe
     // before it recorded the new sheet's message.)
@@ -157,20 +144,8 @@ async fn a_restart_mid_exam_keeps_the_paper_and_the_clock_hands_it_in() {
         "{text}"
     );
     // Restarted ten minutes later (the paper has four): the deadline hands it in.
-    app.set_env("TUTOR_CLOCK_OFFSET", Some("600"));
-    let mark = app.fake.mark();
-    app.restart().await;
-    let result = app
-        .fake
-        .wait_for_sent(
-            |s| {
-                s.seq >= mark
-                    && s.method == "sendmessage"
-                    && s.text.as_deref().is_some_and(|t| t.contains("考试时间到"))
-            },
-            T,
-        )
-        .await;
+    let mark = restart_with_clock(&mut app, Some("600")).await;
+    let result = message_after(&app, mark, "考试时间到").await;
     let text = result.text.unwrap();
     assert!(
         text.contains("得分：2 / 7（及格线 5）· ❌ 未通过"),

@@ -2,11 +2,12 @@
 //!
 //! `support` holds the fake server (`FakeApi`), the Bot API JSON shapes (`tg`),
 //! the process harness (`TestApp`, `run_tutor`) and the steps the scenarios share
-//! (`flow`); `harness` tests them.
+//! (`flow`, `steps`); `harness` tests them.
 
 mod bank;
 mod bot;
 mod chaos;
+mod commands;
 mod daily;
 mod exam;
 mod faults;

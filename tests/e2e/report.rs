@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc, Weekday};
 
-use crate::support::{Sent, T, TestApp, bank_dir, card_after};
+use crate::support::{
+    Sent, T, TestApp, bank_dir, card_after, once_across_restart, refused, reply, restart_with_clock,
+};
 
 fn is_report(s: &Sent) -> bool {
     s.method == "sendmessage"
@@ -55,12 +57,7 @@ async fn the_weekly_report_comes_on_monday_at_nine_once_across_restarts() {
         .await;
     let (a, b) = (201, 202);
     for u in [a, b] {
-        let mark = app.fake.mark();
-        app.fake.push_text(u, u, "/report on");
-        let on = app
-            .fake
-            .wait_for_text_after(u, mark, "已开启每周学习报告", T)
-            .await;
+        let on = reply(&app, u, "/report on", "已开启每周学习报告").await;
         let text = on.text.unwrap();
         assert!(
             text.contains("每周一 09:00（北京时间）") && text.contains("下一份："),
@@ -90,9 +87,7 @@ async fn the_weekly_report_comes_on_monday_at_nine_once_across_restarts() {
             T,
         )
         .await;
-    let mark = app.fake.mark();
-    app.fake.push_text(a, a, "/report");
-    let status = app.fake.wait_for_text_after(a, mark, "已开启", T).await;
+    let status = reply(&app, a, "/report", "已开启").await;
     assert!(status.text.unwrap().contains("下一份：今天 09:00"));
     app.fake.push_text(a, a, "/report maybe");
     app.fake
@@ -103,10 +98,8 @@ async fn the_weekly_report_comes_on_monday_at_nine_once_across_restarts() {
     assert!(app.wait_exit(T).await.success(), "{}", app.output());
 
     // Five seconds before 09:00 on the bot's clock: the report comes at 09:00.
-    app.set_env("TUTOR_CLOCK_OFFSET", Some(&offset_to(nine, 5)));
     let due = Instant::now() + Duration::from_secs(5);
-    let mark = app.fake.mark();
-    app.restart().await;
+    let mark = restart_with_clock(&mut app, Some(&offset_to(nine, 5))).await;
     let report = app
         .fake
         .wait_for_sent(
@@ -132,25 +125,12 @@ async fn the_weekly_report_comes_on_monday_at_nine_once_across_restarts() {
         )
         .await;
     // b blocked the bot: refused with 403.
-    app.fake
-        .wait_for(
-            |r| r.method == "sendmessage" && r.chat_id() == Some(b) && !r.ok(),
-            T,
-        )
-        .await;
+    refused(&app, b).await;
 
     // A restart after the send sends nothing more this week.
-    app.sigterm();
-    assert!(app.wait_exit(T).await.success(), "{}", app.output());
-    app.restart().await;
-    app.fake.expect_silence(a, Duration::from_secs(5)).await;
-    let weekly = app
-        .fake
-        .sent_to(a)
-        .into_iter()
-        .filter(|s| is_report(s) && s.text.as_deref().is_some_and(|t| t.contains(&last_week)))
-        .count();
-    assert_eq!(weekly, 1, "exactly one weekly report");
+    let of_last_week =
+        |s: &Sent| is_report(s) && s.text.as_deref().is_some_and(|t| t.contains(&last_week));
+    once_across_restart(&mut app, a, "weekly report", of_last_week).await;
     app.sigterm();
     assert!(app.wait_exit(T).await.success(), "{}", app.output());
 

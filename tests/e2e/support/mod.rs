@@ -1,7 +1,7 @@
 //! Helpers of the `e2e` test binary: a fake Telegram Bot API ([`fake_api`]),
 //! the Bot API JSON shapes it speaks ([`tg`]), a harness that runs the real
 //! `tutor` binary against it ([`app`]), and the steps the scenarios share
-//! ([`flow`]). Scenario files import only from here, never from each other.
+//! ([`flow`], [`steps`]). Scenario files import only from here, never from each other.
 
 // Not every scenario uses every helper.
 #![allow(dead_code)]
@@ -9,6 +9,7 @@
 pub mod app;
 pub mod fake_api;
 pub mod flow;
+pub mod steps;
 pub mod tg;
 
 // Shortcuts for scenario tests (`use crate::support::*`).
@@ -22,6 +23,8 @@ pub use flow::{
     parse_stats, right_button, spawn, stats, stop_and_open, toast_after, typed, verdict_after,
     verdict_message_after, verdict_text,
 };
+#[allow(unused_imports)]
+pub use steps::{once_across_restart, refused, reply, restart_with_clock};
 
 use std::time::Duration;
 
