@@ -10,8 +10,9 @@ use tutor::bank::Bank;
 use tutor::store::Store;
 
 use crate::child::{BotArgs, UNBOUND};
-use crate::fake::{Fake, Feed, Setup};
+use crate::fake::{Fake, Feed, Release, Setup, arrival_at};
 use crate::load::{FIRST_LEARNER, Plan, seed_learners};
+use crate::peer::Peer;
 use crate::proc::{Child, TempDir, self_cpu};
 use crate::report::{Table, median, ms, percentile, spread, thousands};
 
@@ -20,6 +21,8 @@ pub enum Engine {
     Tutor,
     BareThrottle,
     BarePlain,
+    /// `peer/peer.py` (aiogram 3 + SQLite), when Python has aiogram.
+    Peer,
 }
 
 impl Engine {
@@ -28,6 +31,16 @@ impl Engine {
             Engine::Tutor => "tutor",
             Engine::BareThrottle => "bare teloxide (Throttle)",
             Engine::BarePlain => "bare teloxide (no Throttle)",
+            Engine::Peer => "aiogram + SQLite peer",
+        }
+    }
+
+    fn file_label(self) -> &'static str {
+        match self {
+            Engine::Tutor => "tutor",
+            Engine::BareThrottle => "bare-throttle",
+            Engine::BarePlain => "bare-plain",
+            Engine::Peer => "peer",
         }
     }
 }
@@ -37,7 +50,8 @@ impl Engine {
 pub struct Outcome {
     pub answered: usize,
     pub rights: usize,
-    /// Answers per second: answers / (last verdict message − first update leaving).
+    /// Answers per second: answers / (last verdict message − first update leaving, or
+    /// arriving in arrival mode).
     pub throughput: f64,
     pub all: Latency,
     pub taps: Latency,
@@ -49,8 +63,10 @@ pub struct Outcome {
     pub peak_rss: u64,
     /// RSS when the bot was ready, before the load.
     pub rss_before: u64,
-    /// TCP connections the bot opened to the fake.
+    /// TCP connections the bot opened to the fake (start-up included).
     pub connections: usize,
+    /// Bot API requests other than `getUpdates` after the load began, per answer.
+    pub requests_per_answer: f64,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,7 +77,7 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn of(mut v: Vec<Duration>) -> Latency {
+    pub fn of(mut v: Vec<Duration>) -> Latency {
         v.sort();
         Latency {
             p50: percentile(&v, 50.0),
@@ -78,6 +94,19 @@ pub enum Pace {
     Saturating,
     /// One batch per interval (an offered rate below capacity).
     Paced(Duration),
+    /// Update `k` arrives at `k / R` s (R per second) and a poll answers with what has
+    /// arrived, as Telegram does; latency counts from the arrival.
+    Arrival(f64),
+}
+
+impl Pace {
+    fn label(self) -> &'static str {
+        match self {
+            Pace::Saturating => "saturating",
+            Pace::Paced(_) => "paced",
+            Pace::Arrival(_) => "arrival",
+        }
+    }
 }
 
 /// Writes learner, chat and open-card records for `plan` into a new database.
@@ -100,6 +129,8 @@ pub struct PassConfig<'a> {
     /// Where the logs go.
     pub tmp: &'a TempDir,
     pub timeout: Duration,
+    /// For [`Engine::Peer`]: the peer, and its plan file (`peer::write_plan`).
+    pub peer: Option<(&'a Peer, &'a Path)>,
 }
 
 /// Runs `plan` through `engine` and measures it.
@@ -111,43 +142,50 @@ pub fn pass(engine: Engine, plan: &Plan, cfg: &PassConfig<'_>) -> anyhow::Result
         cache_mb,
         tmp,
         timeout,
+        peer,
     } = *cfg;
     let fake = Fake::start(Setup {
         feed: Some(Feed {
             updates: plan.updates.clone(),
             batch,
-            interval: match pace {
-                Pace::Saturating => None,
-                Pace::Paced(iv) => Some(iv),
+            release: match pace {
+                Pace::Saturating => Release::Ready,
+                Pace::Paced(iv) => Release::Paced(iv),
+                Pace::Arrival(rate) => Release::Arrival(rate),
             },
         }),
         cards: plan.card_index.clone(),
         limits: None,
     })?;
     let api: url::Url = fake.url().parse()?;
-    let log = tmp.join(&format!(
-        "{}-{}.log",
-        match engine {
-            Engine::Tutor => "tutor",
-            Engine::BareThrottle => "bare-throttle",
-            Engine::BarePlain => "bare-plain",
-        },
-        match pace {
-            Pace::Saturating => "saturating",
-            Pace::Paced(_) => "paced",
-        }
-    ));
-    let args = match engine {
-        Engine::Tutor => BotArgs::with_limits(db.to_path_buf(), api, UNBOUND, cache_mb).to_args(),
-        Engine::BareThrottle => vec![
-            "child-bare".into(),
-            "--api".into(),
-            api.to_string(),
-            "--throttle".into(),
-        ],
-        Engine::BarePlain => vec!["child-bare".into(), "--api".into(), api.to_string()],
+    let rate_label = match pace {
+        Pace::Arrival(rate) => format!("-{rate}"),
+        _ => String::new(),
     };
-    let mut child = Child::spawn_self(&args, &log)?;
+    let log = tmp.join(&format!(
+        "{}-{}{rate_label}.log",
+        engine.file_label(),
+        pace.label()
+    ));
+    let bare = |throttle: bool| {
+        let mut a = vec!["child-bare".to_string(), "--api".into(), api.to_string()];
+        if throttle {
+            a.push("--throttle".into());
+        }
+        a
+    };
+    let mut child = match engine {
+        Engine::Tutor => Child::spawn_self(
+            &BotArgs::with_limits(db.to_path_buf(), api.clone(), UNBOUND, cache_mb).to_args(),
+            &log,
+        )?,
+        Engine::BareThrottle => Child::spawn_self(&bare(true), &log)?,
+        Engine::BarePlain => Child::spawn_self(&bare(false), &log)?,
+        Engine::Peer => {
+            let (peer, plan_file) = peer.context("no peer to run")?;
+            Child::spawn(peer.command(api.as_str(), plan_file, db), &log)?
+        }
+    };
     wait_for(&mut child, Duration::from_secs(60), || {
         fake.first_poll().is_some()
     })
@@ -160,6 +198,7 @@ pub fn pass(engine: Engine, plan: &Plan, cfg: &PassConfig<'_>) -> anyhow::Result
     let done = wait_for(&mut child, timeout, || fake.verdicts() >= n);
     let cpu1 = child.cpu()?;
     let self1 = self_cpu()?;
+    let requests = fake.requests();
     let peak_rss = child.peak_rss()?;
     fake.stop_polls();
     let status = child.terminate(Duration::from_secs(30))?;
@@ -175,6 +214,7 @@ pub fn pass(engine: Engine, plan: &Plan, cfg: &PassConfig<'_>) -> anyhow::Result
         bail!("{} exited with {status}", engine.label());
     }
     let rec = fake.record();
+    let go = fake.go_at().context("the load never began")?;
     let mut all = Vec::with_capacity(n);
     let (mut taps, mut typed) = (Vec::new(), Vec::new());
     let mut rights = 0;
@@ -182,17 +222,22 @@ pub fn pass(engine: Engine, plan: &Plan, cfg: &PassConfig<'_>) -> anyhow::Result
     let mut last_verdict: Option<Instant> = None;
     for k in 0..n {
         let left = rec.left[k].context("an update never left")?;
+        // Latency counts from the update's arrival (arrival mode) or from its leaving.
+        let start = match pace {
+            Pace::Arrival(rate) => arrival_at(go, k, rate),
+            Pace::Saturating | Pace::Paced(_) => left,
+        };
         let (verdict_at, right) = rec.verdict[k].context("an update got no verdict")?;
         rights += usize::from(right);
         let end = rec.toast[k].map_or(verdict_at, |t| t.min(verdict_at));
-        let lat = end.saturating_duration_since(left);
+        let lat = end.saturating_duration_since(start);
         all.push(lat);
         if plan.is_tap[k] {
             taps.push(lat);
         } else {
             typed.push(lat);
         }
-        first_left = Some(first_left.map_or(left, |f| f.min(left)));
+        first_left = Some(first_left.map_or(start, |f| f.min(start)));
         last_verdict = Some(last_verdict.map_or(verdict_at, |l| l.max(verdict_at)));
     }
     let span = match (first_left, last_verdict) {
@@ -212,6 +257,7 @@ pub fn pass(engine: Engine, plan: &Plan, cfg: &PassConfig<'_>) -> anyhow::Result
         peak_rss,
         rss_before,
         connections: fake.connections(),
+        requests_per_answer: requests as f64 / n.max(1) as f64,
     })
 }
 
@@ -263,6 +309,16 @@ pub struct Summary {
 const ENGINES: [Engine; 3] = [Engine::Tutor, Engine::BareThrottle, Engine::BarePlain];
 
 pub fn run(o: &Opts) -> anyhow::Result<Summary> {
+    anyhow::ensure!(
+        o.learners >= 1 && o.cards >= 1,
+        "--learners and --cards must be at least 1"
+    );
+    anyhow::ensure!(
+        o.learners
+            .checked_mul(o.cards)
+            .is_some_and(|n| n <= 2_000_000),
+        "--learners × --cards is over the 2,000,000 answers a pass may have"
+    );
     let bank = Bank::embedded().map_err(|e| anyhow::anyhow!("embedded bank: {e:?}"))?;
     let learners: Vec<i64> = (0..o.learners as i64).map(|i| FIRST_LEARNER + i).collect();
     let plan = Plan::new(&bank, &learners, o.cards, 100, Utc::now())?;
@@ -310,6 +366,7 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
                     cache_mb: 64,
                     tmp: &tmp,
                     timeout,
+                    peer: None,
                 };
                 let out = pass(*engine, &plan, &cfg)
                     .with_context(|| format!("{} ({pace_kind})", engine.label()))?;
@@ -328,7 +385,7 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
                     );
                 }
                 println!(
-                    "run {}: {:<28} {:<10} {:>6.0} answers/s  p50 {:>7.1} ms  p99 {:>7.1} ms  bot CPU {:>4.0} µs/answer (fake {:>3.0})  peak RSS {:>6.1} MiB  {:>4} connections",
+                    "run {}: {:<28} {:<10} {:>6.0} answers/s  p50 {:>7.1} ms  p99 {:>7.1} ms  bot CPU {:>4.0} µs/answer (fake {:>3.0})  peak RSS {:>6.1} MiB  {:.2} requests/answer  {:>4} connections",
                     run + 1,
                     engine.label(),
                     pace_kind,
@@ -338,6 +395,7 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
                     out.cpu_per_answer.as_secs_f64() * 1e6,
                     out.fake_cpu_per_answer.as_secs_f64() * 1e6,
                     out.peak_rss as f64 / 1048576.0,
+                    out.requests_per_answer,
                     out.connections,
                 );
                 if phase == 0 && *engine == Engine::Tutor {
@@ -362,6 +420,8 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
         "typed p99 ms",
         "CPU µs/answer",
         "peak RSS MiB",
+        "requests/answer",
+        "connections",
     ]);
     let paced_rate = median(&rates);
     for (phase, label) in [
@@ -382,6 +442,8 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
                 f1(median(&col(&|o| ms(o.typed.p99)))),
                 f0(median(&col(&|o| o.cpu_per_answer.as_secs_f64() * 1e6))),
                 f1(median(&col(&|o| o.peak_rss as f64 / 1048576.0))),
+                format!("{:.2}", median(&col(&|o| o.requests_per_answer))),
+                spread(&col(&|o| o.connections as f64), f0),
             ]);
         }
     }

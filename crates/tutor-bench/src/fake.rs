@@ -1,9 +1,13 @@
 //! A fast, lean fake Bot API on 127.0.0.1: hyper (HTTP/1.1, keep-alive, no
 //! routing framework) on a current-thread runtime of its own thread.
 //!
-//! - `getUpdates` serves a pre-built feed in batches once [`Fake::go`] is called (at
-//!   most one batch per `interval` when paced), and otherwise holds the poll for its
-//!   timeout, as Telegram does.
+//! - `getUpdates` serves a pre-built feed once [`Fake::go`] is called, as its
+//!   [`Release`] says: in batches as fast as the bot polls, one batch per interval
+//!   (paced), or update by update at their arrival instants (`go + k/R`: a poll
+//!   answers with what has arrived, up to its `limit`, and is held until something
+//!   arrives or its timeout ends, as Telegram does). Otherwise it holds the poll for
+//!   its timeout.
+//! - Request bodies are read as JSON (teloxide) or as an urlencoded form (aiogram).
 //! - `sendMessage`, `answerCallbackQuery` and `editMessage*` answer minimal valid
 //!   JSON; every other method answers `true` (`getMe` and `getWebhookInfo` what
 //!   teloxide needs).
@@ -11,8 +15,9 @@
 //!   limit with 429 and `retry_after`, as Telegram does.
 //! - Arrival instants are recorded: when each update left in a `getUpdates`
 //!   response, when each answer's verdict (a `sendMessage` beginning with ✅/❌
-//!   replying to the card, or a callback answer with a ✅/❌ toast) arrived, and
-//!   when every accepted send arrived.
+//!   replying to the card, an `editMessageText` of the card beginning with ✅/❌, or a
+//!   callback answer with a ✅/❌ toast) arrived, and when every accepted send
+//!   arrived; and how many requests other than `getUpdates` came after `go`.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
@@ -41,8 +46,39 @@ pub struct Feed {
     pub updates: Vec<Bytes>,
     /// Updates per `getUpdates` answer (Telegram's maximum is 100).
     pub batch: usize,
-    /// Paced feed: batch `b` leaves no earlier than `go + b × interval`.
-    pub interval: Option<Duration>,
+    pub release: Release,
+}
+
+/// When the feed's updates may leave.
+#[derive(Debug, Clone, Copy)]
+pub enum Release {
+    /// Every batch as soon as the bot polls for it.
+    Ready,
+    /// Batch `b` leaves no earlier than `go + b × interval`.
+    Paced(Duration),
+    /// Update `k` (0-based) becomes available at `go + k / rate` seconds; a poll
+    /// answers with the available updates from its offset, at most `min(limit,
+    /// batch)` of them.
+    Arrival(f64),
+}
+
+/// When update `k` (0-based) arrives at `rate` per second, counted from `go`.
+pub fn arrival_at(go: Instant, k: usize, rate: f64) -> Instant {
+    go + Duration::from_secs_f64(k as f64 / rate)
+}
+
+/// How many of `n` updates arriving at `rate` per second from `go` have arrived at `now`.
+fn arrived(go: Instant, n: usize, rate: f64, now: Instant) -> usize {
+    let elapsed = now.saturating_duration_since(go).as_secs_f64();
+    let mut count = ((elapsed * rate).floor() as usize).saturating_add(1).min(n);
+    // The float estimate may be one off either way at a boundary: settle on the instants.
+    while count > 0 && arrival_at(go, count - 1, rate) > now {
+        count -= 1;
+    }
+    while count < n && arrival_at(go, count, rate) <= now {
+        count += 1;
+    }
+    count
 }
 
 /// Telegram's flood limits, enforced on sends over a sliding one-second window.
@@ -85,7 +121,7 @@ struct Batches {
     /// The `getUpdates` body of each aligned batch, built in advance.
     bodies: Vec<Bytes>,
     batch: usize,
-    interval: Option<Duration>,
+    release: Release,
 }
 
 struct Shared {
@@ -95,6 +131,8 @@ struct Shared {
     go_at: OnceLock<Instant>,
     first_poll: OnceLock<Instant>,
     polls: AtomicU64,
+    /// Requests other than `getUpdates` after `go`.
+    requests: AtomicUsize,
     stopping: AtomicBool,
     wake: Notify,
     next_message: AtomicI32,
@@ -160,7 +198,7 @@ impl Fake {
                 updates: f.updates,
                 bodies,
                 batch,
-                interval: f.interval,
+                release: f.release,
             }
         });
         let shared = Arc::new(Shared {
@@ -170,6 +208,7 @@ impl Fake {
             go_at: OnceLock::new(),
             first_poll: OnceLock::new(),
             polls: AtomicU64::new(0),
+            requests: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
             wake: Notify::new(),
             next_message: AtomicI32::new(50_000_000),
@@ -220,6 +259,16 @@ impl Fake {
     pub fn stop_polls(&self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
         self.shared.wake.notify_waiters();
+    }
+
+    /// When [`Fake::go`] was called.
+    pub fn go_at(&self) -> Option<Instant> {
+        self.shared.go_at.get().copied()
+    }
+
+    /// Requests other than `getUpdates` received since [`Fake::go`].
+    pub fn requests(&self) -> usize {
+        self.shared.requests.load(Ordering::SeqCst)
     }
 
     /// When the first `getUpdates` arrived.
@@ -317,8 +366,46 @@ struct Body {
     message_id: Option<i32>,
     reply_parameters: Option<ReplyTo>,
     callback_query_id: Option<String>,
+    /// An older form of `reply_parameters` (some clients still send it).
+    reply_to_message_id: Option<i32>,
     offset: Option<i64>,
     timeout: Option<u64>,
+    limit: Option<u64>,
+}
+
+impl Body {
+    /// The card a message replies to, in either form.
+    fn reply_to(&self) -> Option<i32> {
+        self.reply_parameters
+            .as_ref()
+            .map(|r| r.message_id)
+            .or(self.reply_to_message_id)
+    }
+
+    /// Reads a JSON body, or an `application/x-www-form-urlencoded` one (each field a
+    /// string; numbers and `reply_parameters`' JSON are parsed). Anything unreadable
+    /// is an empty body.
+    fn read(content_type: &str, bytes: &[u8]) -> Body {
+        if !content_type.starts_with("application/x-www-form-urlencoded") {
+            return serde_json::from_slice(bytes).unwrap_or_default();
+        }
+        let mut b = Body::default();
+        for (k, v) in url::form_urlencoded::parse(bytes) {
+            match k.as_ref() {
+                "chat_id" => b.chat_id = v.parse().ok(),
+                "text" => b.text = Some(v.into_owned()),
+                "message_id" => b.message_id = v.parse().ok(),
+                "reply_parameters" => b.reply_parameters = serde_json::from_str(&v).ok(),
+                "reply_to_message_id" => b.reply_to_message_id = v.parse().ok(),
+                "callback_query_id" => b.callback_query_id = Some(v.into_owned()),
+                "offset" => b.offset = v.parse().ok(),
+                "timeout" => b.timeout = v.parse().ok(),
+                "limit" => b.limit = v.parse().ok(),
+                _ => {}
+            }
+        }
+        b
+    }
 }
 
 #[derive(Deserialize)]
@@ -384,12 +471,21 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Inf
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
+    let content_type = req
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let bytes = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => Bytes::new(),
     };
-    let body: Body = serde_json::from_slice(&bytes).unwrap_or_default();
+    let body = Body::read(&content_type, &bytes);
     *lock(&shared.rec).methods.entry(method.clone()).or_insert(0) += 1;
+    if method != "getupdates" && shared.go_at.get().is_some() {
+        shared.requests.fetch_add(1, Ordering::SeqCst);
+    }
     let resp = match method.as_str() {
         "getupdates" => get_updates(&shared, &body).await,
         "getme" => ok(&format!(
@@ -414,7 +510,13 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Inf
             ok("true")
         }
         m if m.starts_with("editmessage") => {
-            message(body.message_id.unwrap_or(1), body.chat_id.unwrap_or(1))
+            let chat = body.chat_id.unwrap_or(1);
+            if m == "editmessagetext" {
+                if let (Some(right), Some(card)) = (mark(body.text.as_deref()), body.message_id) {
+                    verdict(&shared, &mut lock(&shared.rec), chat, card, at, right);
+                }
+            }
+            message(body.message_id.unwrap_or(1), chat)
         }
         m if m.starts_with("send") => send(&shared, m, &body, at),
         _ => ok("true"),
@@ -440,20 +542,24 @@ fn send(shared: &Shared, method: &str, body: &Body, at: Instant) -> Resp {
             shared.chats.fetch_add(1, Ordering::SeqCst);
         }
         if method == "sendmessage" {
-            if let (Some(right), Some(reply)) = (mark(body.text.as_deref()), &body.reply_parameters)
-            {
-                if let Some(&i) = shared.cards.get(&(chat, reply.message_id)) {
-                    if let Some(slot @ None) = rec.verdict.get_mut(i) {
-                        *slot = Some((at, right));
-                        shared.verdicts.fetch_add(1, Ordering::SeqCst);
-                    }
-                }
+            if let (Some(right), Some(card)) = (mark(body.text.as_deref()), body.reply_to()) {
+                verdict(shared, &mut rec, chat, card, at, right);
             }
         }
     }
     shared.sends.fetch_add(1, Ordering::SeqCst);
     let id = shared.next_message.fetch_add(1, Ordering::Relaxed);
     message(id, chat)
+}
+
+/// Records the verdict on `card` of `chat` (its first only).
+fn verdict(shared: &Shared, rec: &mut Record, chat: i64, card: i32, at: Instant, right: bool) {
+    if let Some(&i) = shared.cards.get(&(chat, card)) {
+        if let Some(slot @ None) = rec.verdict.get_mut(i) {
+            *slot = Some((at, right));
+            shared.verdicts.fetch_add(1, Ordering::SeqCst);
+        }
+    }
 }
 
 async fn get_updates(shared: &Shared, body: &Body) -> Resp {
@@ -467,35 +573,61 @@ async fn get_updates(shared: &Shared, body: &Body) -> Resp {
         if shared.stopping.load(Ordering::SeqCst) {
             return ok("[]");
         }
+        // Held until this instant (or a wake-up) when nothing may leave yet.
+        let mut hold: Option<tokio::time::Instant> = None;
         if let (Some(feed), Some(go)) = (&shared.feed, shared.go_at.get()) {
             let next = usize::try_from(body.offset.unwrap_or(0).max(1) - 1).unwrap_or(0);
-            if next < feed.updates.len() {
-                let b = next / feed.batch;
-                let release = feed.interval.map(|iv| *go + iv * b as u32);
-                if let Some(release) = release.filter(|r| *r > Instant::now()) {
+            let n = feed.updates.len();
+            if next < n {
+                let now = Instant::now();
+                let served = match feed.release {
+                    Release::Ready => Some(aligned(feed, next)),
+                    Release::Paced(iv) => {
+                        let b = next / feed.batch;
+                        let release = *go + iv.saturating_mul(u32::try_from(b).unwrap_or(u32::MAX));
+                        if release > now {
+                            // As before the arrival mode: held until the release,
+                            // whatever the poll's timeout.
+                            hold = Some(release.into());
+                            None
+                        } else {
+                            Some(aligned(feed, next))
+                        }
+                    }
+                    Release::Arrival(rate) => {
+                        let have = arrived(*go, n, rate, now);
+                        if have > next {
+                            let limit = usize::try_from(body.limit.unwrap_or(100))
+                                .unwrap_or(100)
+                                .clamp(1, 100)
+                                .min(feed.batch);
+                            let end = have.min(next + limit);
+                            Some((end, updates_body(&feed.updates[next..end])))
+                        } else {
+                            // Until the next arrival, within the poll's timeout.
+                            let at = arrival_at(*go, next, rate).into();
+                            hold = (at < deadline).then_some(at);
+                            None
+                        }
+                    }
+                };
+                if let Some((end, bytes)) = served {
+                    let now = Instant::now();
+                    {
+                        let mut rec = lock(&shared.rec);
+                        for slot in &mut rec.left[next..end] {
+                            slot.get_or_insert(now);
+                        }
+                    }
+                    return json(StatusCode::OK, bytes);
+                }
+                if let Some(until) = hold {
                     tokio::select! {
-                        _ = tokio::time::sleep_until(release.into()) => {}
+                        _ = tokio::time::sleep_until(until) => {}
                         _ = &mut notified => {}
                     }
                     continue;
                 }
-                let (end, bytes) = if next % feed.batch == 0 {
-                    (
-                        (next + feed.batch).min(feed.updates.len()),
-                        feed.bodies[b].clone(),
-                    )
-                } else {
-                    let end = (next + feed.batch).min(feed.updates.len());
-                    (end, updates_body(&feed.updates[next..end]))
-                };
-                let now = Instant::now();
-                {
-                    let mut rec = lock(&shared.rec);
-                    for slot in &mut rec.left[next..end] {
-                        slot.get_or_insert(now);
-                    }
-                }
-                return json(StatusCode::OK, bytes);
             }
         }
         if tokio::time::Instant::now() >= deadline {
@@ -506,4 +638,15 @@ async fn get_updates(shared: &Shared, body: &Body) -> Resp {
             _ = &mut notified => {}
         }
     }
+}
+
+/// The batch from `next` (its pre-built body when `next` starts a batch).
+fn aligned(feed: &Batches, next: usize) -> (usize, Bytes) {
+    let end = (next + feed.batch).min(feed.updates.len());
+    if next % feed.batch == 0 {
+        if let Some(body) = feed.bodies.get(next / feed.batch) {
+            return (end, body.clone());
+        }
+    }
+    (end, updates_body(&feed.updates[next..end]))
 }

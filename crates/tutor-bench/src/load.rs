@@ -130,6 +130,15 @@ impl Plan {
         self.updates.len()
     }
 
+    /// Keeps the first `n` answers (and their cards) only.
+    pub fn truncate(&mut self, n: usize) {
+        self.cards.truncate(n);
+        self.updates.truncate(n);
+        self.is_tap.truncate(n);
+        self.right.truncate(n);
+        self.card_index.retain(|_, k| *k < n);
+    }
+
     pub fn expected_right(&self) -> usize {
         self.right.iter().filter(|r| **r).count()
     }

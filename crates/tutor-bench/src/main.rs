@@ -2,6 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release -p tutor-bench -- answers|fanout|memory|startup|all [--quick] [--runs N]
+//! cargo run --release -p tutor-bench -- answers --arrival 200,500 --secs 30
 //! ```
 //!
 //! Everything runs on this machine: a fake Bot API on 127.0.0.1 in this process
@@ -13,12 +14,15 @@
 //! docs/benchmarks.md has the method and the figures.
 
 mod answers;
+mod arrival;
 mod child;
+mod disk;
 mod fake;
 mod fanout;
 mod load;
 mod memory;
 mod optimize;
+mod peer;
 mod proc;
 mod report;
 mod startup;
@@ -75,6 +79,25 @@ struct AnswersArgs {
     paced_fraction: f64,
 }
 
+/// The arrival mode of `answers` (docs/benchmarks.md, "Arrival mode").
+#[derive(clap::Args, Clone)]
+struct ArrivalArgs {
+    /// Arrival mode, instead of the saturating and paced passes: update k arrives at
+    /// k/R s and getUpdates answers with what has arrived, as Telegram does. Several
+    /// rates run in turn: --arrival 200,500.
+    #[arg(long, value_name = "R", value_delimiter = ',')]
+    arrival: Vec<f64>,
+    /// Seconds of arrivals per pass: the plan is R × S answers (default 30; 2 with --quick).
+    #[arg(long, value_name = "S")]
+    secs: Option<f64>,
+    /// Seconds of the disk probe (4 KiB + fdatasync at R per second) per rate (default: --secs).
+    #[arg(long, value_name = "S")]
+    disk_secs: Option<f64>,
+    /// Leave the aiogram peer out even where `python3 -c "import aiogram"` succeeds.
+    #[arg(long)]
+    no_peer: bool,
+}
+
 #[derive(clap::Args, Clone, Copy)]
 struct FanoutArgs {
     /// Subscribed chats (default 100,000; 500 with --quick).
@@ -126,6 +149,8 @@ enum Cmd {
         common: Common,
         #[command(flatten)]
         args: AnswersArgs,
+        #[command(flatten)]
+        arrival: ArrivalArgs,
     },
     /// 2. Daily fan-out: due-job scan, send rate under scaled limits, CPU per 1,000 sends.
     Fanout {
@@ -184,6 +209,24 @@ fn answers_opts(c: Common, a: AnswersArgs) -> answers::Opts {
     }
 }
 
+fn arrival_opts(c: Common, a: AnswersArgs, r: ArrivalArgs) -> anyhow::Result<arrival::Opts> {
+    anyhow::ensure!(
+        a.cards.is_none(),
+        "--cards is not for the arrival mode: its plan is R × --secs answers over the learners"
+    );
+    let secs = r.secs.unwrap_or(if c.quick { 2.0 } else { 30.0 });
+    Ok(arrival::Opts {
+        learners: a.learners.unwrap_or(if c.quick { 40 } else { 1000 }),
+        rates: r.arrival,
+        secs,
+        disk_secs: r.disk_secs.unwrap_or(secs),
+        batch: a.batch.clamp(1, 100),
+        runs: c.runs(),
+        peer: !r.no_peer,
+        keep: c.keep,
+    })
+}
+
 fn fanout_opts(c: Common, a: FanoutArgs) -> fanout::Opts {
     fanout::Opts {
         chats: a.chats.unwrap_or(if c.quick { 500 } else { 100_000 }),
@@ -238,9 +281,26 @@ fn main() -> ExitCode {
     let result = match cli.cmd {
         Cmd::ChildBot(args) => child::bot(args),
         Cmd::ChildBare(args) => child::bare(args),
-        Cmd::Answers { common, args } => {
-            header("answers", common);
-            answers::run(&answers_opts(common, args)).map(drop)
+        Cmd::Answers {
+            common,
+            args,
+            arrival,
+        } => {
+            if arrival.arrival.is_empty() {
+                if arrival.secs.is_some() || arrival.disk_secs.is_some() || arrival.no_peer {
+                    Err(anyhow::anyhow!(
+                        "--secs, --disk-secs and --no-peer are for the arrival mode: add --arrival R"
+                    ))
+                } else {
+                    header("answers", common);
+                    answers::run(&answers_opts(common, args)).map(drop)
+                }
+            } else {
+                arrival_opts(common, args, arrival).and_then(|o| {
+                    header("answers --arrival", common);
+                    arrival::run(&o)
+                })
+            }
         }
         Cmd::Fanout { common, args } => {
             header("fanout", common);

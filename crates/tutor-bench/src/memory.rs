@@ -230,6 +230,7 @@ pub fn run(o: &Opts) -> anyhow::Result<Summary> {
                 cache_mb: o.cache_mb,
                 tmp: &tmp,
                 timeout,
+                peer: None,
             };
             let out = pass(Engine::Tutor, &plan, &cfg).context("serving load 1")?;
             anyhow::ensure!(
