@@ -271,7 +271,12 @@ async fn shut_down(
     if let Err(e) = app.tutor.seal() {
         warn!(error = %e, "sealing the database failed; the next start cannot check it");
     }
-    info!("stopped; the store is flushed and sealed");
+    let intake = schema::intake();
+    info!(
+        peak = intake.peak(),
+        bound = tg_transport::intake::INTAKE,
+        "stopped; the store is flushed and sealed"
+    );
     Ok(())
 }
 
@@ -293,7 +298,7 @@ async fn dispatch(
             }
             dispatcher
                 .dispatch_with_listener(
-                    tg_transport::poll::listener(bot.inner()),
+                    tg_transport::poll::listener(bot.inner(), schema::intake()),
                     LoggingErrorHandler::with_custom_text("An error from the update listener"),
                 )
                 .await
