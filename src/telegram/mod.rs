@@ -129,7 +129,8 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         default_tz: cfg.default_tz,
     };
     let store = Store::open(&cfg.db, options)?;
-    let mut raw = Bot::new(cfg.token.clone());
+    let client = tg_transport::calls::http_client().context("building the HTTP client")?;
+    let mut raw = Bot::with_client(cfg.token.clone(), client);
     if let Some(url) = cfg.api_url.clone() {
         raw = raw.set_api_url(url);
     }
