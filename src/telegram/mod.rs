@@ -129,7 +129,8 @@ pub async fn run(cfg: RunConfig) -> anyhow::Result<()> {
         default_tz: cfg.default_tz,
     };
     let store = Store::open(&cfg.db, options)?;
-    let mut raw = Bot::new(cfg.token.clone());
+    let client = tg_transport::calls::http_client().context("building the HTTP client")?;
+    let mut raw = Bot::with_client(cfg.token.clone(), client);
     if let Some(url) = cfg.api_url.clone() {
         raw = raw.set_api_url(url);
     }
@@ -271,7 +272,12 @@ async fn shut_down(
     if let Err(e) = app.tutor.seal() {
         warn!(error = %e, "sealing the database failed; the next start cannot check it");
     }
-    info!("stopped; the store is flushed and sealed");
+    let intake = schema::intake();
+    info!(
+        peak = intake.peak(),
+        bound = tg_transport::intake::INTAKE,
+        "stopped; the store is flushed and sealed"
+    );
     Ok(())
 }
 
@@ -293,7 +299,7 @@ async fn dispatch(
             }
             dispatcher
                 .dispatch_with_listener(
-                    tg_transport::poll::listener(bot.inner()),
+                    tg_transport::poll::listener(bot.inner(), schema::intake()),
                     LoggingErrorHandler::with_custom_text("An error from the update listener"),
                 )
                 .await

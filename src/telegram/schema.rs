@@ -11,6 +11,7 @@ use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, UpdateKind, User};
 use tg_transport::gate::FloodGate;
+use tg_transport::intake::Intake;
 
 use super::{App, Dropped, SendFailure, classify, group, handlers, outage};
 
@@ -58,7 +59,9 @@ pub(super) fn tree() -> UpdateHandler<anyhow::Error> {
     let membership = Update::filter_my_chat_member()
         .branch(dropped())
         .endpoint(group::on_my_chat_member);
-    dptree::entry()
+    // First for every update: a guard that takes it off the intake's count when its
+    // handling ends, whichever branch (or none) handles it.
+    dptree::map(|upd: Update| Arc::new(InFlight(upd.id.0)))
         .branch(messages)
         .branch(taps)
         .branch(membership)
@@ -96,6 +99,22 @@ async fn guarded(
     after_handler(app, chat, result)
 }
 
+/// An update being handled; dropped with the handler's dependencies when it is done.
+struct InFlight(u32);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        INTAKE.left(self.0);
+    }
+}
+
+/// The updates in flight: counted at the door, bounded by the listener.
+static INTAKE: std::sync::LazyLock<Arc<Intake>> = std::sync::LazyLock::new(Default::default);
+
+pub(super) fn intake() -> Arc<Intake> {
+    INTAKE.clone()
+}
+
 static GATE: std::sync::LazyLock<Mutex<FloodGate>> = std::sync::LazyLock::new(Default::default);
 
 fn gate() -> std::sync::MutexGuard<'static, FloodGate> {
@@ -120,9 +139,11 @@ pub(super) fn distribute(upd: &Update) -> Option<i64> {
     }
     let chat = upd.chat()?.id.0;
     let user = upd.from().map(|u| u.id.0 as i64);
-    gate()
-        .admit(upd.id.0, chat, user, Instant::now())
-        .then_some(chat)
+    let admitted = gate().admit(upd.id.0, chat, user, Instant::now());
+    if admitted {
+        INTAKE.entered(upd.id.0, chat);
+    }
+    admitted.then_some(chat)
 }
 
 /// First thing for every handled update: `Some` if it was dropped at the door.

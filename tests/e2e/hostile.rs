@@ -1207,3 +1207,61 @@ async fn the_token_never_reaches_the_output_even_at_trace_level() {
     assert!(app.stderr().contains("getMe failed"), "{}", app.output());
     app.assert_no_token_leak();
 }
+
+/// Sixteen study groups, each with a burst of 20 taps whose answers are slow: the bot
+/// takes no more updates than its intake bound while none is finished (a chat counts
+/// for at most `PER_CHAT` of its own), the rest wait at Telegram, and every tap is
+/// answered.
+#[tokio::test]
+async fn a_burst_past_the_intake_bound_waits_at_telegram_and_is_all_served() {
+    use tg_transport::intake::{INTAKE, PER_CHAT};
+    const GROUPS: i64 = 16;
+    const TAPS: i64 = 20;
+    assert_eq!(
+        GROUPS as usize * PER_CHAT,
+        INTAKE,
+        "the groups fill the intake"
+    );
+    let app = spawn().await;
+    // The first answers come 1.5 s late: none of those handlers finishes before then.
+    let late = Fault::Delay(Duration::from_millis(1500));
+    app.fake
+        .fail_next("answerCallbackQuery", None, late, INTAKE);
+    let t0 = Instant::now();
+    let mut first = u32::MAX;
+    for tap in 0..TAPS {
+        for g in 0..GROUPS {
+            let user = 700_000 + g * TAPS + tap;
+            first = first.min(app.fake.push_callback(-800_000 - g, user, 1, "1:x"));
+        }
+    }
+    let window = Duration::from_millis(1200);
+    tokio::time::sleep(window).await;
+    // What the bot had taken by then: the highest offset it asked for.
+    let asked = app
+        .fake
+        .requests_of("getupdates")
+        .into_iter()
+        .filter(|r| r.at >= t0 && r.at <= t0 + window)
+        .filter_map(|r| r.i64("offset"))
+        .max()
+        .unwrap_or(0);
+    let taken = asked - i64::from(first);
+    assert!(
+        (64..=INTAKE as i64).contains(&taken),
+        "{taken} updates taken while none was finished (bound {INTAKE})"
+    );
+    // The rest waited at Telegram, and every tap is answered.
+    let all = (GROUPS * TAPS) as usize;
+    eventually(Duration::from_secs(40), || {
+        (app.fake.callback_answers().len() >= all).then_some(())
+    })
+    .await
+    .unwrap_or_else(|| {
+        panic!(
+            "{} of {all} taps answered",
+            app.fake.callback_answers().len()
+        )
+    });
+    assert!(!app.output().contains("panicked"), "{}", app.output());
+}

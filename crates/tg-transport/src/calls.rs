@@ -175,6 +175,25 @@ pub fn ignore_not_modified<T>(r: Result<T, RequestError>) -> Result<(), RequestE
     }
 }
 
+/// Idle connections to the Bot API kept open for reuse: as many as updates may be in
+/// flight ([`crate::intake::INTAKE`]), so the connections a burst opened serve the
+/// next one instead of being opened again.
+pub const POOL_IDLE: usize = crate::intake::INTAKE;
+/// How long an idle connection is kept.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// TCP keep-alive probes on idle connections (NATs and proxies drop silent ones).
+pub const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
+
+/// The HTTP client for the Bot API: teloxide's settings (timeouts, no Nagle) with a
+/// bounded, kept-alive pool.
+pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    teloxide::net::default_reqwest_settings()
+        .pool_max_idle_per_host(POOL_IDLE)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .tcp_keepalive(TCP_KEEPALIVE)
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

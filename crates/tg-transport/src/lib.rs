@@ -8,6 +8,8 @@
 //!   with backoff, bounded button answers;
 //! - [`gate`]: flood control at the dispatcher's door (a muted flooder, bounded
 //!   per-chat backlogs);
+//! - [`intake`]: the updates in flight, bounded (the listener asks for no more than
+//!   there is room for);
 //! - [`life`]: start-up and shutdown (`getMe` with backoff, SIGINT/SIGTERM,
 //!   watch-channel waits);
 //! - [`pace`]: a sender that keeps Telegram's flood limits (overall and per chat)
@@ -16,6 +18,7 @@
 pub mod admins;
 pub mod calls;
 pub mod gate;
+pub mod intake;
 pub mod life;
 pub mod pace;
 pub mod poll;

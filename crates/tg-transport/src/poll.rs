@@ -28,6 +28,8 @@ use teloxide::types::{AllowedUpdate, Update};
 use teloxide::update_listeners::{StatefulListener, UpdateListener};
 use tracing::{debug, info, warn};
 
+use crate::intake::Intake;
+
 /// The largest `getUpdates` answer read: a batch of 100 of the largest real updates
 /// is a few MiB.
 pub const MAX_BODY: usize = 16 << 20;
@@ -36,8 +38,9 @@ const LIMIT: u32 = 100;
 /// The long poll's timeout, in seconds (below the HTTP client's 17 s).
 const POLL_TIMEOUT: u32 = 10;
 
-/// A `getUpdates` listener over `bot`'s client, API URL and token.
-pub fn listener(bot: &Bot) -> impl UpdateListener<Err = Infallible> + use<> {
+/// A `getUpdates` listener over `bot`'s client, API URL and token, that asks for no
+/// more updates than `intake` has room for (and waits while it has none).
+pub fn listener(bot: &Bot, intake: Arc<Intake>) -> impl UpdateListener<Err = Infallible> + use<> {
     let (token, flag) = mk_stop_token();
     let url = method_url(bot.api_url(), bot.token());
     let state = Poller {
@@ -45,6 +48,7 @@ pub fn listener(bot: &Bot) -> impl UpdateListener<Err = Infallible> + use<> {
         url,
         allowed: None,
         offset: Arc::new(AtomicI64::new(0)),
+        intake,
         token,
         flag,
     };
@@ -75,6 +79,7 @@ struct Poller {
     allowed: Option<Vec<AllowedUpdate>>,
     /// The next update id to ask for (all before it are confirmed).
     offset: Arc<AtomicI64>,
+    intake: Arc<Intake>,
     token: StopToken,
     flag: StopFlag,
 }
@@ -86,6 +91,7 @@ impl Poller {
             url: self.url.clone(),
             allowed: self.allowed.clone(),
             offset: self.offset.clone(),
+            intake: self.intake.clone(),
             flag: self.flag.clone(),
             buffer: VecDeque::new(),
             one_at_a_time: false,
@@ -106,6 +112,7 @@ struct Run {
     url: Option<reqwest::Url>,
     allowed: Option<Vec<AllowedUpdate>>,
     offset: Arc<AtomicI64>,
+    intake: Arc<Intake>,
     flag: StopFlag,
     buffer: VecDeque<Update>,
     /// The last batch was over [`MAX_BODY`]: ask for one update.
@@ -131,7 +138,13 @@ impl Run {
                 self.stop().await;
                 return None;
             }
-            let limit = if self.one_at_a_time { 1 } else { LIMIT };
+            // The buffer is empty: everything taken so far is in the intake's count.
+            let room = tokio::select! {
+                room = self.intake.wait_for_room() => room,
+                _ = self.flag.clone() => continue,
+            };
+            let most = u32::try_from(room).unwrap_or(LIMIT).min(LIMIT);
+            let limit = if self.one_at_a_time { 1 } else { most };
             let offset = self.offset.load(Ordering::SeqCst);
             let fetched = tokio::select! {
                 f = self.fetch(offset, limit, POLL_TIMEOUT) => f,
@@ -548,6 +561,7 @@ mod tests {
             url: None,
             allowed: None,
             offset: Arc::new(AtomicI64::new(0)),
+            intake: Arc::default(),
             flag: mk_stop_token().1,
             buffer: VecDeque::new(),
             one_at_a_time: false,

@@ -15,7 +15,7 @@
 //!   limit with 429 and `retry_after`, as Telegram does.
 //! - Arrival instants are recorded: when each update left in a `getUpdates`
 //!   response, when each answer's verdict (a `sendMessage` beginning with ✅/❌
-//!   replying to the card, an `editMessageText` of the card beginning with ✅/❌, or a
+//!   replying to the card, an `editMessageText` of the card with a ✅/❌ line, or a
 //!   callback answer with a ✅/❌ toast) arrived, and when every accepted send
 //!   arrived; and how many requests other than `getUpdates` came after `go`.
 
@@ -462,6 +462,19 @@ fn mark(text: Option<&str>) -> Option<bool> {
     }
 }
 
+/// The verdict mark of a card edited into its verdict: the question, then a line
+/// beginning with ✅/❌ (or, as a verdict message, the mark first).
+fn edited_mark(text: Option<&str>) -> Option<bool> {
+    let t = text?;
+    mark(Some(t)).or_else(|| {
+        ["\n✅ ", "\n❌ "]
+            .iter()
+            .filter_map(|m| t.find(m))
+            .min()
+            .and_then(|at| mark(Some(&t[at + 1..])))
+    })
+}
+
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Infallible> {
     let at = Instant::now();
     let method = req
@@ -512,7 +525,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Inf
         m if m.starts_with("editmessage") => {
             let chat = body.chat_id.unwrap_or(1);
             if m == "editmessagetext" {
-                if let (Some(right), Some(card)) = (mark(body.text.as_deref()), body.message_id) {
+                if let (Some(right), Some(card)) =
+                    (edited_mark(body.text.as_deref()), body.message_id)
+                {
                     verdict(&shared, &mut lock(&shared.rec), chat, card, at, right);
                 }
             }
